@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Build the organisation's base image `registry.example.org/debian:bookworm` locally
+# (no image registry is reachable) and import it into buildah's storage and,
+# optionally, into a Docker engine.
+#
+#   tests/e2e/base-image.sh [--docker unix:///path/docker.sock] [--force] [--name IMAGE]
+#
+# The rootfs tarball is made once with mmdebstrap (reproducible thanks to
+# SOURCE_DATE_EPOCH) and cached in ${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}.
+# Every step is idempotent: an image that already exists with the same rootfs
+# digest is left alone.
+set -euo pipefail
+
+NAME=${WBUILD_E2E_BASE_IMAGE:-registry.example.org/debian:bookworm}
+CACHE=${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}
+SUITE=${WBUILD_E2E_SUITE:-bookworm}
+MIRROR=${WBUILD_E2E_MIRROR:-}   # empty: mmdebstrap uses the host's apt sources
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+DOCKER_HOST_ARG=""
+FORCE=0
+DOCKER_BIN=${WBUILD_E2E_DOCKER_CLIENT:-/usr/bin/docker}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --docker) DOCKER_HOST_ARG=$2; shift 2 ;;
+    --docker=*) DOCKER_HOST_ARG=${1#--docker=}; shift ;;
+    --force) FORCE=1; shift ;;
+    --name) NAME=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "base-image.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+case "$DOCKER_HOST_ARG" in ""|unix://*|tcp://*) ;; *) DOCKER_HOST_ARG="unix://$DOCKER_HOST_ARG" ;; esac
+
+export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
+export BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
+
+log() { printf '[base-image] %s\n' "$*" >&2; }
+
+mkdir -p "$CACHE"
+TARBALL="$CACHE/rootfs-$SUITE-$SOURCE_DATE_EPOCH.tar"
+
+# 1. rootfs tarball (cached)
+if [ "$FORCE" = 1 ] || [ ! -s "$TARBALL" ]; then
+  command -v mmdebstrap >/dev/null || { echo "mmdebstrap missing: run tests/e2e/install-deps.sh" >&2; exit 1; }
+  log "creating $TARBALL with mmdebstrap (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
+  start=$(date +%s)
+  tmp="$TARBALL.tmp.$$"
+  trap 'rm -f "$tmp"' EXIT
+  # --variant=apt: Essential + apt; ca-certificates so HTTPS (pip/npm) works inside builds.
+  # The apt lists are dropped by mmdebstrap's default cleanup, like the official images.
+  mmdebstrap --quiet --variant=apt --include=ca-certificates --format=tar \
+    "$SUITE" "$tmp" ${MIRROR:+"$MIRROR"}
+  mv "$tmp" "$TARBALL"
+  trap - EXIT
+  sha256sum "$TARBALL" | cut -d' ' -f1 > "$TARBALL.sha256"
+  log "rootfs done in $(( $(date +%s) - start ))s: $(cat "$TARBALL.sha256")"
+else
+  log "using cached $TARBALL"
+  [ -s "$TARBALL.sha256" ] || sha256sum "$TARBALL" | cut -d' ' -f1 > "$TARBALL.sha256"
+fi
+DIGEST=$(cat "$TARBALL.sha256")
+LABEL_KEY=org.wbuild.e2e.rootfs-sha256
+
+# 2. buildah storage
+command -v buildah >/dev/null || { echo "buildah missing: run tests/e2e/install-deps.sh" >&2; exit 1; }
+have=$(buildah inspect --type image --format "{{index .ImageAnnotations \"$LABEL_KEY\"}}" "$NAME" 2>/dev/null || true)
+if [ "$FORCE" = 0 ] && [ "$have" = "$DIGEST" ]; then
+  log "buildah: $NAME already present (rootfs $DIGEST)"
+else
+  log "buildah: importing $NAME"
+  ctr=$(buildah from --pull-never scratch)
+  trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
+  # `buildah add` unpacks a local tar archive into the container root.
+  buildah add --quiet "$ctr" "$TARBALL" / >/dev/null
+  buildah config \
+    --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env LANG=C.UTF-8 \
+    --cmd bash \
+    --workingdir / \
+    --os linux --arch amd64 \
+    --created-by "wbuild e2e base-image.sh (mmdebstrap --variant=apt --include=ca-certificates $SUITE)" \
+    --annotation "$LABEL_KEY=$DIGEST" \
+    "$ctr"
+  buildah commit --quiet --rm --timestamp "$SOURCE_DATE_EPOCH" "$ctr" "$NAME" >/dev/null
+  trap - EXIT
+  log "buildah: committed $NAME"
+fi
+
+# 3. Docker engine (optional)
+if [ -n "$DOCKER_HOST_ARG" ]; then
+  d() { "$DOCKER_BIN" -H "$DOCKER_HOST_ARG" "$@"; }
+  have=$(d image inspect --format "{{index .Config.Labels \"$LABEL_KEY\"}}" "$NAME" 2>/dev/null || true)
+  if [ "$FORCE" = 0 ] && [ "$have" = "$DIGEST" ]; then
+    log "docker: $NAME already present (rootfs $DIGEST)"
+  else
+    log "docker: importing $NAME into $DOCKER_HOST_ARG"
+    d import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'ENV LANG=C.UTF-8' \
+      --change 'CMD ["bash"]' \
+      --change 'WORKDIR /' \
+      --change "LABEL $LABEL_KEY=$DIGEST" \
+      --message "wbuild e2e base image ($SUITE)" \
+      "$TARBALL" "$NAME" >/dev/null
+    log "docker: imported $NAME"
+  fi
+fi
+echo "$NAME"
