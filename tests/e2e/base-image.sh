@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the organisation's base image `registry.example.org/debian:bookworm` locally
-# (no image registry is reachable) and import it into buildah's storage and,
+# (no image registry is reachable) and import it into buildah's storage (the
+# e2e suite's own storage.conf, see lib.sh) and,
 # optionally, into a Docker engine.
 #
 #   tests/e2e/base-image.sh [--docker unix:///path/docker.sock] [--force] [--name IMAGE]
@@ -11,14 +12,17 @@
 # digest is left alone.
 set -euo pipefail
 
-NAME=${WBUILD_E2E_BASE_IMAGE:-registry.example.org/debian:bookworm}
-CACHE=${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+NAME=$WBUILD_E2E_BASE_IMAGE
+CACHE=$WBUILD_E2E_CACHE
 SUITE=${WBUILD_E2E_SUITE:-bookworm}
 MIRROR=${WBUILD_E2E_MIRROR:-}   # empty: mmdebstrap uses the host's apt sources
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 DOCKER_HOST_ARG=""
 FORCE=0
-DOCKER_BIN=${WBUILD_E2E_DOCKER_CLIENT:-/usr/bin/docker}
+DOCKER_BIN=$WBUILD_E2E_DOCKER_CLIENT
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,9 +35,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$DOCKER_HOST_ARG" in ""|unix://*|tcp://*) ;; *) DOCKER_HOST_ARG="unix://$DOCKER_HOST_ARG" ;; esac
-
-export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
-export BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
 
 log() { printf '[base-image] %s\n' "$*" >&2; }
 

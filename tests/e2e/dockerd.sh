@@ -13,7 +13,10 @@
 # (API 1.41), which matches the engine; set WBUILD_E2E_DOCKER_CLIENT to override.
 set -euo pipefail
 
-STATE=${WBUILD_E2E_STATE:-/var/lib/wbuild-e2e}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+STATE=$WBUILD_E2E_STATE
 DATA_ROOT=$STATE/docker
 RUN_DIR=${WBUILD_E2E_DOCKER_RUN:-/run/wbuild-e2e-docker}
 EXEC_ROOT=$RUN_DIR/exec
@@ -21,7 +24,7 @@ SOCK=$RUN_DIR/docker.sock
 PIDFILE=$RUN_DIR/dockerd.pid
 LOG=$STATE/dockerd.log
 DOCKERD=${WBUILD_E2E_DOCKERD:-/usr/sbin/dockerd}
-CLIENT=${WBUILD_E2E_DOCKER_CLIENT:-/usr/bin/docker}
+CLIENT=$WBUILD_E2E_DOCKER_CLIENT
 HOST=unix://$SOCK
 
 answers() { "$CLIENT" -H "$HOST" version --format '{{.Server.Version}}' >/dev/null 2>&1; }

@@ -1,0 +1,41 @@
+# Sourced by the e2e scripts: one place for the engines' settings.
+#
+# buildah 1.28 from Debian ignores the STORAGE_DRIVER environment variable
+# (only --storage-driver or storage.conf count), and its default storage
+# (/var/lib/containers/storage) is shared with anything else on the machine.
+# So the e2e suite gets a storage.conf of its own and points buildah, skopeo
+# (and podman, if present) at it through CONTAINERS_STORAGE_CONF.
+#
+#   WBUILD_E2E_STORAGE_DRIVER  vfs (default, works anywhere) or overlay (faster, needs
+#                              kernel overlayfs as root; it works on these machines)
+#   WBUILD_E2E_STATE           engine state, default /var/lib/wbuild-e2e
+#   WBUILD_E2E_CACHE           rootfs tarball cache, default /var/cache/wbuild-e2e
+
+WBUILD_E2E_STATE=${WBUILD_E2E_STATE:-/var/lib/wbuild-e2e}
+WBUILD_E2E_CACHE=${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}
+WBUILD_E2E_STORAGE_DRIVER=${WBUILD_E2E_STORAGE_DRIVER:-${STORAGE_DRIVER:-vfs}}
+WBUILD_E2E_BASE_IMAGE=${WBUILD_E2E_BASE_IMAGE:-registry.example.org/debian:bookworm}
+WBUILD_E2E_DOCKER_CLIENT=${WBUILD_E2E_DOCKER_CLIENT:-/usr/bin/docker}
+export WBUILD_E2E_STATE WBUILD_E2E_CACHE WBUILD_E2E_STORAGE_DRIVER WBUILD_E2E_BASE_IMAGE WBUILD_E2E_DOCKER_CLIENT
+
+e2e_storage_conf() {
+  local conf=$WBUILD_E2E_STATE/storage-$WBUILD_E2E_STORAGE_DRIVER.conf
+  mkdir -p "$WBUILD_E2E_STATE"
+  if [ ! -s "$conf" ]; then
+    cat > "$conf.tmp.$$" <<CONF
+# written by tests/e2e/lib.sh
+[storage]
+driver = "$WBUILD_E2E_STORAGE_DRIVER"
+graphroot = "$WBUILD_E2E_STATE/containers-$WBUILD_E2E_STORAGE_DRIVER"
+runroot = "/run/wbuild-e2e-containers-$WBUILD_E2E_STORAGE_DRIVER"
+CONF
+    mv "$conf.tmp.$$" "$conf"
+  fi
+  echo "$conf"
+}
+
+CONTAINERS_STORAGE_CONF=${CONTAINERS_STORAGE_CONF:-$(e2e_storage_conf)}
+export CONTAINERS_STORAGE_CONF
+# chroot isolation: no runc, no network namespace setup needed; buildah 1.28 honours this
+# variable, but the scripts also pass --isolation chroot explicitly.
+export BUILDAH_ISOLATION=chroot
