@@ -7,7 +7,8 @@
 #   tests/e2e/dockerd.sh status  # exit 0 when it answers
 #   tests/e2e/dockerd.sh stop    # SIGTERM, waits, SIGKILL after 30 s
 #
-# State lives in ${WBUILD_E2E_STATE:-/var/lib/wbuild-e2e}/docker (data root),
+# Storage driver: WBUILD_E2E_DOCKER_STORAGE_DRIVER (default overlay2 where the kernel
+# has overlayfs, else vfs). State lives in ${WBUILD_E2E_STATE:-/var/lib/wbuild-e2e}/docker-DRIVER (data root),
 # exec root and socket under /run/wbuild-e2e-docker (short path: unix socket
 # paths are limited to 108 bytes). The client is Debian's /usr/bin/docker
 # (API 1.41), which matches the engine; set WBUILD_E2E_DOCKER_CLIENT to override.
@@ -17,7 +18,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 STATE=$WBUILD_E2E_STATE
-DATA_ROOT=$STATE/docker
 RUN_DIR=${WBUILD_E2E_DOCKER_RUN:-/run/wbuild-e2e-docker}
 EXEC_ROOT=$RUN_DIR/exec
 SOCK=$RUN_DIR/docker.sock
@@ -26,6 +26,12 @@ LOG=$STATE/dockerd.log
 DOCKERD=${WBUILD_E2E_DOCKERD:-/usr/sbin/dockerd}
 CLIENT=$WBUILD_E2E_DOCKER_CLIENT
 HOST=unix://$SOCK
+# overlay2 is several times faster than vfs; vfs works without kernel overlayfs.
+DRIVER=${WBUILD_E2E_DOCKER_STORAGE_DRIVER:-$([ "$WBUILD_E2E_STORAGE_DRIVER" = overlay ] && echo overlay2 || echo vfs)}
+# One data root per driver: BuildKit's cache database (DATA_ROOT/buildkit) refers to
+# the driver's snapshots and breaks ("failed to read dockerfile: stat .../overlay2/...")
+# when the driver changes under it.
+DATA_ROOT=$STATE/docker-$DRIVER
 
 answers() { "$CLIENT" -H "$HOST" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 running_pid() {
@@ -45,7 +51,7 @@ case "$cmd" in
     # nothing else needs to run.  No bridge/iptables: builds use --network host.
     setsid "$DOCKERD" \
       --iptables=false --ip6tables=false --bridge=none --ip-masq=false \
-      --storage-driver=vfs \
+      --storage-driver="$DRIVER" \
       --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" \
       --pidfile "$PIDFILE" \
       -H "$HOST" \

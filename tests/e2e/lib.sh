@@ -6,14 +6,20 @@
 # So the e2e suite gets a storage.conf of its own and points buildah, skopeo
 # (and podman, if present) at it through CONTAINERS_STORAGE_CONF.
 #
-#   WBUILD_E2E_STORAGE_DRIVER  vfs (default, works anywhere) or overlay (faster, needs
-#                              kernel overlayfs as root; it works on these machines)
+#   WBUILD_E2E_STORAGE_DRIVER  overlay (default when the kernel has overlayfs; 7x faster
+#                              here) or vfs (works anywhere, copies the rootfs per layer)
 #   WBUILD_E2E_STATE           engine state, default /var/lib/wbuild-e2e
 #   WBUILD_E2E_CACHE           rootfs tarball cache, default /var/cache/wbuild-e2e
 
 WBUILD_E2E_STATE=${WBUILD_E2E_STATE:-/var/lib/wbuild-e2e}
 WBUILD_E2E_CACHE=${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}
-WBUILD_E2E_STORAGE_DRIVER=${WBUILD_E2E_STORAGE_DRIVER:-${STORAGE_DRIVER:-vfs}}
+if [ -z "${WBUILD_E2E_STORAGE_DRIVER:-}" ]; then
+  if grep -qw overlay /proc/filesystems 2>/dev/null || modprobe -q overlay 2>/dev/null; then
+    WBUILD_E2E_STORAGE_DRIVER=overlay
+  else
+    WBUILD_E2E_STORAGE_DRIVER=vfs
+  fi
+fi
 WBUILD_E2E_BASE_IMAGE=${WBUILD_E2E_BASE_IMAGE:-registry.example.org/debian:bookworm}
 WBUILD_E2E_DOCKER_CLIENT=${WBUILD_E2E_DOCKER_CLIENT:-/usr/bin/docker}
 export WBUILD_E2E_STATE WBUILD_E2E_CACHE WBUILD_E2E_STORAGE_DRIVER WBUILD_E2E_BASE_IMAGE WBUILD_E2E_DOCKER_CLIENT
