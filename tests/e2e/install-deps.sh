@@ -4,7 +4,8 @@
 #
 # What is needed, and why (checked on a bookworm machine, kernel 6.x, as root):
 #   buildah      builds (bud), runs (from + run --isolation chroot) and pushes images;
-#                pulls in runc, crun-free conmon-free deps, containers-common config.
+#                pulls in uidmap and golang-github-containers-common (config); with
+#                chroot isolation it needs no OCI runtime (runc comes with docker.io).
 #   docker.io    dockerd 20.10 + containerd + runc + the 20.10 client with BuildKit
 #                built in (a newer client without buildx cannot use BuildKit).
 #   mmdebstrap   makes the base rootfs tarball without any engine.
