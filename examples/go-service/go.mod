@@ -1,0 +1,3 @@
+module example.com/wbuild/go-service
+
+go 1.19
