@@ -1,1 +1,195 @@
+//! wbuild: typed build manifests (`.wbuild`) compiled into organisation-standard
+//! Dockerfiles.
+//!
+//! The pipeline is `syntax` (pest → owned tree) → `resolve` (names, imports) →
+//! `check` (types) → `variants` (extends and merging) → `lower` (Dockerfile IR) →
+//! `emit` (Dockerfile text). Each stage is a salsa query over one [`db::Database`].
+//! See ARCHITECTURE.md for the map.
+//!
+//! The library does no I/O: the caller hands it source text.
+//!
+//! ```
+//! let mut compiler = wbuild::Compiler::new();
+//! let file = compiler.add_file("service.wbuild", r#"
+//!     import "base"
+//!     image "hello" {}
+//!     variant production extends base.runtime() {
+//!         cmd = ["/bin/echo", "hello"]
+//!     }
+//! "#);
+//! let dockerfile = compiler.compile(file, "production").expect("compiles");
+//! assert!(dockerfile.contains("FROM registry.example.org/debian:bookworm AS production"));
+//! assert!(dockerfile.contains("USER 65533:65533"));
+//! assert!(dockerfile.contains(r#"CMD ["/bin/echo", "hello"]"#));
+//! ```
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod check;
+pub mod cli;
+pub mod db;
+pub mod diagnostics;
+pub mod emit;
+pub mod fmt;
+pub mod ir;
+pub mod lower;
+pub mod resolve;
+pub mod span;
+pub mod stdlib;
+pub mod syntax;
+pub mod variants;
+
+pub use db::SourceFile;
+pub use diagnostics::{Code, Diagnostic, Severity};
+
+use db::Database;
+use diagnostics::render::SourceInfo;
+use salsa::Durability;
+
+/// The compiler with its database: add files, then check or compile them.
+/// Repeated calls reuse everything that did not change.
+pub struct Compiler {
+    db: Database,
+}
+
+impl Default for Compiler {
+    fn default() -> Self {
+        Compiler::new()
+    }
+}
+
+impl Compiler {
+    /// A compiler with the embedded standard library.
+    pub fn new() -> Compiler {
+        let mut compiler = Compiler::without_stdlib();
+        for (name, text) in stdlib::MODULES {
+            compiler.add_stdlib_module(name, text.to_string());
+        }
+        compiler
+    }
+
+    /// A compiler with no stdlib; add an organisation's own with [`Compiler::add_stdlib_module`].
+    pub fn without_stdlib() -> Compiler {
+        Compiler { db: Database::new() }
+    }
+
+    /// Adds (or replaces) the stdlib module imported as `import "NAME"`.
+    pub fn add_stdlib_module(&mut self, name: &str, text: String) -> SourceFile {
+        let key = format!("std:{name}");
+        self.db.set_file(&key, &format!("std/{name}.wbuild"), text, Durability::HIGH)
+    }
+
+    /// Adds (or updates) a user file under its path.
+    pub fn add_file(&mut self, path: &str, text: &str) -> SourceFile {
+        self.db.set_file(&resolve::root_key(path), path, text.to_string(), Durability::LOW)
+    }
+
+    /// File imports of `file` (and of what it imports) that are not loaded yet, as
+    /// paths relative to the current directory. The driver reads and adds them.
+    pub fn pending_imports(&self, file: SourceFile) -> Vec<String> {
+        let mut pending = Vec::new();
+        let mut todo = vec![file];
+        let mut seen = Vec::new();
+        while let Some(f) = todo.pop() {
+            if seen.contains(&f) {
+                continue;
+            }
+            seen.push(f);
+            for item in &db::parse(&self.db, f).ast.items {
+                let syntax::ast::Item::Import(import) = item else { continue };
+                let Some(spec) = import.path.as_plain() else { continue };
+                if !resolve::is_file_import(&spec) {
+                    continue;
+                }
+                let key = resolve::import_key(f.path(&self.db), &spec);
+                match self.db.file_by_key(&key) {
+                    Some(target) => todo.push(target),
+                    None => {
+                        if let Some(path) = key.strip_prefix("file:") {
+                            if !pending.iter().any(|p| p == path) {
+                                pending.push(path.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        pending
+    }
+
+    /// Every diagnostic of the file, sorted.
+    pub fn check(&self, file: SourceFile) -> Vec<Diagnostic> {
+        db::check_file(&self.db, file).clone()
+    }
+
+    /// The variant names of the file, in source order.
+    pub fn variants(&self, file: SourceFile) -> Vec<String> {
+        resolve::scope(&self.db, file).variants.keys().cloned().collect()
+    }
+
+    /// Compiles one variant to a Dockerfile. Errors anywhere in the file fail the
+    /// compilation (warnings do not); the error list then holds every diagnostic.
+    pub fn compile(&self, file: SourceFile, variant: &str) -> Result<String, Vec<Diagnostic>> {
+        self.compile_ir(file, variant).map(|ir| emit::dockerfile::emit(&ir))
+    }
+
+    /// Like [`Compiler::compile`], but returns the IR (stages, instructions, and the
+    /// source span of each instruction).
+    pub fn compile_ir(&self, file: SourceFile, variant: &str) -> Result<ir::Dockerfile, Vec<Diagnostic>> {
+        let mut diagnostics = self.check(file);
+        if !resolve::scope(&self.db, file).variants.contains_key(variant) {
+            let names = self.variants(file);
+            let help = diagnostics::suggest::help(variant, names.iter().map(String::as_str))
+                .unwrap_or_else(|| format!("the variants are: {}", names.join(", ")));
+            diagnostics.push(
+                Diagnostic::new(Code::UnknownVariant, format!("there is no variant `{variant}`"), file.id(&self.db), span::Span::default(), "in this file")
+                    .with_help(help),
+            );
+            return Err(diagnostics);
+        }
+        if variants::evaluate(&self.db, file).image.is_none() {
+            diagnostics.push(
+                Diagnostic::new(Code::MissingImage, "no image declared", file.id(&self.db), span::Span::default(), "this file has no `image` block")
+                    .with_help("add `image \"NAME\" { }` at the top of the file"),
+            );
+        }
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(diagnostics);
+        }
+        lower::dockerfile(&self.db, file, variant).map_err(|mut problems| {
+            problems.extend(diagnostics);
+            problems
+        })
+    }
+
+    /// Formats a file canonically; `None` when it has syntax errors.
+    pub fn format(&self, file: SourceFile) -> Option<String> {
+        let parse = db::parse(&self.db, file);
+        if !parse.errors.is_empty() {
+            return None;
+        }
+        Some(fmt::format(file.text(&self.db), parse))
+    }
+
+    /// Renders diagnostics for a terminal (codespan-reporting).
+    pub fn render(&self, diagnostics: &[Diagnostic], color: bool) -> String {
+        diagnostics::render::to_terminal(&self.sources(), diagnostics, color)
+    }
+
+    /// Renders diagnostics as a JSON array.
+    pub fn render_json(&self, diagnostics: &[Diagnostic]) -> serde_json::Value {
+        diagnostics::render::to_json(&self.sources(), diagnostics)
+    }
+
+    fn sources(&self) -> Vec<SourceInfo<'_>> {
+        let ws = <Database as db::Db>::workspace(&self.db);
+        ws.files(&self.db)
+            .values()
+            .map(|f| SourceInfo { id: f.id(&self.db), path: f.path(&self.db), text: f.text(&self.db) })
+            .collect()
+    }
+
+    /// The database, for tools (the language server) that run queries directly.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+}

@@ -1,0 +1,374 @@
+//! Types and checked values.
+
+use crate::diagnostics::FileId;
+use crate::span::Span;
+use indexmap::IndexMap;
+use std::fmt;
+
+/// The type of a field, parameter, constant or step argument.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    String,
+    Int,
+    Bool,
+    Path,
+    /// An image reference (`registry/repo:tag@sha256:…`) or `scratch`.
+    Image,
+    User,
+    Port,
+    Duration,
+    Healthcheck,
+    Steps,
+    Variant,
+    /// What `base` accepts: an image or a variant of the same file.
+    Base,
+    /// What `cmd`/`entrypoint`/`run` accept: a list of arguments (exec form) or one
+    /// string (shell form).
+    Command,
+    List(Box<Ty>),
+    Map(Box<Ty>),
+    Enum(Vec<String>),
+}
+
+impl Ty {
+    /// Parses a type name as written in `let x: T` and preset parameters.
+    pub fn from_name(name: &str) -> Option<Ty> {
+        Some(match name {
+            "string" => Ty::String,
+            "int" => Ty::Int,
+            "bool" => Ty::Bool,
+            "path" => Ty::Path,
+            "image" => Ty::Image,
+            "user" => Ty::User,
+            "port" => Ty::Port,
+            "duration" => Ty::Duration,
+            "healthcheck" => Ty::Healthcheck,
+            "steps" => Ty::Steps,
+            "variant" => Ty::Variant,
+            "command" => Ty::Command,
+            _ => return None,
+        })
+    }
+
+    pub const NAMES: &'static [&'static str] = &[
+        "string", "int", "bool", "path", "image", "user", "port", "duration", "healthcheck", "steps", "variant",
+        "command", "list", "map",
+    ];
+
+    pub fn is_scalar(&self) -> bool {
+        matches!(self, Ty::String | Ty::Int | Ty::Bool | Ty::Path | Ty::Port | Ty::Enum(_) | Ty::Image)
+    }
+}
+
+impl fmt::Display for Ty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ty::String => f.write_str("string"),
+            Ty::Int => f.write_str("int"),
+            Ty::Bool => f.write_str("bool"),
+            Ty::Path => f.write_str("path"),
+            Ty::Image => f.write_str("image"),
+            Ty::User => f.write_str("user"),
+            Ty::Port => f.write_str("port"),
+            Ty::Duration => f.write_str("duration"),
+            Ty::Healthcheck => f.write_str("healthcheck"),
+            Ty::Steps => f.write_str("steps"),
+            Ty::Variant => f.write_str("variant"),
+            Ty::Base => f.write_str("image or variant"),
+            Ty::Command => f.write_str("command (list<string> or string)"),
+            Ty::List(t) => write!(f, "list<{t}>"),
+            Ty::Map(t) => write!(f, "map<{t}>"),
+            Ty::Enum(values) => {
+                let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+                f.write_str(&quoted.join(" | "))
+            }
+        }
+    }
+}
+
+/// Where a value was written: the file and span of the expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A checked value with the place it came from.
+#[derive(Clone, Debug)]
+pub struct Val {
+    pub kind: ValKind,
+    pub origin: Origin,
+}
+
+/// Values compare by content only: where they were written does not matter.
+impl PartialEq for Val {
+    fn eq(&self, other: &Val) -> bool {
+        self.kind == other.kind
+    }
+}
+impl Eq for Val {}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValKind {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    Path(String),
+    Image(ImageRef),
+    Scratch,
+    User(User),
+    Port(Port),
+    Duration(Duration),
+    Healthcheck(Box<Healthcheck>),
+    Steps(Vec<Step>),
+    Variant(VariantRef),
+    Command(Command),
+    List(Vec<Val>),
+    Map(IndexMap<String, Val>),
+}
+
+impl ValKind {
+    /// A short description for "expected X, found Y" messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ValKind::Str(_) => "a string",
+            ValKind::Int(_) => "an integer",
+            ValKind::Bool(_) => "a boolean",
+            ValKind::Path(_) => "a path",
+            ValKind::Image(_) | ValKind::Scratch => "an image reference",
+            ValKind::User(_) => "a user",
+            ValKind::Port(_) => "a port",
+            ValKind::Duration(_) => "a duration",
+            ValKind::Healthcheck(_) => "a healthcheck",
+            ValKind::Steps(_) => "a step block",
+            ValKind::Variant(_) => "a variant",
+            ValKind::Command(_) => "a command",
+            ValKind::List(_) => "a list",
+            ValKind::Map(_) => "a map",
+        }
+    }
+
+    /// The text form used by `${...}` interpolation, for scalar values.
+    pub fn to_text(&self) -> Option<String> {
+        Some(match self {
+            ValKind::Str(s) | ValKind::Path(s) => s.clone(),
+            ValKind::Int(n) => n.to_string(),
+            ValKind::Bool(b) => b.to_string(),
+            ValKind::Image(i) => i.to_string(),
+            ValKind::Scratch => "scratch".into(),
+            ValKind::Port(p) => p.to_string(),
+            ValKind::Duration(d) => d.text.clone(),
+            _ => return None,
+        })
+    }
+}
+
+/// `registry/repository[:tag][@sha256:digest]`, validated.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ImageRef {
+    pub registry: String,
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.registry, self.repository)?;
+        if let Some(tag) = &self.tag {
+            write!(f, ":{tag}")?;
+        }
+        if let Some(digest) = &self.digest {
+            write!(f, "@{digest}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ImageRef {
+    /// Parses and validates a reference; the error says which part is wrong.
+    pub fn parse(text: &str) -> Result<ImageRef, String> {
+        let (rest, digest) = match text.split_once('@') {
+            Some((rest, digest)) => {
+                let hex = digest
+                    .strip_prefix("sha256:")
+                    .ok_or_else(|| format!("the digest `{digest}` must start with `sha256:`"))?;
+                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                    return Err("a sha256 digest has exactly 64 lowercase hex digits".into());
+                }
+                (rest, Some(digest.to_string()))
+            }
+            None => (text, None),
+        };
+        let (registry, path) = rest
+            .split_once('/')
+            .ok_or_else(|| "the registry is missing: write `registry.example.org/repository:tag`".to_string())?;
+        let registry_ok = !registry.is_empty()
+            && (registry.contains('.') || registry.contains(':') || registry == "localhost")
+            && registry.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:".contains(&b));
+        if !registry_ok {
+            return Err(format!(
+                "`{registry}` is not a registry host (it needs a dot, a port or to be `localhost`); there is no implicit default registry"
+            ));
+        }
+        let (repository, tag) = match path.rsplit_once(':') {
+            Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag.to_string())),
+            _ => (path, None),
+        };
+        let component_ok = |c: &str| {
+            !c.is_empty()
+                && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        };
+        if repository.is_empty() || !repository.split('/').all(component_ok) {
+            return Err(format!(
+                "the repository `{repository}` must be lowercase path components of [a-z0-9._-], each starting with a letter or digit"
+            ));
+        }
+        if let Some(tag) = &tag {
+            let first_ok = tag.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !first_ok || tag.len() > 128 || !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
+                return Err(format!("the tag `{tag}` must match [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}"));
+            }
+        }
+        Ok(ImageRef { registry: registry.to_string(), repository: repository.to_string(), tag, digest })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct User {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Port {
+    pub number: u16,
+    pub protocol: Protocol,
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.protocol {
+            Protocol::Tcp => write!(f, "{}/tcp", self.number),
+            Protocol::Udp => write!(f, "{}/udp", self.number),
+        }
+    }
+}
+
+impl Port {
+    pub fn parse(text: &str) -> Option<Port> {
+        let (number, protocol) = match text.split_once('/') {
+            Some((n, "tcp")) => (n, Protocol::Tcp),
+            Some((n, "udp")) => (n, Protocol::Udp),
+            Some(_) => return None,
+            None => (text, Protocol::Tcp),
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let number: u16 = number.parse().ok()?;
+        (number != 0).then_some(Port { number, protocol })
+    }
+}
+
+/// A duration as written (`"30s"`), validated.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Duration {
+    pub text: String,
+}
+
+impl Duration {
+    pub fn parse(text: &str) -> Option<Duration> {
+        let mut rest = text;
+        if rest.is_empty() {
+            return None;
+        }
+        while !rest.is_empty() {
+            let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 || digits > 9 {
+                return None;
+            }
+            rest = rest.get(digits..)?;
+            let unit = ["ms", "s", "m", "h"].into_iter().find(|u| rest.starts_with(u))?;
+            rest = rest.get(unit.len()..)?;
+        }
+        Some(Duration { text: text.to_string() })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Healthcheck {
+    pub command: Command,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// Run by `/bin/sh -c` (or the stage's shell for `run`).
+    Shell(String),
+    /// Run directly, no shell.
+    Exec(Vec<String>),
+}
+
+/// A variant named as a value (`base = build`, `copy from build`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VariantRef {
+    pub file: FileId,
+    pub name: String,
+}
+
+/// A checked step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    Apt { packages: Vec<String> },
+    Run { command: Command, caches: Vec<String>, secrets: Vec<String> },
+    Copy { sources: Vec<String>, dest: String, chmod: Option<String> },
+    CopyFrom { stage: VariantRef, sources: Vec<String>, dest: String, chmod: Option<String> },
+    Env { name: String, value: String },
+    Arg { name: String, ty: Ty, default: Option<String> },
+    Workdir { path: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references_are_validated() {
+        let ok = ImageRef::parse("registry.example.org/debian:bookworm").map(|r| r.to_string());
+        assert_eq!(ok.as_deref(), Ok("registry.example.org/debian:bookworm"));
+        let digest = format!("registry.example.org/a/b:1.0@sha256:{}", "a".repeat(64));
+        assert!(ImageRef::parse(&digest).is_ok());
+        assert!(ImageRef::parse("localhost:5000/x").is_ok());
+        for bad in ["debian", "debian:bookworm", "Registry.example.org/Debian", "r.io/x:bad tag", "r.io/x@sha256:abc", "r.io/"] {
+            assert!(ImageRef::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn ports_and_durations_parse() {
+        assert_eq!(Port::parse("53/udp").map(|p| p.to_string()).as_deref(), Some("53/udp"));
+        assert!(Port::parse("0").is_none());
+        assert!(Port::parse("70000").is_none());
+        assert!(Duration::parse("1m30s").is_some());
+        assert!(Duration::parse("30").is_none());
+        assert!(Duration::parse("s").is_none());
+    }
+}

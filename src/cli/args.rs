@@ -1,0 +1,86 @@
+//! Command-line arguments (clap derive only; nothing below `cli` sees clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "wbuildc", version, about = "Compile typed .wbuild build manifests into standard Dockerfiles")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Use this directory's *.wbuild files as the standard library instead of the embedded one.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub stdlib: Option<PathBuf>,
+    /// When to colour terminal output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Rendered for people (codespan-reporting).
+    #[default]
+    Human,
+    /// A JSON array of diagnostics (for CI annotations).
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check manifests and print their diagnostics.
+    Check {
+        /// The .wbuild files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Compile one variant into a Dockerfile (with every stage it needs).
+    Compile {
+        /// The .wbuild file.
+        file: PathBuf,
+        /// The variant to compile.
+        #[arg(long, short)]
+        variant: String,
+        /// Write the Dockerfile here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the variants of a manifest, one per line.
+    Variants {
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Format manifests canonically (in place), keeping comments.
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Do not write; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the long explanation of a diagnostic code (e.g. WB2001); without a code, list them all.
+    Explain {
+        code: Option<String>,
+    },
+}

@@ -1,0 +1,37 @@
+use crate::cli::args::{Common, Format};
+use crate::cli::{compiler, exit, load, print_stdout, report_usage, use_color, UsageError};
+use std::path::Path;
+
+pub fn run(common: &Common, file: &Path, variant: &str, output: Option<&Path>, format: Format) -> u8 {
+    match compile(common, file, variant, output, format) {
+        Ok(code) => code,
+        Err(e) => report_usage(e),
+    }
+}
+
+fn compile(common: &Common, path: &Path, variant: &str, output: Option<&Path>, format: Format) -> Result<u8, UsageError> {
+    let mut compiler = compiler(common)?;
+    let file = load(&mut compiler, path)?;
+    let (result, diagnostics) = match compiler.compile(file, variant) {
+        Ok(text) => (Some(text), compiler.check(file)),
+        Err(diagnostics) => (None, diagnostics),
+    };
+    match format {
+        Format::Human => eprint!("{}", compiler.render(&diagnostics, use_color(common))),
+        Format::Json => {
+            let json = compiler.render_json(&diagnostics);
+            if output.is_none() && result.is_some() {
+                // stdout carries the Dockerfile; diagnostics go to stderr.
+                eprintln!("{json}");
+            } else {
+                print_stdout(&format!("{json}\n"))?;
+            }
+        }
+    }
+    let Some(text) = result else { return Ok(exit::INPUT_ERRORS) };
+    match output {
+        Some(out) => std::fs::write(out, text).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?,
+        None => print_stdout(&text)?,
+    }
+    Ok(exit::SUCCESS)
+}

@@ -1,0 +1,102 @@
+//! The `wbuildc` driver: arguments → loading files → library calls → output.
+//! The only place (with `build/` later) that touches the file system.
+
+mod args;
+mod commands;
+pub mod exit;
+
+use args::{Cli, ColorChoice, Common};
+use clap::Parser;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Runs `wbuildc` with these arguments and returns its exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::SUCCESS });
+        }
+    };
+    let code = match cli.command {
+        args::Command::Check { files, format, common } => commands::check::run(&common, &files, format),
+        args::Command::Compile { file, variant, output, format, common } => {
+            commands::compile::run(&common, &file, &variant, output.as_deref(), format)
+        }
+        args::Command::Variants { file, common } => commands::variants::run(&common, &file),
+        args::Command::Fmt { files, check, common } => commands::fmt::run(&common, &files, check),
+        args::Command::Explain { code } => commands::explain::run(code.as_deref()),
+    };
+    ExitCode::from(code)
+}
+
+/// A problem outside the manifests (I/O, arguments): printed once, exit 2.
+pub(crate) struct UsageError(pub String);
+
+pub(crate) fn report_usage(e: UsageError) -> u8 {
+    eprintln!("error: {}", e.0);
+    exit::USAGE
+}
+
+/// Builds a compiler with the stdlib the options ask for.
+pub(crate) fn compiler(common: &Common) -> Result<crate::Compiler, UsageError> {
+    let Some(dir) = &common.stdlib else { return Ok(crate::Compiler::new()) };
+    let mut compiler = crate::Compiler::without_stdlib();
+    let entries = std::fs::read_dir(dir).map_err(|e| UsageError(format!("cannot read stdlib directory {}: {e}", dir.display())))?;
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "wbuild")).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = read_source(&path)?;
+        compiler.add_stdlib_module(&name, text);
+    }
+    Ok(compiler)
+}
+
+/// Reads a manifest; invalid UTF-8 is replaced (U+FFFD) so the parser still reports
+/// everything else, and the replacement shows up as a syntax error where it sits.
+pub(crate) fn read_source(path: &Path) -> Result<String, UsageError> {
+    let bytes = std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Adds a file and, transitively, the files it imports.
+pub(crate) fn load(compiler: &mut crate::Compiler, path: &Path) -> Result<crate::SourceFile, UsageError> {
+    let text = read_source(path)?;
+    let shown = path.to_string_lossy().into_owned();
+    let file = compiler.add_file(&shown, &text);
+    // Imports are loaded until none is pending; a missing one becomes a WB1003.
+    let mut tried: Vec<String> = Vec::new();
+    loop {
+        let pending: Vec<String> = compiler.pending_imports(file).into_iter().filter(|p| !tried.contains(p)).collect();
+        if pending.is_empty() {
+            break;
+        }
+        for p in pending {
+            if let Ok(text) = read_source(Path::new(&p)) {
+                compiler.add_file(&p, &text);
+            }
+            tried.push(p);
+        }
+    }
+    Ok(file)
+}
+
+pub(crate) fn use_color(common: &Common) -> bool {
+    match common.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+pub(crate) fn print_stdout(text: &str) -> Result<(), UsageError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|_| out.flush()).map_err(|e| UsageError(format!("cannot write output: {e}")))
+}

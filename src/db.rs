@@ -1,0 +1,121 @@
+//! The salsa database: inputs and the queries that every tool shares.
+//!
+//! Inputs are the source files and the workspace (which files exist under which
+//! import keys). Everything else is derived. The CLI and, later, the language
+//! server hold one [`Database`]; editing one file sets one input.
+//!
+//! Invariant: nothing here reads the file system; the driver hands files in.
+
+use crate::diagnostics::{Diagnostic, FileId};
+use crate::syntax::{self, Parse};
+use indexmap::IndexMap;
+
+#[salsa::input(debug)]
+pub struct SourceFile {
+    #[returns(copy)]
+    pub id: FileId,
+    /// The path as the user gave it (or `std/<name>.wbuild` for the stdlib).
+    #[returns(ref)]
+    pub path: String,
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// Every loaded file, by import key (see [`crate::resolve::import_key`]).
+#[salsa::input(debug)]
+pub struct Workspace {
+    #[returns(ref)]
+    pub files: IndexMap<String, SourceFile>,
+}
+
+#[salsa::db]
+pub trait Db: salsa::Database {
+    fn workspace(&self) -> Workspace;
+}
+
+#[salsa::db]
+#[derive(Clone)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+    workspace: Option<Workspace>,
+    next_file: u32,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        let mut db = Database { storage: salsa::Storage::default(), workspace: None, next_file: 0 };
+        let workspace = Workspace::new(&db, IndexMap::new());
+        db.workspace = Some(workspace);
+        db
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+#[salsa::db]
+impl Db for Database {
+    fn workspace(&self) -> Workspace {
+        match self.workspace {
+            Some(ws) => ws,
+            None => unreachable_workspace(),
+        }
+    }
+}
+
+#[cold]
+fn unreachable_workspace() -> ! {
+    // `Database::default` always creates the workspace input.
+    panic!("database without a workspace")
+}
+
+impl Database {
+    pub fn new() -> Database {
+        Database::default()
+    }
+
+    /// Adds a file under an import key, or replaces its text if the key exists.
+    pub fn set_file(&mut self, key: &str, path: &str, text: String, durability: salsa::Durability) -> SourceFile {
+        use salsa::Setter;
+        let workspace = self.workspace();
+        if let Some(&file) = workspace.files(self).get(key) {
+            if file.text(self) != &text {
+                file.set_text(self).with_durability(durability).to(text);
+            }
+            return file;
+        }
+        let id = FileId(self.next_file);
+        self.next_file += 1;
+        let file = SourceFile::builder(id, path.to_string(), text).durability(durability).new(self);
+        let mut files = workspace.files(self).clone();
+        files.insert(key.to_string(), file);
+        workspace.set_files(self).to(files);
+        file
+    }
+
+    pub fn file_by_key(&self, key: &str) -> Option<SourceFile> {
+        self.workspace().files(self).get(key).copied()
+    }
+
+    pub fn file_by_id(&self, id: FileId) -> Option<SourceFile> {
+        self.workspace().files(self).values().copied().find(|f| f.id(self) == id)
+    }
+}
+
+/// Parses one file. The result holds spans, so it changes on every edit (`no_eq`);
+/// later stages depend on what they read from it.
+#[salsa::tracked(returns(ref), no_eq)]
+pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
+    syntax::parse(file.id(db), file.text(db))
+}
+
+/// Every diagnostic of one file: syntax, names, types, variants.
+#[salsa::tracked(returns(ref))]
+pub fn check_file(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
+    let mut out = parse(db, file).errors.clone();
+    out.extend(crate::variants::evaluate(db, file).diagnostics.iter().cloned());
+    out.extend(crate::lower::lower_file(db, file).diagnostics.iter().cloned());
+    crate::diagnostics::sort(&mut out);
+    out.dedup();
+    out
+}

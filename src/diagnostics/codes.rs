@@ -1,0 +1,227 @@
+//! The registry of diagnostic codes: one line per code with its default severity,
+//! a title, and the long explanation that `wbuildc explain CODE` prints and that
+//! `docs/diagnostics.md` is generated from (a test fails when the doc is stale).
+//!
+//! Codes are stable: never renumber or reuse one. Ranges: WB0xxx syntax,
+//! WB1xxx names and imports, WB2xxx types and values, WB3xxx variants and merging,
+//! WB4xxx lowering and output.
+
+use super::Severity;
+use serde::{Serialize, Serializer};
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $severity:ident, $title:literal, $explanation:literal; )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $explanation, )* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$severity, )* }
+            }
+        }
+    };
+}
+
+impl Code {
+    /// Looks a code up by its text, case-insensitively (`wb2001` works).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+codes! {
+    Syntax = "WB0001", Error, "syntax error",
+"The parser could not read this part of the file. The label says what it expected
+there. Only the broken line (or item) is skipped: the rest of the file is still
+checked, so fix the first syntax error and re-run to see whether the others were
+consequences of it.";
+
+    UnclosedBlock = "WB0002", Error, "unclosed block",
+"A `{` that opens an image, variant, preset, map or step block has no matching `}`.
+The block runs to the next item keyword at the start of a line, so everything in
+between was skipped.
+
+    variant build {
+      cmd = [\"make\"]
+    }          # <- this brace was missing";
+
+    InvalidEscape = "WB0003", Error, "invalid escape sequence",
+"Strings know these escapes: `\\\"` (quote), `\\\\` (backslash), `\\n` (newline),
+`\\t` (tab), `\\r` (carriage return), `\\$` (a literal `$`, e.g. to write `\\${` without
+starting an interpolation) and `\\u{1F600}` (any Unicode scalar value by its hex code).";
+
+    IntOutOfRange = "WB0004", Error, "integer out of range",
+"Integers are signed 64-bit. The literal does not fit; ports, uids and gids have
+smaller ranges of their own that the type checker enforces.";
+
+    TooComplex = "WB0005", Error, "input too large or too deeply nested",
+"The compiler refuses input beyond fixed limits (nesting depth, file size, number of
+items) so that a hostile or generated manifest cannot make it run out of stack or
+memory. Real manifests stay far below the limits; split the file or flatten the
+nesting.";
+
+    UnknownName = "WB1001", Error, "unknown name",
+"The name is not a constant (`let`), a preset parameter, a variant or an imported
+module in scope. Names are looked up in this order: preset parameters, `let`
+constants of the file, variants of the file, module aliases. Constants must be
+defined before they are used, so evaluation never recurses.";
+
+    DuplicateDefinition = "WB1002", Error, "duplicate definition",
+"Two items of one file define the same name (two variants `build`, two `let port`,
+a preset and a variant with one name, or two `image` blocks). Each name must be
+defined once; the secondary label shows the first definition.";
+
+    ImportNotFound = "WB1003", Error, "import not found",
+"`import \"python\"` loads the stdlib module `python` (from the embedded stdlib or the
+directory given with `--stdlib`); `import \"./common.wbuild\"` loads a file relative to
+the importing file. Neither was found. `wbuildc check --stdlib DIR` lists what a
+stdlib directory must contain.";
+
+    UnknownMember = "WB1004", Error, "unknown module member",
+"`module.name` refers to a preset or constant that the imported module does not
+define. The help line lists a close match when there is one.";
+
+    ImportCycle = "WB1005", Error, "import cycle",
+"Files import each other in a circle. Imports must form a tree (a DAG), so that
+every file can be checked on its own; move shared definitions into a third file.";
+
+    NotAPreset = "WB1006", Error, "cannot extend this",
+"`extends` takes variants of the same file and presets (local or from an imported
+module). Constants, parameters and modules cannot be extended, and a variant cannot
+be given arguments: only presets have parameters.";
+
+    MissingImage = "WB1007", Error, "no image declared",
+"Compiling needs an `image \"name\" { ... }` block: the image name becomes the OCI
+title of every variant and its fields are the defaults every variant starts from.
+Modules that only hold presets (like the stdlib) do not need one.";
+
+    UnknownVariant = "WB1008", Error, "unknown variant",
+"The variant named on the command line, in `copy from`, or as a variant-typed value
+is not defined in the file. `wbuildc variants FILE` lists the variants.";
+
+    UnknownField = "WB2001", Error, "unknown field",
+"Images, variants and presets accept a fixed set of fields: base, steps, user,
+workdir, entrypoint, cmd, expose, healthcheck, labels, volumes, allow_root (variants),
+plus version (image). The help line suggests the closest field name.";
+
+    TypeMismatch = "WB2002", Error, "type mismatch",
+"The value does not have the type the field, parameter or step expects. Types are
+checked before anything is merged or lowered: a string where a list is expected is
+an error, never silently wrapped.";
+
+    InvalidImageRef = "WB2003", Error, "invalid image reference",
+"Image references have the form `registry/repository[:tag][@sha256:<64 hex>]`, e.g.
+`registry.example.org/debian:bookworm` or with a digest pinned. The registry part
+is required (no implicit Docker Hub), repository path components are lowercase
+`[a-z0-9._-]`, tags are `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, and a digest is `sha256:`
+followed by 64 lowercase hex digits. `scratch` names the empty image.";
+
+    InvalidPort = "WB2004", Error, "invalid port",
+"A port is an integer 1-65535, or a string `\"8080\"`, `\"8080/tcp\"` or `\"53/udp\"`.";
+
+    AppendToScalar = "WB2005", Error, "`+=` on a field that is not a list, map or step block",
+"`+=` appends to lists and step blocks and merges into maps. A scalar field (a
+string, the user, the base image) can only be replaced with `=`.";
+
+    BadArgument = "WB2006", Error, "bad preset argument",
+"A preset was given an argument it does not declare, the same argument twice, or was
+not given a parameter that has no default. The help line lists the parameters.";
+
+    InvalidPath = "WB2007", Error, "invalid path",
+"Destinations in the image (copy destinations, workdir, volumes) must be absolute
+after joining with the working directory. Sources are relative to the build
+context and may not be empty.";
+
+    InvalidUser = "WB2008", Error, "invalid user",
+"`user(name, uid, gid)` needs a POSIX user name (`[a-z_][a-z0-9_-]*`, at most 32
+characters) and ids in 0..=2147483647.";
+
+    InvalidEnumValue = "WB2009", Error, "value not allowed by the enum",
+"A parameter declared as `\"a\" | \"b\"` accepts only those strings.";
+
+    BadInterpolation = "WB2010", Error, "cannot interpolate this value",
+"`${name}` inside a string accepts strings, paths, integers, booleans, ports and
+image references, and the fields `.name`, `.uid`, `.gid` of a user. Lists, maps and
+step blocks have no single text form; pass them to a field instead.";
+
+    DuplicateKey = "WB2011", Error, "assigned twice",
+"The same field is assigned twice in one block, or a map literal has the same key
+twice. Combine the two: one `=` followed by `+=` is not allowed either, because
+the order would be a hidden rule.";
+
+    InvalidName = "WB2012", Error, "invalid environment or argument name",
+"Environment variables and build arguments are named `[A-Za-z_][A-Za-z0-9_]*`.";
+
+    InvalidDuration = "WB2013", Error, "invalid duration",
+"Healthcheck intervals and timeouts are written like `\"30s\"`, `\"1m30s\"`, `\"500ms\"`
+(units ms, s, m, h).";
+
+    UnrepresentableValue = "WB2014", Error, "value cannot be represented",
+"A Dockerfile cannot carry this value unchanged: NUL bytes are not allowed anywhere,
+and newlines are only possible in values written in JSON form (run, cmd, entrypoint,
+copy paths, healthcheck commands). Environment values, labels, build-argument
+defaults, the working directory and the user cannot contain a newline. wbuild never
+alters a value to make it fit.";
+
+    UnknownOption = "WB2015", Error, "unknown step option",
+"The `with ...` options a step accepts: `run` takes `cache` (a path for a BuildKit
+cache mount) and `secret` (the id of a BuildKit secret mount); `copy` takes `chmod`
+(an octal string like `\"0755\"`). Others are rejected.";
+
+    ExtendsCycle = "WB3001", Error, "extends cycle",
+"Variants or presets extend each other in a circle; the message names the cycle.
+`extends` must form a tree so that merging has a defined order.";
+
+    MissingBase = "WB3002", Error, "variant has no base image",
+"After merging its parents and the image defaults, the variant has no `base`. Set
+`base = \"registry/repo:tag\"`, `base = scratch`, `base = other_variant`, or extend a
+preset that sets one.";
+
+    ParentConflict = "WB3003", Warning, "parents disagree",
+"Two parents in one `extends` list set a field to different values. The later
+parent wins (parents apply left to right), which is easy to miss: settle it by
+assigning the field in the variant itself with `=`.";
+
+    StageCycle = "WB3004", Error, "stage dependency cycle",
+"Variants use each other as `base` or through `copy from` in a circle, so there is
+no order in which to build the stages.";
+
+    ExtendsTooDeep = "WB3005", Error, "extends chain too deep",
+"The chain of `extends` is longer than 64 levels. Chains that long are generated
+rather than written; flatten them.";
+
+    NoSteps = "WB3006", Warning, "variant does nothing",
+"The variant has neither steps nor runtime settings of its own beyond its base. It
+compiles to a bare `FROM`, which is usually a mistake.";
+
+    CmdNotExecForm = "WB4001", Warning, "shell-form command",
+"`cmd` and `entrypoint` are always emitted in exec (JSON) form. A single string was
+given, so it is run as `/bin/sh -c STRING`, which makes the shell PID 1 and swallows
+signals. Prefer a list of arguments.";
+}

@@ -1,0 +1,104 @@
+//! Diagnostics are plain data: a stable code, a severity, a message, a primary
+//! label, secondary labels, notes and a help line.
+//!
+//! Invariant: every phase produces [`Diagnostic`] values and nothing else; only
+//! `render` turns them into text (terminal, JSON), and the language server will
+//! convert the same struct.
+
+pub mod codes;
+pub mod render;
+pub mod suggest;
+
+pub use codes::Code;
+
+use crate::span::Span;
+use serde::Serialize;
+
+/// Identifies a source file within one database (see `db::Workspace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FileId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Label {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn new(
+        code: Code,
+        message: impl Into<String>,
+        file: FileId,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            primary: Label { file, span, message: label.into() },
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_secondary(mut self, file: FileId, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push(Label { file, span, message: label.into() });
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help line only when there is one.
+    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics into a stable reading order: file, position, code.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.primary.file, a.primary.span, a.code, &a.message).cmp(&(
+            b.primary.file,
+            b.primary.span,
+            b.code,
+            &b.message,
+        ))
+    });
+}

@@ -1,0 +1,3 @@
+//! Emitters: the IR rendered for the outside world.
+
+pub mod dockerfile;

@@ -1,0 +1,117 @@
+//! Byte spans and line/column conversion.
+//!
+//! Spans are byte offsets into one file's text. Converting to lines and columns
+//! (UTF-8 bytes for terminals, UTF-16 code units for the language server) happens
+//! only at the edges, through [`LineIndex`].
+
+use serde::Serialize;
+
+/// A half-open byte range `start..end` in one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start: clamp(start), end: clamp(end.max(start)) }
+    }
+
+    /// An empty span at `offset`, for "missing thing here" labels.
+    pub fn at(offset: usize) -> Span {
+        Span::new(offset, offset)
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span that covers both.
+    pub fn cover(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+
+    /// Shifts a span found in a sub-slice that starts at `base`.
+    pub fn offset(self, base: u32) -> Span {
+        Span { start: self.start.saturating_add(base), end: self.end.saturating_add(base) }
+    }
+}
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Line starts of one text, for offset → (line, column) conversion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+/// A zero-based line and column (column in bytes or UTF-16 units, see the method).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(clamp(i + 1));
+            }
+        }
+        LineIndex { line_starts }
+    }
+
+    /// Zero-based line of a byte offset.
+    pub fn line(&self, offset: u32) -> u32 {
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        clamp(line.saturating_sub(1))
+    }
+
+    pub fn line_start(&self, line: u32) -> u32 {
+        self.line_starts.get(line as usize).copied().unwrap_or(0)
+    }
+
+    /// Line and column, the column counted in UTF-8 bytes.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let line = self.line(offset);
+        LineCol { line, column: offset - self.line_start(line) }
+    }
+
+    /// Line and column, the column counted in UTF-16 code units (the LSP default).
+    pub fn line_col_utf16(&self, text: &str, offset: u32) -> LineCol {
+        let line = self.line(offset);
+        let start = self.line_start(line) as usize;
+        let end = (offset as usize).min(text.len());
+        let column = text.get(start..end).map_or(0, |s| s.encode_utf16().count());
+        LineCol { line, column: clamp(column) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_columns_count_bytes_and_utf16_units() {
+        let text = "a\nxé𝄞z\n";
+        let index = LineIndex::new(text);
+        let z = text.find('z').unwrap_or_default() as u32;
+        assert_eq!(index.line_col(z), LineCol { line: 1, column: 7 });
+        assert_eq!(index.line_col_utf16(text, z), LineCol { line: 1, column: 4 });
+        assert_eq!(index.line(0), 0);
+        assert_eq!(index.line(2), 1);
+    }
+}
