@@ -84,6 +84,9 @@ case "$cmd" in
       echo "dockerd $pid did not stop in 30 s, killing" >&2
       kill -KILL "$pid" || true
     fi
+    # dockerd leaves its network namespace bind mount (EXEC_ROOT/netns/default) behind.
+    awk -v r="$EXEC_ROOT/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r |
+      while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
     rm -f "$SOCK" "$PIDFILE"
     echo "dockerd stopped"
     ;;

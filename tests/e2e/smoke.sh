@@ -129,7 +129,9 @@ ok "base image $WBUILD_E2E_BASE_IMAGE ready ($(since "$t")s, storage $WBUILD_E2E
 # ---------------------------------------------------------------- buildah
 if [ "$DO_BUILDAH" = 1 ]; then
   section "buildah $(buildah --version | awk '{print $3}')"
-  BUD=(buildah bud --pull-never --layers --isolation chroot --network host
+  # --force-rm: with --layers, a failed build otherwise leaves its working container
+  # (and its overlay mount) behind.
+  BUD=(buildah bud --pull-never --layers --force-rm --isolation chroot --network host
        --secret "id=token,src=$SECRET" --timestamp "$EPOCH")
 
   t=$(now)
@@ -208,8 +210,10 @@ if [ "$DO_BUILDAH" = 1 ]; then
 
   # failure report
   t=$(now)
-  buildah bud --pull-never --layers --isolation chroot --network host -t localhost/wbuild-e2e-failing \
+  before=$(buildah containers -a -q | wc -l)
+  buildah bud --pull-never --layers --force-rm --isolation chroot --network host -t localhost/wbuild-e2e-failing \
     "$HERE/fixtures/failing" > "$WORK/fail.out" 2> "$WORK/fail.err"; rc=$?
+  check "failing RUN: --force-rm left no working container behind" test "$(buildah containers -a -q | wc -l)" = "$before"
   check "failing RUN: buildah bud exits with the RUN's code (3, got $rc)" test "$rc" = 3
   check "failing RUN: last STEP line on stdout is 'STEP 3/4: RUN echo about to fail && exit 3'" \
     test "$(grep -E '^(\[[0-9]+/[0-9]+\] )?STEP ' "$WORK/fail.out" | tail -1)" = 'STEP 3/4: RUN echo about to fail && exit 3'
