@@ -43,7 +43,11 @@ pub struct Database {
 
 impl Default for Database {
     fn default() -> Self {
-        let mut db = Database { storage: salsa::Storage::default(), workspace: None, next_file: 0 };
+        let mut db = Database {
+            storage: salsa::Storage::default(),
+            workspace: None,
+            next_file: 0,
+        };
         let workspace = Workspace::new(&db, IndexMap::new());
         db.workspace = Some(workspace);
         db
@@ -75,22 +79,57 @@ impl Database {
     }
 
     /// Adds a file under an import key, or replaces its text if the key exists.
-    pub fn set_file(&mut self, key: &str, path: &str, text: String, durability: salsa::Durability) -> SourceFile {
+    pub fn set_file(
+        &mut self,
+        key: &str,
+        path: &str,
+        text: String,
+        durability: salsa::Durability,
+    ) -> SourceFile {
+        self.set_files([(key.to_string(), path.to_string(), text)], durability)[0]
+    }
+
+    /// [`Database::set_file`] for many files at once: the files are added in order
+    /// (or their texts replaced) and the workspace input is written once, so adding
+    /// N files costs O(N) rather than O(N²).
+    /// Each item is `(key, path, text)`.
+    pub fn set_files(
+        &mut self,
+        files: impl IntoIterator<Item = (String, String, String)>,
+        durability: salsa::Durability,
+    ) -> Vec<SourceFile> {
         use salsa::Setter;
         let workspace = self.workspace();
-        if let Some(&file) = workspace.files(self).get(key) {
-            if file.text(self) != &text {
-                file.set_text(self).with_durability(durability).to(text);
+        let mut added: Option<IndexMap<String, SourceFile>> = None;
+        let mut out = Vec::new();
+        for (key, path, text) in files {
+            let existing = match &added {
+                Some(map) => map.get(&key).copied(),
+                None => workspace.files(self).get(&key).copied(),
+            };
+            if let Some(file) = existing {
+                if file.text(self) != &text {
+                    file.set_text(self).with_durability(durability).to(text);
+                }
+                out.push(file);
+                continue;
             }
-            return file;
+            let id = FileId(self.next_file);
+            self.next_file += 1;
+            let file = SourceFile::builder(id, path, text)
+                .durability(durability)
+                .new(self);
+            // Take the map out of the input instead of cloning it (the setter
+            // returns the old value); it is written back once at the end.
+            let map =
+                added.get_or_insert_with(|| workspace.set_files(&mut *self).to(IndexMap::new()));
+            map.insert(key, file);
+            out.push(file);
         }
-        let id = FileId(self.next_file);
-        self.next_file += 1;
-        let file = SourceFile::builder(id, path.to_string(), text).durability(durability).new(self);
-        let mut files = workspace.files(self).clone();
-        files.insert(key.to_string(), file);
-        workspace.set_files(self).to(files);
-        file
+        if let Some(map) = added {
+            workspace.set_files(self).to(map);
+        }
+        out
     }
 
     pub fn file_by_key(&self, key: &str) -> Option<SourceFile> {
@@ -98,7 +137,11 @@ impl Database {
     }
 
     pub fn file_by_id(&self, id: FileId) -> Option<SourceFile> {
-        self.workspace().files(self).values().copied().find(|f| f.id(self) == id)
+        self.workspace()
+            .files(self)
+            .values()
+            .copied()
+            .find(|f| f.id(self) == id)
     }
 }
 
@@ -113,8 +156,24 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
 #[salsa::tracked(returns(ref))]
 pub fn check_file(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     let mut out = parse(db, file).errors.clone();
-    out.extend(crate::variants::evaluate(db, file).diagnostics.iter().cloned());
-    out.extend(crate::lower::lower_file(db, file).diagnostics.iter().cloned());
+    out.extend(
+        crate::check::eval::module_env(db, file)
+            .diagnostics
+            .iter()
+            .cloned(),
+    );
+    out.extend(
+        crate::variants::evaluate(db, file)
+            .diagnostics
+            .iter()
+            .cloned(),
+    );
+    out.extend(
+        crate::lower::lower_file(db, file)
+            .diagnostics
+            .iter()
+            .cloned(),
+    );
     crate::diagnostics::sort(&mut out);
     out.dedup();
     out

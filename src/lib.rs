@@ -49,6 +49,9 @@ use salsa::Durability;
 /// Repeated calls reuse everything that did not change.
 pub struct Compiler {
     db: Database,
+    /// Files that were not valid UTF-8: the offset (in the decoded text) of the
+    /// first replacement character.
+    invalid_utf8: std::collections::HashMap<SourceFile, usize>,
 }
 
 impl Default for Compiler {
@@ -69,18 +72,46 @@ impl Compiler {
 
     /// A compiler with no stdlib; add an organisation's own with [`Compiler::add_stdlib_module`].
     pub fn without_stdlib() -> Compiler {
-        Compiler { db: Database::new() }
+        Compiler {
+            db: Database::new(),
+            invalid_utf8: std::collections::HashMap::new(),
+        }
     }
 
     /// Adds (or replaces) the stdlib module imported as `import "NAME"`.
     pub fn add_stdlib_module(&mut self, name: &str, text: String) -> SourceFile {
         let key = format!("std:{name}");
-        self.db.set_file(&key, &format!("std/{name}.wbuild"), text, Durability::HIGH)
+        self.db
+            .set_file(&key, &format!("std/{name}.wbuild"), text, Durability::HIGH)
     }
 
     /// Adds (or updates) a user file under its path.
     pub fn add_file(&mut self, path: &str, text: &str) -> SourceFile {
-        self.db.set_file(&resolve::root_key(path), path, text.to_string(), Durability::LOW)
+        self.db.set_file(
+            &resolve::root_key(path),
+            path,
+            text.to_string(),
+            Durability::LOW,
+        )
+    }
+
+    /// Adds a user file from raw bytes. Invalid UTF-8 is decoded lossily so the rest
+    /// of the file is still checked, and reported as WB0006, which fails compilation.
+    pub fn add_file_bytes(&mut self, path: &str, bytes: &[u8]) -> SourceFile {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                let file = self.add_file(path, text);
+                self.invalid_utf8.remove(&file);
+                file
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                let text = String::from_utf8_lossy(bytes);
+                let file = self.add_file(path, &text);
+                self.invalid_utf8.insert(file, valid);
+                file
+            }
+        }
     }
 
     /// File imports of `file` (and of what it imports) that are not loaded yet, as
@@ -95,8 +126,12 @@ impl Compiler {
             }
             seen.push(f);
             for item in &db::parse(&self.db, f).ast.items {
-                let syntax::ast::Item::Import(import) = item else { continue };
-                let Some(spec) = import.path.as_plain() else { continue };
+                let syntax::ast::Item::Import(import) = item else {
+                    continue;
+                };
+                let Some(spec) = import.path.as_plain() else {
+                    continue;
+                };
                 if !resolve::is_file_import(&spec) {
                     continue;
                 }
@@ -117,39 +152,119 @@ impl Compiler {
     }
 
     /// Every diagnostic of the file, sorted.
+    /// Every diagnostic of the file and of the user files it imports, sorted.
     pub fn check(&self, file: SourceFile) -> Vec<Diagnostic> {
-        db::check_file(&self.db, file).clone()
+        let mut diagnostics = Vec::new();
+        for f in self.user_imports(file) {
+            diagnostics.extend(
+                db::check_file(&self.db, f)
+                    .iter()
+                    .filter(|d| !diagnostics.contains(*d))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        diagnostics.extend(self.file_diagnostics(file));
+        diagnostics
+    }
+
+    /// The user files `file` imports, transitively (not the stdlib), dependencies first.
+    fn user_imports(&self, file: SourceFile) -> Vec<SourceFile> {
+        let mut order = Vec::new();
+        let mut todo = vec![file];
+        while let Some(f) = todo.pop() {
+            for import in resolve::scope(&self.db, f).imports.values() {
+                if let Some(target) = import.target {
+                    let is_user = !target.path(&self.db).starts_with("std/");
+                    if is_user && target != file && !order.contains(&target) {
+                        order.push(target);
+                        todo.push(target);
+                    }
+                }
+            }
+        }
+        order
+    }
+
+    /// The diagnostics of one file only.
+    fn file_diagnostics(&self, file: SourceFile) -> Vec<Diagnostic> {
+        let mut diagnostics = db::check_file(&self.db, file).clone();
+        if let Some(&offset) = self.invalid_utf8.get(&file) {
+            let span = span::Span::new(offset, offset + '\u{FFFD}'.len_utf8());
+            diagnostics.insert(
+                0,
+                Diagnostic::new(
+                    Code::InvalidUtf8,
+                    "the file is not valid UTF-8",
+                    file.id(&self.db),
+                    span,
+                    "invalid bytes here",
+                )
+                .with_help("re-save the file as UTF-8"),
+            );
+        }
+        diagnostics
     }
 
     /// The variant names of the file, in source order.
     pub fn variants(&self, file: SourceFile) -> Vec<String> {
-        resolve::scope(&self.db, file).variants.keys().cloned().collect()
+        resolve::scope(&self.db, file)
+            .variants
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// Compiles one variant to a Dockerfile. Errors anywhere in the file fail the
     /// compilation (warnings do not); the error list then holds every diagnostic.
     pub fn compile(&self, file: SourceFile, variant: &str) -> Result<String, Vec<Diagnostic>> {
-        self.compile_ir(file, variant).map(|ir| emit::dockerfile::emit(&ir))
+        self.compile_ir(file, variant)
+            .map(|ir| emit::dockerfile::emit(&ir))
     }
 
     /// Like [`Compiler::compile`], but returns the IR (stages, instructions, and the
     /// source span of each instruction).
-    pub fn compile_ir(&self, file: SourceFile, variant: &str) -> Result<ir::Dockerfile, Vec<Diagnostic>> {
+    pub fn compile_ir(
+        &self,
+        file: SourceFile,
+        variant: &str,
+    ) -> Result<ir::Dockerfile, Vec<Diagnostic>> {
         let mut diagnostics = self.check(file);
-        if !resolve::scope(&self.db, file).variants.contains_key(variant) {
+        if !resolve::scope(&self.db, file)
+            .variants
+            .contains_key(variant)
+        {
             let names = self.variants(file);
             let help = diagnostics::suggest::help(variant, names.iter().map(String::as_str))
                 .unwrap_or_else(|| format!("the variants are: {}", names.join(", ")));
             diagnostics.push(
-                Diagnostic::new(Code::UnknownVariant, format!("there is no variant `{variant}`"), file.id(&self.db), span::Span::default(), "in this file")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::UnknownVariant,
+                    format!("there is no variant `{variant}`"),
+                    file.id(&self.db),
+                    span::Span::default(),
+                    "in this file",
+                )
+                .with_help(help),
             );
             return Err(diagnostics);
         }
         if variants::evaluate(&self.db, file).image.is_none() {
+            let first_item = db::parse(&self.db, file)
+                .ast
+                .items
+                .first()
+                .map(|i| i.span())
+                .unwrap_or_default();
             diagnostics.push(
-                Diagnostic::new(Code::MissingImage, "no image declared", file.id(&self.db), span::Span::default(), "this file has no `image` block")
-                    .with_help("add `image \"NAME\" { }` at the top of the file"),
+                Diagnostic::new(
+                    Code::MissingImage,
+                    "no image declared",
+                    file.id(&self.db),
+                    first_item,
+                    "this file has no `image` block",
+                )
+                .with_help("add `image \"NAME\" { }` at the top of the file"),
             );
         }
         if diagnostics.iter().any(Diagnostic::is_error) {
@@ -184,8 +299,80 @@ impl Compiler {
         let ws = <Database as db::Db>::workspace(&self.db);
         ws.files(&self.db)
             .values()
-            .map(|f| SourceInfo { id: f.id(&self.db), path: f.path(&self.db), text: f.text(&self.db) })
+            .map(|f| SourceInfo {
+                id: f.id(&self.db),
+                path: f.path(&self.db),
+                text: f.text(&self.db),
+            })
             .collect()
+    }
+
+    /// Adds (or updates) many user files, given as `(path, text)`, in order: the
+    /// same as calling [`Compiler::add_file`] on each, but the workspace input is
+    /// written once, so adding N files costs O(N) instead of O(N²).
+    pub fn add_files<P: AsRef<str>, T: Into<String>>(
+        &mut self,
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> Vec<SourceFile> {
+        let files = files.into_iter().map(|(path, text)| {
+            let path = path.as_ref();
+            (resolve::root_key(path), path.to_string(), text.into())
+        });
+        self.db.set_files(files, Durability::LOW)
+    }
+
+    /// Parses the files on every core, so that later queries find them parsed.
+    pub fn parse_all(&self, files: &[SourceFile]) {
+        self.for_each_parallel(files, |db, file| {
+            db::parse(db, file);
+        });
+    }
+
+    /// The diagnostics of each file, in the order of `files`: the same as calling
+    /// [`Compiler::check`] on each, but the files are checked on every core.
+    pub fn check_all(&self, files: &[SourceFile]) -> Vec<Vec<Diagnostic>> {
+        self.for_each_parallel(files, |db, file| {
+            db::check_file(db, file);
+        });
+        // Every result is memoised now; collecting them in order keeps the output
+        // deterministic.
+        files.iter().map(|&file| self.check(file)).collect()
+    }
+
+    /// Runs `work` on every file, spread over the available cores. Each worker
+    /// thread holds its own handle on the database (salsa shares the memos and
+    /// computes a query needed by several threads once); the handles are dropped
+    /// before this returns, so the next edit does not block.
+    fn for_each_parallel(&self, files: &[SourceFile], work: fn(&Database, SourceFile)) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // Small batches balance uneven files; tiny inputs are not worth a thread.
+        const BATCH: usize = 32;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = cores.min(files.len().div_ceil(BATCH));
+        if threads <= 1 {
+            for &file in files {
+                work(&self.db, file);
+            }
+            return;
+        }
+        let next = AtomicUsize::new(0);
+        let run = |db: &Database| loop {
+            let start = next.fetch_add(BATCH, Ordering::Relaxed);
+            if start >= files.len() {
+                break;
+            }
+            for &file in &files[start..files.len().min(start + BATCH)] {
+                work(db, file);
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                let db = self.db.clone();
+                let run = &run;
+                scope.spawn(move || run(&db));
+            }
+            run(&self.db);
+        });
     }
 
     /// The database, for tools (the language server) that run queries directly.

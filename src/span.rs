@@ -15,7 +15,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: clamp(start), end: clamp(end.max(start)) }
+        Span {
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
     }
 
     /// An empty span at `offset`, for "missing thing here" labels.
@@ -37,12 +40,18 @@ impl Span {
 
     /// The smallest span that covers both.
     pub fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// Shifts a span found in a sub-slice that starts at `base`.
     pub fn offset(self, base: u32) -> Span {
-        Span { start: self.start.saturating_add(base), end: self.end.saturating_add(base) }
+        Span {
+            start: self.start.saturating_add(base),
+            end: self.end.saturating_add(base),
+        }
     }
 }
 
@@ -87,7 +96,10 @@ impl LineIndex {
     /// Line and column, the column counted in UTF-8 bytes.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let line = self.line(offset);
-        LineCol { line, column: offset - self.line_start(line) }
+        LineCol {
+            line,
+            column: offset - self.line_start(line),
+        }
     }
 
     /// Line and column, the column counted in UTF-16 code units (the LSP default).
@@ -96,7 +108,10 @@ impl LineIndex {
         let start = self.line_start(line) as usize;
         let end = (offset as usize).min(text.len());
         let column = text.get(start..end).map_or(0, |s| s.encode_utf16().count());
-        LineCol { line, column: clamp(column) }
+        LineCol {
+            line,
+            column: clamp(column),
+        }
     }
 }
 
@@ -110,7 +125,10 @@ mod tests {
         let index = LineIndex::new(text);
         let z = text.find('z').unwrap_or_default() as u32;
         assert_eq!(index.line_col(z), LineCol { line: 1, column: 7 });
-        assert_eq!(index.line_col_utf16(text, z), LineCol { line: 1, column: 4 });
+        assert_eq!(
+            index.line_col_utf16(text, z),
+            LineCol { line: 1, column: 4 }
+        );
         assert_eq!(index.line(0), 0);
         assert_eq!(index.line(2), 1);
     }

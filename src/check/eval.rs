@@ -6,8 +6,8 @@
 use super::schema::{self, CONSTRUCTORS};
 use super::types::*;
 use crate::db::{self, Db, SourceFile};
-use crate::resolve;
 use crate::diagnostics::{suggest, Code, Diagnostic, FileId};
+use crate::resolve;
 use crate::resolve::Scope;
 use crate::span::Span;
 use crate::syntax::ast;
@@ -30,7 +30,10 @@ impl Env<'_> {
     }
 
     fn origin(&self, span: Span) -> Origin {
-        Origin { file: self.id(), span }
+        Origin {
+            file: self.id(),
+            span,
+        }
     }
 }
 
@@ -50,16 +53,22 @@ impl Sink {
 pub fn eval_as(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Option<Val> {
     if ty == &Ty::Steps {
         if let ast::ExprKind::Steps(steps) = &expr.kind {
-            let checked = steps.iter().filter_map(|s| check_step(env, sink, s)).collect();
-            return Some(Val { kind: ValKind::Steps(checked), origin: env.origin(expr.span) });
+            let checked = steps
+                .iter()
+                .filter_map(|s| check_step(env, sink, s))
+                .collect();
+            return Some(Val {
+                kind: ValKind::Steps(checked),
+                origin: env.origin(expr.span),
+            });
         }
     }
     let value = eval(env, sink, expr, Some(ty))?;
-    coerce_reporting(env.id(), sink, value, ty)
+    coerce_reporting(sink, value, ty)
 }
 
 /// Checks a value against a type, reporting a mismatch at the value's origin.
-pub fn coerce_reporting(file: FileId, sink: &mut Sink, value: Val, ty: &Ty) -> Option<Val> {
+pub fn coerce_reporting(sink: &mut Sink, value: Val, ty: &Ty) -> Option<Val> {
     let origin = value.origin;
     match coerce(value, ty) {
         Ok(v) => Some(v),
@@ -71,10 +80,11 @@ pub fn coerce_reporting(file: FileId, sink: &mut Sink, value: Val, ty: &Ty) -> O
                     format!("this is {found}"),
                     type_help(ty, found),
                 ),
-                Mismatch::Invalid { code, message } => (code, message, "invalid value".to_string(), None),
+                Mismatch::Invalid { code, message } => {
+                    (code, message, "invalid value".to_string(), None)
+                }
             };
-            let at = if origin.file == file { origin } else { origin };
-            sink.push(Diagnostic::new(code, message, at.file, at.span, label).with_help_opt(help));
+            sink.push(Diagnostic::new(code, message, origin.file, origin.span, label).with_help_opt(help));
             None
         }
     }
@@ -82,7 +92,9 @@ pub fn coerce_reporting(file: FileId, sink: &mut Sink, value: Val, ty: &Ty) -> O
 
 fn type_help(ty: &Ty, found: &str) -> Option<String> {
     match (ty, found) {
-        (Ty::String, "an integer") => Some("write the number inside a string, e.g. \"${port}\"".into()),
+        (Ty::String, "an integer") => {
+            Some("write the number inside a string, e.g. \"${port}\"".into())
+        }
         (Ty::List(_), _) => Some("wrap the value in a list: [value]".into()),
         (Ty::Steps, _) => Some("steps are written in a block: { run \"...\" }".into()),
         (Ty::User, _) => Some("write user(\"name\", uid, gid)".into()),
@@ -106,7 +118,10 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
         (Ty::Int, k @ ValKind::Int(_)) | (Ty::Bool, k @ ValKind::Bool(_)) => k,
         (Ty::Path, ValKind::Str(s)) | (Ty::Path, ValKind::Path(s)) => {
             if s.is_empty() {
-                return Err(Mismatch::Invalid { code: Code::InvalidPath, message: "a path cannot be empty".into() });
+                return Err(Mismatch::Invalid {
+                    code: Code::InvalidPath,
+                    message: "a path cannot be empty".into(),
+                });
             }
             ValKind::Path(s)
         }
@@ -129,7 +144,10 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
         (Ty::Base | Ty::Variant, k @ ValKind::Variant(_)) => k,
         (Ty::User, k @ ValKind::User(_)) => k,
         (Ty::Port, ValKind::Int(n)) => match u16::try_from(n).ok().filter(|n| *n != 0) {
-            Some(number) => ValKind::Port(Port { number, protocol: Protocol::Tcp }),
+            Some(number) => ValKind::Port(Port {
+                number,
+                protocol: Protocol::Tcp,
+            }),
             None => return Err(invalid_port(&n.to_string())),
         },
         (Ty::Port, ValKind::Str(s)) => match Port::parse(&s) {
@@ -142,7 +160,9 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
             None => {
                 return Err(Mismatch::Invalid {
                     code: Code::InvalidDuration,
-                    message: format!("invalid duration `{s}`: write e.g. \"30s\", \"1m30s\" or \"500ms\""),
+                    message: format!(
+                        "invalid duration `{s}`: write e.g. \"30s\", \"1m30s\" or \"500ms\""
+                    ),
                 })
             }
         },
@@ -162,11 +182,17 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
             ValKind::Command(Command::Exec(args))
         }
         (Ty::Command, k @ ValKind::Command(_)) => k,
-        (Ty::List(inner), ValKind::List(items)) => {
-            ValKind::List(items.into_iter().map(|v| coerce(v, inner)).collect::<Result<_, _>>()?)
-        }
+        (Ty::List(inner), ValKind::List(items)) => ValKind::List(
+            items
+                .into_iter()
+                .map(|v| coerce(v, inner))
+                .collect::<Result<_, _>>()?,
+        ),
         (Ty::Map(inner), ValKind::Map(entries)) => ValKind::Map(
-            entries.into_iter().map(|(k, v)| Ok((k, coerce(v, inner)?))).collect::<Result<_, Mismatch>>()?,
+            entries
+                .into_iter()
+                .map(|(k, v)| Ok((k, coerce(v, inner)?)))
+                .collect::<Result<_, Mismatch>>()?,
         ),
         (Ty::Enum(allowed), ValKind::Str(s)) => {
             if !allowed.contains(&s) {
@@ -191,7 +217,12 @@ fn invalid_port(text: &str) -> Mismatch {
 }
 
 /// Evaluates an expression to a value; `expected` only guides literals that need it.
-pub fn eval(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, expected: Option<&Ty>) -> Option<Val> {
+pub fn eval(
+    env: &Env<'_>,
+    sink: &mut Sink,
+    expr: &ast::Expr,
+    expected: Option<&Ty>,
+) -> Option<Val> {
     let origin = env.origin(expr.span);
     let kind = match &expr.kind {
         ast::ExprKind::Str(lit) => ValKind::Str(interpolate(env, sink, lit)?),
@@ -231,8 +262,14 @@ pub fn eval(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, expected: Option<&
                 let key = interpolate(env, sink, &entry.key)?;
                 if let Some(first) = spans.get(&key) {
                     sink.push(
-                        Diagnostic::new(Code::DuplicateKey, format!("key `{key}` appears twice"), env.id(), entry.key.span, "again here")
-                            .with_secondary(env.id(), *first, "first here"),
+                        Diagnostic::new(
+                            Code::DuplicateKey,
+                            format!("key `{key}` appears twice"),
+                            env.id(),
+                            entry.key.span,
+                            "again here",
+                        )
+                        .with_secondary(env.id(), *first, "first here"),
                     );
                     continue;
                 }
@@ -247,7 +284,12 @@ pub fn eval(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, expected: Option<&
             }
             ValKind::Map(map)
         }
-        ast::ExprKind::Steps(steps) => ValKind::Steps(steps.iter().filter_map(|s| check_step(env, sink, s)).collect()),
+        ast::ExprKind::Steps(steps) => ValKind::Steps(
+            steps
+                .iter()
+                .filter_map(|s| check_step(env, sink, s))
+                .collect(),
+        ),
         ast::ExprKind::Call { name, args } => construct(env, sink, name, args, expr.span)?,
         ast::ExprKind::Name(q) => return lookup(env, sink, q).map(|v| Val { origin, ..v }),
         ast::ExprKind::Concat(parts) => concat(env, sink, parts, expected)?,
@@ -257,7 +299,12 @@ pub fn eval(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, expected: Option<&
 }
 
 /// `a + b`: all lists (concatenated) or all strings (joined).
-fn concat(env: &Env<'_>, sink: &mut Sink, parts: &[ast::Expr], expected: Option<&Ty>) -> Option<ValKind> {
+fn concat(
+    env: &Env<'_>,
+    sink: &mut Sink,
+    parts: &[ast::Expr],
+    expected: Option<&Ty>,
+) -> Option<ValKind> {
     let element = match expected {
         Some(Ty::Steps) => Some(Ty::Steps),
         Some(Ty::List(t)) => Some(Ty::List(t.clone())),
@@ -275,7 +322,9 @@ fn concat(env: &Env<'_>, sink: &mut Sink, parts: &[ast::Expr], expected: Option<
     let mut steps = Vec::new();
     let mut text = String::new();
     let lists = matches!(values.first().map(|v| &v.kind), Some(ValKind::List(_)));
-    let is_steps = |k: &ValKind| matches!(k, ValKind::Steps(_)) || matches!(k, ValKind::Map(m) if m.is_empty());
+    let is_steps = |k: &ValKind| {
+        matches!(k, ValKind::Steps(_)) || matches!(k, ValKind::Map(m) if m.is_empty())
+    };
     let all_steps = values.iter().all(|v| is_steps(&v.kind));
     for v in values {
         match (lists, v.kind) {
@@ -312,16 +361,28 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
         v.clone()
     } else if env.scope.variants.contains_key(&first.name) {
         Val {
-            kind: ValKind::Variant(VariantRef { file: env.id(), name: first.name.clone() }),
+            kind: ValKind::Variant(VariantRef {
+                file: env.id(),
+                name: first.name.clone(),
+            }),
             origin: env.origin(first.span),
         }
     } else if first.name == "scratch" {
-        Val { kind: ValKind::Scratch, origin: env.origin(first.span) }
+        Val {
+            kind: ValKind::Scratch,
+            origin: env.origin(first.span),
+        }
     } else if env.scope.imports.contains_key(&first.name) {
         let Some(member) = rest.next() else {
             sink.push(
-                Diagnostic::new(Code::TypeMismatch, format!("`{}` is a module, not a value", first.name), env.id(), first.span, "a module")
-                    .with_help(format!("name one of its constants: `{}.NAME`", first.name)),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{}` is a module, not a value", first.name),
+                    env.id(),
+                    first.span,
+                    "a module",
+                )
+                .with_help(format!("name one of its constants: `{}.NAME`", first.name)),
             );
             return None;
         };
@@ -344,23 +405,63 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
             }
         }
     } else {
-        let mut d = Diagnostic::new(Code::UnknownName, format!("cannot find `{}`", first.name), env.id(), first.span, "not defined");
+        let mut d = Diagnostic::new(
+            Code::UnknownName,
+            format!("cannot find `{}`", first.name),
+            env.id(),
+            first.span,
+            "not defined",
+        );
         if env.scope.lets.contains_key(&first.name) {
-            d = d.with_note("constants must be defined before they are used").with_help("move the `let` above this line");
+            d = d
+                .with_note("constants must be defined before they are used")
+                .with_help("move the `let` above this line");
         } else if env.scope.presets.contains_key(&first.name) {
-            d = d.with_help(format!("`{}` is a preset: use it with `extends {}`", first.name, first.name));
+            d = d.with_help(format!(
+                "`{}` is a preset: use it with `extends {}`",
+                first.name, first.name
+            ));
         } else {
-            let params = env.params.into_iter().flat_map(|p| p.keys().map(String::as_str));
-            d = d.with_help_opt(suggest::help(&first.name, env.scope.value_names().chain(params)));
+            let params = env
+                .params
+                .into_iter()
+                .flat_map(|p| p.keys().map(String::as_str));
+            d = d.with_help_opt(suggest::help(
+                &first.name,
+                env.scope.value_names().chain(params),
+            ));
         }
         sink.push(d);
         return None;
     };
     for field in rest {
         value = match (&value.kind, field.name.as_str()) {
-            (ValKind::User(u), "name") => Val { kind: ValKind::Str(u.name.clone()), ..value },
-            (ValKind::User(u), "uid") => Val { kind: ValKind::Int(i64::from(u.uid)), ..value },
-            (ValKind::User(u), "gid") => Val { kind: ValKind::Int(i64::from(u.gid)), ..value },
+            (ValKind::User(u), "name") => Val {
+                kind: ValKind::Str(u.name.clone()),
+                ..value
+            },
+            (ValKind::User(u), "uid") => Val {
+                kind: ValKind::Int(i64::from(u.uid)),
+                ..value
+            },
+            (ValKind::User(u), "gid") => Val {
+                kind: ValKind::Int(i64::from(u.gid)),
+                ..value
+            },
+            (ValKind::Port(p), "number") => Val {
+                kind: ValKind::Int(i64::from(p.number)),
+                ..value
+            },
+            (ValKind::Port(p), "protocol") => {
+                let protocol = match p.protocol {
+                    Protocol::Tcp => "tcp",
+                    Protocol::Udp => "udp",
+                };
+                Val {
+                    kind: ValKind::Str(protocol.into()),
+                    ..value
+                }
+            }
             _ => {
                 sink.push(
                     Diagnostic::new(
@@ -370,7 +471,11 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
                         field.span,
                         "no such field",
                     )
-                    .with_help_opt(matches!(value.kind, ValKind::User(_)).then(|| "a user has `.name`, `.uid` and `.gid`".into())),
+                    .with_help_opt(match value.kind {
+                        ValKind::User(_) => Some("a user has `.name`, `.uid` and `.gid`".into()),
+                        ValKind::Port(_) => Some("a port has `.number` and `.protocol`".into()),
+                        _ => None,
+                    }),
                 );
                 return None;
             }
@@ -410,9 +515,19 @@ fn interpolate(env: &Env<'_>, sink: &mut Sink, lit: &ast::StringLit) -> Option<S
 }
 
 /// `user(...)` and `healthcheck(...)`.
-fn construct(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident, args: &[ast::CallArg], span: Span) -> Option<ValKind> {
+fn construct(
+    env: &Env<'_>,
+    sink: &mut Sink,
+    name: &ast::Ident,
+    args: &[ast::CallArg],
+    span: Span,
+) -> Option<ValKind> {
     let params: &[(&str, Ty, bool)] = match name.name.as_str() {
-        "user" => &[("name", Ty::String, true), ("uid", Ty::Int, true), ("gid", Ty::Int, false)],
+        "user" => &[
+            ("name", Ty::String, true),
+            ("uid", Ty::Int, true),
+            ("gid", Ty::Int, false),
+        ],
         "healthcheck" => &[
             ("cmd", Ty::Command, true),
             ("interval", Ty::Duration, false),
@@ -422,9 +537,15 @@ fn construct(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident, args: &[ast::Cal
         ],
         other => {
             sink.push(
-                Diagnostic::new(Code::UnknownName, format!("there is no constructor `{other}`"), env.id(), name.span, "unknown")
-                    .with_help_opt(suggest::help(other, CONSTRUCTORS.iter().copied()))
-                    .with_note(format!("constructors: {}", CONSTRUCTORS.join(", "))),
+                Diagnostic::new(
+                    Code::UnknownName,
+                    format!("there is no constructor `{other}`"),
+                    env.id(),
+                    name.span,
+                    "unknown",
+                )
+                .with_help_opt(suggest::help(other, CONSTRUCTORS.iter().copied()))
+                .with_note(format!("constructors: {}", CONSTRUCTORS.join(", "))),
             );
             return None;
         }
@@ -437,17 +558,32 @@ fn construct(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident, args: &[ast::Cal
             None => params.get(position),
         };
         let Some((pname, ty, _)) = param else {
-            let what = arg.name.as_ref().map_or_else(|| format!("argument {}", position + 1), |n| format!("`{}`", n.name));
+            let what = arg.name.as_ref().map_or_else(
+                || format!("argument {}", position + 1),
+                |n| format!("`{}`", n.name),
+            );
             let names: Vec<&str> = params.iter().map(|p| p.0).collect();
             sink.push(
-                Diagnostic::new(Code::BadArgument, format!("`{}` takes no {what}", name.name), env.id(), arg.span, "unexpected")
-                    .with_help(format!("`{}` takes: {}", name.name, names.join(", "))),
+                Diagnostic::new(
+                    Code::BadArgument,
+                    format!("`{}` takes no {what}", name.name),
+                    env.id(),
+                    arg.span,
+                    "unexpected",
+                )
+                .with_help(format!("`{}` takes: {}", name.name, names.join(", "))),
             );
             ok = false;
             continue;
         };
         if values.contains_key(pname) {
-            sink.push(Diagnostic::new(Code::BadArgument, format!("`{pname}` is given twice"), env.id(), arg.span, "again here"));
+            sink.push(Diagnostic::new(
+                Code::BadArgument,
+                format!("`{pname}` is given twice"),
+                env.id(),
+                arg.span,
+                "again here",
+            ));
             ok = false;
             continue;
         }
@@ -492,17 +628,35 @@ fn construct(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident, args: &[ast::Cal
             let gid_val = int(values.get("gid")).unwrap_or(uid_val);
             let valid_name = !user_name.is_empty()
                 && user_name.len() <= 32
-                && user_name.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-                && user_name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                && user_name
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+                && user_name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                });
             let id_range = 0..=2_147_483_647i64;
-            if !valid_name || !id_range.contains(&uid_val) || !id_range.contains(&gid_val) {
+            let problem = if !valid_name {
+                Some(format!("`{user_name}` is not a valid user name"))
+            } else if !id_range.contains(&uid_val) {
+                Some(format!("uid {uid_val} is out of range"))
+            } else if !id_range.contains(&gid_val) {
+                Some(format!("gid {gid_val} is out of range"))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
                 sink.push(
-                    Diagnostic::new(Code::InvalidUser, "invalid user", env.id(), span, "here")
+                    Diagnostic::new(Code::InvalidUser, message, env.id(), span, "invalid user")
                         .with_help("names match [a-z_][a-z0-9_-]* (at most 32 characters); ids are 0..=2147483647"),
                 );
                 return None;
             }
-            Some(ValKind::User(User { name: user_name, uid: uid_val as u32, gid: gid_val as u32 }))
+            Some(ValKind::User(User {
+                name: user_name,
+                uid: uid_val as u32,
+                gid: gid_val as u32,
+            }))
         }
         _ => {
             let command = match values.get("cmd").map(|v| &v.kind) {
@@ -511,7 +665,13 @@ fn construct(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident, args: &[ast::Cal
             };
             let retries = match int(values.get("retries")) {
                 Some(n) if !(0..=1000).contains(&n) => {
-                    sink.push(Diagnostic::new(Code::TypeMismatch, "retries must be 0..=1000", env.id(), span, "here"));
+                    sink.push(Diagnostic::new(
+                        Code::TypeMismatch,
+                        "retries must be 0..=1000",
+                        env.id(),
+                        span,
+                        "here",
+                    ));
                     return None;
                 }
                 other => other.map(|n| n as u32),
@@ -532,8 +692,14 @@ pub fn resolve_type(file: FileId, sink: &mut Sink, ty: &ast::TypeExpr) -> Option
     match &ty.kind {
         ast::TypeExprKind::Named(name) => Ty::from_name(&name.name).or_else(|| {
             sink.push(
-                Diagnostic::new(Code::UnknownName, format!("unknown type `{}`", name.name), file, name.span, "not a type")
-                    .with_help_opt(suggest::help(&name.name, Ty::NAMES.iter().copied())),
+                Diagnostic::new(
+                    Code::UnknownName,
+                    format!("unknown type `{}`", name.name),
+                    file,
+                    name.span,
+                    "not a type",
+                )
+                .with_help_opt(suggest::help(&name.name, Ty::NAMES.iter().copied())),
             );
             None
         }),
@@ -544,30 +710,52 @@ pub fn resolve_type(file: FileId, sink: &mut Sink, ty: &ast::TypeExpr) -> Option
                 "map" => Some(Ty::Map(Box::new(inner))),
                 other => {
                     sink.push(
-                        Diagnostic::new(Code::UnknownName, format!("unknown type `{other}<…>`"), file, name.span, "not a type")
-                            .with_help("the generic types are list<T> and map<T>"),
+                        Diagnostic::new(
+                            Code::UnknownName,
+                            format!("unknown type `{other}<…>`"),
+                            file,
+                            name.span,
+                            "not a type",
+                        )
+                        .with_help("the generic types are list<T> and map<T>"),
                     );
                     None
                 }
             }
         }
-        ast::TypeExprKind::Enum(values) => Some(Ty::Enum(values.iter().map(|v| v.as_plain().unwrap_or_default()).collect())),
+        ast::TypeExprKind::Enum(values) => Some(Ty::Enum(
+            values
+                .iter()
+                .map(|v| v.as_plain().unwrap_or_default())
+                .collect(),
+        )),
     }
 }
 
 fn is_env_name(name: &str) -> bool {
-    name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fn is_debian_package(name: &str) -> bool {
     // Debian policy §5.6.1 package names, optionally with `=version`.
-    let (pkg, version) = name.split_once('=').map_or((name, None), |(p, v)| (p, Some(v)));
+    let (pkg, version) = name
+        .split_once('=')
+        .map_or((name, None), |(p, v)| (p, Some(v)));
     let pkg_ok = pkg.len() >= 2
-        && pkg.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && pkg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.".contains(&b));
+        && pkg
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && pkg
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.".contains(&b));
     let version_ok = version.is_none_or(|v| {
-        !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b".+-~:".contains(&b))
+        !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".+-~:".contains(&b))
     });
     pkg_ok && version_ok
 }
@@ -576,13 +764,20 @@ fn strings(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Option<
     // One string or a list of strings.
     let value = eval(env, sink, expr, Some(&Ty::List(Box::new(ty.clone()))))?;
     let value = match value.kind {
-        ValKind::List(_) => coerce_reporting(env.id(), sink, value, &Ty::List(Box::new(ty.clone())))?,
+        ValKind::List(_) => {
+            coerce_reporting(sink, value, &Ty::List(Box::new(ty.clone())))?
+        }
         _ => {
-            let v = coerce_reporting(env.id(), sink, value, ty)?;
-            Val { origin: v.origin, kind: ValKind::List(vec![v]) }
+            let v = coerce_reporting(sink, value, ty)?;
+            Val {
+                origin: v.origin,
+                kind: ValKind::List(vec![v]),
+            }
         }
     };
-    let ValKind::List(items) = value.kind else { return None };
+    let ValKind::List(items) = value.kind else {
+        return None;
+    };
     Some(items.into_iter().filter_map(|v| v.kind.to_text()).collect())
 }
 
@@ -600,13 +795,25 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
                     .unwrap_or_else(|| format!("`{keyword}` takes: {}", allowed.join(", ")))
             };
             sink.push(
-                Diagnostic::new(Code::UnknownOption, format!("unknown option `{}` for `{keyword}`", option.name.name), env.id(), option.name.span, "unknown option")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::UnknownOption,
+                    format!("unknown option `{}` for `{keyword}`", option.name.name),
+                    env.id(),
+                    option.name.span,
+                    "unknown option",
+                )
+                .with_help(help),
             );
             continue;
         }
         if options.insert(option.name.name.as_str(), option).is_some() {
-            sink.push(Diagnostic::new(Code::DuplicateKey, format!("option `{}` given twice", option.name.name), env.id(), option.span, "again here"));
+            sink.push(Diagnostic::new(
+                Code::DuplicateKey,
+                format!("option `{}` given twice", option.name.name),
+                env.id(),
+                option.span,
+                "again here",
+            ));
         }
     }
     let option_strings = |sink: &mut Sink, name: &str, ty: &Ty| -> Option<Vec<String>> {
@@ -616,15 +823,23 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
         }
     };
     let chmod = |sink: &mut Sink| -> Option<Option<String>> {
-        let Some(o) = options.get("chmod") else { return Some(None) };
+        let Some(o) = options.get("chmod") else {
+            return Some(None);
+        };
         let text = match eval_as(env, sink, &o.value, &Ty::String)?.kind {
             ValKind::Str(s) => s,
             _ => return None,
         };
         if !(3..=4).contains(&text.len()) || !text.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
             sink.push(
-                Diagnostic::new(Code::TypeMismatch, format!("`{text}` is not an octal mode"), env.id(), o.value.span, "expected e.g. \"0755\"")
-                    .with_help("write the mode as an octal string: \"0644\" or \"0755\""),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{text}` is not an octal mode"),
+                    env.id(),
+                    o.value.span,
+                    "expected e.g. \"0755\"",
+                )
+                .with_help("write the mode as an octal string: \"0644\" or \"0755\""),
             );
             return None;
         }
@@ -642,8 +857,16 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
             for p in &packages {
                 if !is_debian_package(p) {
                     sink.push(
-                        Diagnostic::new(Code::InvalidName, format!("`{p}` is not a Debian package name"), env.id(), expr.span, "invalid package name")
-                            .with_help("package names are lowercase [a-z0-9+.-], optionally `=version`"),
+                        Diagnostic::new(
+                            Code::InvalidName,
+                            format!("`{p}` is not a Debian package name"),
+                            env.id(),
+                            expr.span,
+                            "invalid package name",
+                        )
+                        .with_help(
+                            "package names are lowercase [a-z0-9+.-], optionally `=version`",
+                        ),
                     );
                     return None;
                 }
@@ -657,14 +880,33 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
             };
             let caches = option_strings(sink, "cache", &Ty::Path)?;
             let secrets = option_strings(sink, "secret", &Ty::String)?;
-            StepKind::Run { command, caches, secrets }
+            StepKind::Run {
+                command,
+                caches,
+                secrets,
+            }
         }
-        ast::StepKind::Copy { sources, dest } => {
-            StepKind::Copy { sources: strings(env, sink, sources, &Ty::Path)?, dest: path(sink, dest)?, chmod: chmod(sink)? }
-        }
-        ast::StepKind::CopyFrom { stage, sources, dest } => {
+        ast::StepKind::Copy { sources, dest } => StepKind::Copy {
+            sources: strings(env, sink, sources, &Ty::Path)?,
+            dest: path(sink, dest)?,
+            chmod: chmod(sink)?,
+        },
+        ast::StepKind::CopyFrom {
+            stage,
+            sources,
+            dest,
+        } => {
             let stage_val = lookup(env, sink, stage)?;
-            let stage_ref = match coerce_reporting(env.id(), sink, Val { origin: env.origin(stage.span), ..stage_val }, &Ty::Variant)?.kind {
+            let stage_ref = match coerce_reporting(
+                sink,
+                Val {
+                    origin: env.origin(stage.span),
+                    ..stage_val
+                },
+                &Ty::Variant,
+            )?
+            .kind
+            {
                 ValKind::Variant(v) => v,
                 _ => return None,
             };
@@ -681,7 +923,10 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
                 ValKind::Str(s) => s,
                 _ => return None,
             };
-            StepKind::Env { name: name.name.clone(), value }
+            StepKind::Env {
+                name: name.name.clone(),
+                value,
+            }
         }
         ast::StepKind::Arg { name, ty, default } => {
             check_env_name(env, sink, name)?;
@@ -700,9 +945,15 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
                 Some(expr) => Some(eval_as(env, sink, expr, &ty)?.kind.to_text()?),
                 None => None,
             };
-            StepKind::Arg { name: name.name.clone(), ty, default }
+            StepKind::Arg {
+                name: name.name.clone(),
+                ty,
+                default,
+            }
         }
-        ast::StepKind::Workdir(expr) => StepKind::Workdir { path: path(sink, expr)? },
+        ast::StepKind::Workdir(expr) => StepKind::Workdir {
+            path: path(sink, expr)?,
+        },
         ast::StepKind::Error => return None,
     };
     Some(Step { kind, origin })
@@ -751,11 +1002,20 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
     let mut sink = Sink::default();
     let mut lets = IndexMap::new();
     for &index in scope.lets.values() {
-        let Some(ast::Item::Let(l)) = ast.items.get(index) else { continue };
+        let Some(ast::Item::Let(l)) = ast.items.get(index) else {
+            continue;
+        };
         let value = {
-            let env = Env { db, file, scope, lets: &lets, params: None };
+            let env = Env {
+                db,
+                file,
+                scope,
+                lets: &lets,
+                params: None,
+            };
             match &l.ty {
-                Some(ty) => resolve_type(file.id(db), &mut sink, ty).and_then(|ty| eval_as(&env, &mut sink, &l.value, &ty)),
+                Some(ty) => resolve_type(file.id(db), &mut sink, ty)
+                    .and_then(|ty| eval_as(&env, &mut sink, &l.value, &ty)),
                 None => eval(&env, &mut sink, &l.value, None),
             }
         };

@@ -26,22 +26,80 @@ pub struct FieldInfo {
 }
 
 pub const FIELDS: &[FieldInfo] = &[
-    FieldInfo { field: Field::Base, name: "base", doc: "the image (or variant) the stage starts FROM", image_only: false },
-    FieldInfo { field: Field::Steps, name: "steps", doc: "ordered build steps", image_only: false },
-    FieldInfo { field: Field::User, name: "user", doc: "the user processes run as", image_only: false },
-    FieldInfo { field: Field::Workdir, name: "workdir", doc: "the working directory at run time", image_only: false },
-    FieldInfo { field: Field::Entrypoint, name: "entrypoint", doc: "the program the container runs", image_only: false },
-    FieldInfo { field: Field::Cmd, name: "cmd", doc: "the default arguments (or program)", image_only: false },
-    FieldInfo { field: Field::Expose, name: "expose", doc: "ports the service listens on", image_only: false },
-    FieldInfo { field: Field::Healthcheck, name: "healthcheck", doc: "how the engine checks the container", image_only: false },
-    FieldInfo { field: Field::Labels, name: "labels", doc: "image labels", image_only: false },
-    FieldInfo { field: Field::Volumes, name: "volumes", doc: "paths declared as volumes", image_only: false },
-    FieldInfo { field: Field::Version, name: "version", doc: "the image version (OCI annotation)", image_only: true },
+    FieldInfo {
+        field: Field::Base,
+        name: "base",
+        doc: "the image (or variant) the stage starts FROM",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Steps,
+        name: "steps",
+        doc: "ordered build steps",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::User,
+        name: "user",
+        doc: "the user processes run as",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Workdir,
+        name: "workdir",
+        doc: "the working directory at run time",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Entrypoint,
+        name: "entrypoint",
+        doc: "the program the container runs",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Cmd,
+        name: "cmd",
+        doc: "the default arguments (or program)",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Expose,
+        name: "expose",
+        doc: "ports the service listens on",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Healthcheck,
+        name: "healthcheck",
+        doc: "how the engine checks the container",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Labels,
+        name: "labels",
+        doc: "image labels",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Volumes,
+        name: "volumes",
+        doc: "paths declared as volumes",
+        image_only: false,
+    },
+    FieldInfo {
+        field: Field::Version,
+        name: "version",
+        doc: "the image version (OCI annotation)",
+        image_only: true,
+    },
 ];
 
 impl Field {
     pub fn info(self) -> &'static FieldInfo {
-        FIELDS.iter().find(|f| f.field == self).unwrap_or(&FIELDS[0])
+        FIELDS
+            .iter()
+            .find(|f| f.field == self)
+            .unwrap_or(&FIELDS[0])
     }
 
     pub fn name(self) -> &'static str {
@@ -69,7 +127,10 @@ impl Field {
 
     /// Whether `+=` applies (lists, maps, step blocks).
     pub fn appendable(self) -> bool {
-        matches!(self, Field::Steps | Field::Expose | Field::Labels | Field::Volumes)
+        matches!(
+            self,
+            Field::Steps | Field::Expose | Field::Labels | Field::Volumes
+        )
     }
 }
 

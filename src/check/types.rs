@@ -51,12 +51,27 @@ impl Ty {
     }
 
     pub const NAMES: &'static [&'static str] = &[
-        "string", "int", "bool", "path", "image", "user", "port", "duration", "healthcheck", "steps", "variant",
-        "command", "list", "map",
+        "string",
+        "int",
+        "bool",
+        "path",
+        "image",
+        "user",
+        "port",
+        "duration",
+        "healthcheck",
+        "steps",
+        "variant",
+        "command",
+        "list",
+        "map",
     ];
 
     pub fn is_scalar(&self) -> bool {
-        matches!(self, Ty::String | Ty::Int | Ty::Bool | Ty::Path | Ty::Port | Ty::Enum(_) | Ty::Image)
+        matches!(
+            self,
+            Ty::String | Ty::Int | Ty::Bool | Ty::Path | Ty::Port | Ty::Enum(_) | Ty::Image
+        )
     }
 }
 
@@ -156,7 +171,8 @@ impl ValKind {
             ValKind::Bool(b) => b.to_string(),
             ValKind::Image(i) => i.to_string(),
             ValKind::Scratch => "scratch".into(),
-            ValKind::Port(p) => p.to_string(),
+            // A port interpolates as its number ("8080"); `.protocol` gives the rest.
+            ValKind::Port(p) => p.number.to_string(),
             ValKind::Duration(d) => d.text.clone(),
             _ => return None,
         })
@@ -193,19 +209,25 @@ impl ImageRef {
                 let hex = digest
                     .strip_prefix("sha256:")
                     .ok_or_else(|| format!("the digest `{digest}` must start with `sha256:`"))?;
-                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                if hex.len() != 64
+                    || !hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
                     return Err("a sha256 digest has exactly 64 lowercase hex digits".into());
                 }
                 (rest, Some(digest.to_string()))
             }
             None => (text, None),
         };
-        let (registry, path) = rest
-            .split_once('/')
-            .ok_or_else(|| "the registry is missing: write `registry.example.org/repository:tag`".to_string())?;
+        let (registry, path) = rest.split_once('/').ok_or_else(|| {
+            "the registry is missing: write `registry.example.org/repository:tag`".to_string()
+        })?;
         let registry_ok = !registry.is_empty()
             && (registry.contains('.') || registry.contains(':') || registry == "localhost")
-            && registry.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:".contains(&b));
+            && registry
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:".contains(&b));
         if !registry_ok {
             return Err(format!(
                 "`{registry}` is not a registry host (it needs a dot, a port or to be `localhost`); there is no implicit default registry"
@@ -217,7 +239,8 @@ impl ImageRef {
         };
         let component_ok = |c: &str| {
             !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
                 && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         };
         if repository.is_empty() || !repository.split('/').all(component_ok) {
@@ -226,12 +249,27 @@ impl ImageRef {
             ));
         }
         if let Some(tag) = &tag {
-            let first_ok = tag.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
-            if !first_ok || tag.len() > 128 || !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
-                return Err(format!("the tag `{tag}` must match [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}"));
+            let first_ok = tag
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !first_ok
+                || tag.len() > 128
+                || !tag
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+            {
+                return Err(format!(
+                    "the tag `{tag}` must match [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}"
+                ));
             }
         }
-        Ok(ImageRef { registry: registry.to_string(), repository: repository.to_string(), tag, digest })
+        Ok(ImageRef {
+            registry: registry.to_string(),
+            repository: repository.to_string(),
+            tag,
+            digest,
+        })
     }
 }
 
@@ -297,10 +335,14 @@ impl Duration {
                 return None;
             }
             rest = rest.get(digits..)?;
-            let unit = ["ms", "s", "m", "h"].into_iter().find(|u| rest.starts_with(u))?;
+            let unit = ["ms", "s", "m", "h"]
+                .into_iter()
+                .find(|u| rest.starts_with(u))?;
             rest = rest.get(unit.len()..)?;
         }
-        Some(Duration { text: text.to_string() })
+        Some(Duration {
+            text: text.to_string(),
+        })
     }
 }
 
@@ -337,13 +379,37 @@ pub struct Step {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
-    Apt { packages: Vec<String> },
-    Run { command: Command, caches: Vec<String>, secrets: Vec<String> },
-    Copy { sources: Vec<String>, dest: String, chmod: Option<String> },
-    CopyFrom { stage: VariantRef, sources: Vec<String>, dest: String, chmod: Option<String> },
-    Env { name: String, value: String },
-    Arg { name: String, ty: Ty, default: Option<String> },
-    Workdir { path: String },
+    Apt {
+        packages: Vec<String>,
+    },
+    Run {
+        command: Command,
+        caches: Vec<String>,
+        secrets: Vec<String>,
+    },
+    Copy {
+        sources: Vec<String>,
+        dest: String,
+        chmod: Option<String>,
+    },
+    CopyFrom {
+        stage: VariantRef,
+        sources: Vec<String>,
+        dest: String,
+        chmod: Option<String>,
+    },
+    Env {
+        name: String,
+        value: String,
+    },
+    Arg {
+        name: String,
+        ty: Ty,
+        default: Option<String>,
+    },
+    Workdir {
+        path: String,
+    },
 }
 
 #[cfg(test)]
@@ -357,14 +423,24 @@ mod tests {
         let digest = format!("registry.example.org/a/b:1.0@sha256:{}", "a".repeat(64));
         assert!(ImageRef::parse(&digest).is_ok());
         assert!(ImageRef::parse("localhost:5000/x").is_ok());
-        for bad in ["debian", "debian:bookworm", "Registry.example.org/Debian", "r.io/x:bad tag", "r.io/x@sha256:abc", "r.io/"] {
+        for bad in [
+            "debian",
+            "debian:bookworm",
+            "Registry.example.org/Debian",
+            "r.io/x:bad tag",
+            "r.io/x@sha256:abc",
+            "r.io/",
+        ] {
             assert!(ImageRef::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
 
     #[test]
     fn ports_and_durations_parse() {
-        assert_eq!(Port::parse("53/udp").map(|p| p.to_string()).as_deref(), Some("53/udp"));
+        assert_eq!(
+            Port::parse("53/udp").map(|p| p.to_string()).as_deref(),
+            Some("53/udp")
+        );
         assert!(Port::parse("0").is_none());
         assert!(Port::parse("70000").is_none());
         assert!(Duration::parse("1m30s").is_some());

@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "wbuildc", version, about = "Compile typed .wbuild build manifests into standard Dockerfiles")]
+#[command(
+    name = "wbuildc",
+    version,
+    about = "Compile typed .wbuild build manifests into standard Dockerfiles"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -80,7 +84,5 @@ pub enum Command {
         common: Common,
     },
     /// Print the long explanation of a diagnostic code (e.g. WB2001); without a code, list them all.
-    Explain {
-        code: Option<String>,
-    },
+    Explain { code: Option<String> },
 }

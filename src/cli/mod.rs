@@ -9,7 +9,7 @@ use args::{Cli, ColorChoice, Common};
 use clap::Parser;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Runs `wbuildc` with these arguments and returns its exit code.
@@ -18,16 +18,32 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::SUCCESS });
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            });
         }
     };
     let code = match cli.command {
-        args::Command::Check { files, format, common } => commands::check::run(&common, &files, format),
-        args::Command::Compile { file, variant, output, format, common } => {
-            commands::compile::run(&common, &file, &variant, output.as_deref(), format)
-        }
+        args::Command::Check {
+            files,
+            format,
+            common,
+        } => commands::check::run(&common, &files, format),
+        args::Command::Compile {
+            file,
+            variant,
+            output,
+            format,
+            common,
+        } => commands::compile::run(&common, &file, &variant, output.as_deref(), format),
         args::Command::Variants { file, common } => commands::variants::run(&common, &file),
-        args::Command::Fmt { files, check, common } => commands::fmt::run(&common, &files, check),
+        args::Command::Fmt {
+            files,
+            check,
+            common,
+        } => commands::fmt::run(&common, &files, check),
         args::Command::Explain { code } => commands::explain::run(code.as_deref()),
     };
     ExitCode::from(code)
@@ -43,38 +59,59 @@ pub(crate) fn report_usage(e: UsageError) -> u8 {
 
 /// Builds a compiler with the stdlib the options ask for.
 pub(crate) fn compiler(common: &Common) -> Result<crate::Compiler, UsageError> {
-    let Some(dir) = &common.stdlib else { return Ok(crate::Compiler::new()) };
+    let Some(dir) = &common.stdlib else {
+        return Ok(crate::Compiler::new());
+    };
     let mut compiler = crate::Compiler::without_stdlib();
-    let entries = std::fs::read_dir(dir).map_err(|e| UsageError(format!("cannot read stdlib directory {}: {e}", dir.display())))?;
-    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "wbuild")).collect();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        UsageError(format!(
+            "cannot read stdlib directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wbuild"))
+        .collect();
     paths.sort();
     for path in paths {
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = read_source(&path)?;
         compiler.add_stdlib_module(&name, text);
     }
     Ok(compiler)
 }
 
-/// Reads a manifest; invalid UTF-8 is replaced (U+FFFD) so the parser still reports
-/// everything else, and the replacement shows up as a syntax error where it sits.
+/// Reads a stdlib or imported manifest (invalid UTF-8 decoded lossily; user files
+/// go through `load`, which reports it).
 pub(crate) fn read_source(path: &Path) -> Result<String, UsageError> {
-    let bytes = std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    let bytes = read_bytes(path)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, UsageError> {
+    std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Adds a file and, transitively, the files it imports.
-pub(crate) fn load(compiler: &mut crate::Compiler, path: &Path) -> Result<crate::SourceFile, UsageError> {
-    let text = read_source(path)?;
+pub(crate) fn load(
+    compiler: &mut crate::Compiler,
+    path: &Path,
+) -> Result<crate::SourceFile, UsageError> {
+    let bytes = read_bytes(path)?;
     let shown = path.to_string_lossy().into_owned();
-    let file = compiler.add_file(&shown, &text);
+    let file = compiler.add_file_bytes(&shown, &bytes);
     // Imports are loaded until none is pending; a missing one becomes a WB1003.
     let mut tried: Vec<String> = Vec::new();
     loop {
-        let pending: Vec<String> = compiler.pending_imports(file).into_iter().filter(|p| !tried.contains(p)).collect();
+        let pending: Vec<String> = compiler
+            .pending_imports(file)
+            .into_iter()
+            .filter(|p| !tried.contains(p))
+            .collect();
         if pending.is_empty() {
             break;
         }
@@ -88,15 +125,56 @@ pub(crate) fn load(compiler: &mut crate::Compiler, path: &Path) -> Result<crate:
     Ok(file)
 }
 
+/// Loads many files like calling [`load`] on each in order, but faster: all files
+/// are added in one step and parsed on every core. Returns `None`, having added
+/// nothing, when a file is not valid UTF-8, and `None`, having added the files,
+/// when one imports another file: the caller then starts again with a fresh
+/// compiler and [`load`], so that file ids (and with them the order of the
+/// diagnostics) are exactly those of loading one file after the other.
+pub(crate) fn load_all(
+    compiler: &mut crate::Compiler,
+    paths: &[PathBuf],
+) -> Result<Option<Vec<crate::SourceFile>>, UsageError> {
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        let bytes = std::fs::read(path)
+            .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+        let Ok(text) = String::from_utf8(bytes) else {
+            return Ok(None);
+        };
+        sources.push((path.to_string_lossy().into_owned(), text));
+    }
+    let files = compiler.add_files(sources);
+    compiler.parse_all(&files);
+    let imports_files = files.iter().any(|&file| {
+        crate::db::parse(compiler.db(), file)
+            .ast
+            .items
+            .iter()
+            .any(|item| match item {
+                crate::syntax::ast::Item::Import(import) => import
+                    .path
+                    .as_plain()
+                    .is_some_and(|spec| crate::resolve::is_file_import(&spec)),
+                _ => false,
+            })
+    });
+    Ok(if imports_files { None } else { Some(files) })
+}
+
 pub(crate) fn use_color(common: &Common) -> bool {
     match common.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     }
 }
 
 pub(crate) fn print_stdout(text: &str) -> Result<(), UsageError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|_| out.flush()).map_err(|e| UsageError(format!("cannot write output: {e}")))
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| UsageError(format!("cannot write output: {e}")))
 }

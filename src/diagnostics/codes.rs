@@ -39,7 +39,10 @@ macro_rules! codes {
 impl Code {
     /// Looks a code up by its text, case-insensitively (`wb2001` works).
     pub fn parse(text: &str) -> Option<Code> {
-        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 
@@ -85,6 +88,11 @@ smaller ranges of their own that the type checker enforces.";
 items) so that a hostile or generated manifest cannot make it run out of stack or
 memory. Real manifests stay far below the limits; split the file or flatten the
 nesting.";
+
+    InvalidUtf8 = "WB0006", Error, "invalid UTF-8",
+"Manifests are UTF-8 text. The bytes at the label are not valid UTF-8; the compiler
+read them as U+FFFD so that it could check the rest of the file, but it refuses to
+compile a file whose text it had to change. Re-save the file as UTF-8.";
 
     UnknownName = "WB1001", Error, "unknown name",
 "The name is not a constant (`let`), a preset parameter, a variant or an imported
@@ -175,8 +183,8 @@ step blocks have no single text form; pass them to a field instead.";
 twice. Combine the two: one `=` followed by `+=` is not allowed either, because
 the order would be a hidden rule.";
 
-    InvalidName = "WB2012", Error, "invalid environment or argument name",
-"Environment variables and build arguments are named `[A-Za-z_][A-Za-z0-9_]*`.";
+    InvalidName = "WB2012", Error, "invalid name",
+"Environment variables and build arguments are named `[A-Za-z_][A-Za-z0-9_]*`. Label keys are reverse-DNS names (letters, digits, `.`, `-`, `_`, `/`, `:`), never containing `=`, because BuildKit splits `key=value` at the first `=`. Debian package names follow Debian policy: lowercase `[a-z0-9+.-]`, optionally `=version`. Secret ids are `[A-Za-z0-9_.-]+`.";
 
     InvalidDuration = "WB2013", Error, "invalid duration",
 "Healthcheck intervals and timeouts are written like `\"30s\"`, `\"1m30s\"`, `\"500ms\"`

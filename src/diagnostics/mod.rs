@@ -56,7 +56,11 @@ impl Diagnostic {
             code,
             severity: code.default_severity(),
             message: message.into(),
-            primary: Label { file, span, message: label.into() },
+            primary: Label {
+                file,
+                span,
+                message: label.into(),
+            },
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
@@ -64,7 +68,11 @@ impl Diagnostic {
     }
 
     pub fn with_secondary(mut self, file: FileId, span: Span, label: impl Into<String>) -> Self {
-        self.secondary.push(Label { file, span, message: label.into() });
+        self.secondary.push(Label {
+            file,
+            span,
+            message: label.into(),
+        });
         self
     }
 

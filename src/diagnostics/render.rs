@@ -22,7 +22,11 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
         ids.insert(f.id, simple.add(f.path.to_string(), f.text.to_string()));
     }
     let config = term::Config::default();
-    let mut buffer = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
+    let mut buffer = if color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
     for d in diagnostics {
         let severity = match d.severity {
             Severity::Error => cs::Severity::Error,
@@ -30,7 +34,9 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
         };
         let mut labels = Vec::new();
         if let Some(&file) = ids.get(&d.primary.file) {
-            labels.push(cs::Label::primary(file, d.primary.span.range()).with_message(&d.primary.message));
+            labels.push(
+                cs::Label::primary(file, d.primary.span.range()).with_message(&d.primary.message),
+            );
         }
         for l in &d.secondary {
             if let Some(&file) = ids.get(&l.file) {
@@ -56,7 +62,13 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
 
 fn buffer_fallback(buffer: &mut termcolor::Buffer, d: &Diagnostic) {
     use std::io::Write;
-    let _ = writeln!(buffer, "{}[{}]: {}", if d.is_error() { "error" } else { "warning" }, d.code, d.message);
+    let _ = writeln!(
+        buffer,
+        "{}[{}]: {}",
+        if d.is_error() { "error" } else { "warning" },
+        d.code,
+        d.message
+    );
 }
 
 #[derive(Serialize)]
@@ -84,8 +96,14 @@ struct JsonDiagnostic<'a> {
 
 /// One JSON object per diagnostic, in a list; lines and columns are 1-based
 /// (columns in UTF-8 bytes), byte offsets are 0-based.
-pub fn to_json<'a>(files: &'a [SourceInfo<'a>], diagnostics: &'a [Diagnostic]) -> serde_json::Value {
-    let indexes: Vec<(FileId, &'a str, LineIndex)> = files.iter().map(|f| (f.id, f.path, LineIndex::new(f.text))).collect();
+pub fn to_json<'a>(
+    files: &'a [SourceInfo<'a>],
+    diagnostics: &'a [Diagnostic],
+) -> serde_json::Value {
+    let indexes: Vec<(FileId, &'a str, LineIndex)> = files
+        .iter()
+        .map(|f| (f.id, f.path, LineIndex::new(f.text)))
+        .collect();
     let label = |l: &'a super::Label| -> Option<JsonLabel<'a>> {
         let (_, path, index) = indexes.iter().find(|(id, _, _)| *id == l.file)?;
         let start = index.line_col(l.span.start);

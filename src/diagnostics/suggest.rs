@@ -1,7 +1,10 @@
 //! "Did you mean …?" suggestions by edit distance.
 
 /// The closest candidate to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let max = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -33,7 +36,9 @@ fn distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[at(i - 1, j)] + 1).min(d[at(i, j - 1)] + 1).min(d[at(i - 1, j - 1)] + cost);
+            let mut best = (d[at(i - 1, j)] + 1)
+                .min(d[at(i, j - 1)] + 1)
+                .min(d[at(i - 1, j - 1)] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[at(i - 2, j - 2)] + 1);
             }
@@ -49,7 +54,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("entrypiont", ["entrypoint", "cmd"]), Some("entrypoint"));
+        assert_eq!(
+            did_you_mean("entrypiont", ["entrypoint", "cmd"]),
+            Some("entrypoint")
+        );
         assert_eq!(did_you_mean("cmdd", ["entrypoint", "cmd"]), Some("cmd"));
         assert_eq!(did_you_mean("xyz", ["entrypoint", "cmd"]), None);
     }

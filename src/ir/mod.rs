@@ -38,16 +38,39 @@ pub struct Located {
 pub enum Instruction {
     /// `SHELL [...]`: the shell for shell-form `RUN`.
     Shell(Vec<String>),
-    Run { script: Script, mounts: Vec<Mount> },
-    Copy { from: Option<String>, sources: Vec<String>, dest: String, chmod: Option<String> },
-    Env { name: String, value: String },
-    Arg { name: String, default: Option<String> },
+    Run {
+        script: Script,
+        mounts: Vec<Mount>,
+    },
+    Copy {
+        from: Option<String>,
+        sources: Vec<String>,
+        dest: String,
+        chmod: Option<String>,
+    },
+    Env {
+        name: String,
+        value: String,
+    },
+    Arg {
+        name: String,
+        default: Option<String>,
+    },
     Workdir(String),
-    User { uid: u32, gid: u32 },
+    User {
+        uid: u32,
+        gid: u32,
+    },
     Expose(Vec<Port>),
     Volume(Vec<String>),
     Label(Vec<(String, String)>),
-    Healthcheck { command: Vec<String>, interval: Option<String>, timeout: Option<String>, start_period: Option<String>, retries: Option<u32> },
+    Healthcheck {
+        command: Vec<String>,
+        interval: Option<String>,
+        timeout: Option<String>,
+        start_period: Option<String>,
+        retries: Option<u32>,
+    },
     Entrypoint(Vec<String>),
     Cmd(Vec<String>),
 }

@@ -39,24 +39,76 @@ pub fn lower_file(db: &dyn Db, file: SourceFile) -> LoweredFile {
     let evaluated = variants::evaluate(db, file);
     let mut out = LoweredFile::default();
     for variant in evaluated.variants.values() {
-        let mut lowering = Lowering { diagnostics: Vec::new(), deps: Vec::new(), file };
+        let mut lowering = Lowering {
+            diagnostics: Vec::new(),
+            deps: Vec::new(),
+            file,
+        };
         if let Some(stage) = lowering.stage(db, evaluated, variant) {
             out.stages.insert(variant.name.clone(), stage);
         }
         out.deps.insert(variant.name.clone(), lowering.deps);
         out.diagnostics.extend(lowering.diagnostics);
     }
+    // Stage cycles are errors of the file, whichever variant is compiled.
+    let mut cycles: Vec<Diagnostic> = Vec::new();
+    for name in evaluated.variants.keys() {
+        let mut order = Vec::new();
+        let mut problems = Vec::new();
+        visit(
+            &out,
+            name,
+            &mut order,
+            &mut Vec::new(),
+            &mut problems,
+            file,
+            db,
+        );
+        for p in problems {
+            // The same cycle is found from each of its members: report it once.
+            let members = |d: &Diagnostic| {
+                let mut names: Vec<String> = d
+                    .notes
+                    .iter()
+                    .flat_map(|n| {
+                        n.trim_start_matches("cycle: ")
+                            .split(" → ")
+                            .map(str::to_string)
+                    })
+                    .collect();
+                names.sort();
+                names.dedup();
+                names
+            };
+            if !cycles.iter().any(|c| members(c) == members(&p)) {
+                cycles.push(p);
+            }
+        }
+    }
+    out.diagnostics.extend(cycles);
     out
 }
 
 /// The Dockerfile for one variant: its stage and every stage it depends on,
 /// dependencies first. `Err` holds the diagnostics that prevent it.
-pub fn dockerfile(db: &dyn Db, file: SourceFile, target: &str) -> Result<ir::Dockerfile, Vec<Diagnostic>> {
+pub fn dockerfile(
+    db: &dyn Db,
+    file: SourceFile,
+    target: &str,
+) -> Result<ir::Dockerfile, Vec<Diagnostic>> {
     let lowered = lower_file(db, file);
     let mut order: Vec<String> = Vec::new();
     let mut visiting: Vec<String> = Vec::new();
     let mut problems = Vec::new();
-    visit(lowered, target, &mut order, &mut visiting, &mut problems, file, db);
+    visit(
+        lowered,
+        target,
+        &mut order,
+        &mut visiting,
+        &mut problems,
+        file,
+        db,
+    );
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -67,7 +119,11 @@ pub fn dockerfile(db: &dyn Db, file: SourceFile, target: &str) -> Result<ir::Doc
             None => return Err(Vec::new()), // already reported by `check`
         }
     }
-    Ok(ir::Dockerfile { source: file.path(db).clone(), target: target.to_string(), stages })
+    Ok(ir::Dockerfile {
+        source: file.path(db).clone(),
+        target: target.to_string(),
+        stages,
+    })
 }
 
 fn visit(
@@ -90,10 +146,18 @@ fn visit(
             .get(visiting.last().map_or(name, String::as_str))
             .and_then(|deps| deps.iter().find(|(d, _)| d == name))
             .map(|(_, o)| *o);
-        let (f, span) = origin.map_or((file.id(db), crate::span::Span::default()), |o| (o.file, o.span));
+        let (f, span) = origin.map_or((file.id(db), crate::span::Span::default()), |o| {
+            (o.file, o.span)
+        });
         problems.push(
-            Diagnostic::new(Code::StageCycle, "variants depend on each other in a cycle", f, span, "this dependency closes the cycle")
-                .with_note(format!("cycle: {}", cycle.join(" → "))),
+            Diagnostic::new(
+                Code::StageCycle,
+                "variants depend on each other in a cycle",
+                f,
+                span,
+                "this dependency closes the cycle",
+            )
+            .with_note(format!("cycle: {}", cycle.join(" → "))),
         );
         return;
     }
@@ -113,7 +177,8 @@ struct Lowering {
 
 impl Lowering {
     fn error(&mut self, code: Code, message: String, origin: Origin, label: &str, help: &str) {
-        self.diagnostics.push(Diagnostic::new(code, message, origin.file, origin.span, label).with_help(help));
+        self.diagnostics
+            .push(Diagnostic::new(code, message, origin.file, origin.span, label).with_help(help));
     }
 
     /// Refuses values a Dockerfile cannot carry unchanged in a non-JSON position.
@@ -134,13 +199,25 @@ impl Lowering {
     /// Refuses NUL, which no Dockerfile position can carry.
     fn no_nul(&mut self, what: &str, value: &str, origin: Origin) -> bool {
         if value.contains('\0') {
-            self.error(Code::UnrepresentableValue, format!("{what} cannot contain a NUL byte"), origin, "NUL byte", "remove it");
+            self.error(
+                Code::UnrepresentableValue,
+                format!("{what} cannot contain a NUL byte"),
+                origin,
+                "NUL byte",
+                "remove it",
+            );
             return false;
         }
         true
     }
 
-    fn variant_dep(&mut self, db: &dyn Db, evaluated: &Evaluated, r: &VariantRef, origin: Origin) -> Option<String> {
+    fn variant_dep(
+        &mut self,
+        db: &dyn Db,
+        evaluated: &Evaluated,
+        r: &VariantRef,
+        origin: Origin,
+    ) -> Option<String> {
         if r.file != self.file.id(db) || !evaluated.variants.contains_key(&r.name) {
             self.error(
                 Code::UnknownVariant,
@@ -156,13 +233,20 @@ impl Lowering {
         Some(stage)
     }
 
-    fn stage(&mut self, db: &dyn Db, evaluated: &Evaluated, variant: &ResolvedVariant) -> Option<ir::Stage> {
+    fn stage(
+        &mut self,
+        db: &dyn Db,
+        evaluated: &Evaluated,
+        variant: &ResolvedVariant,
+    ) -> Option<ir::Stage> {
         let fields = &variant.fields;
         let base = fields.get(&Field::Base)?;
         let from = match &base.kind {
             ValKind::Image(r) => ir::From::Image(r.clone()),
             ValKind::Scratch => ir::From::Scratch,
-            ValKind::Variant(r) => ir::From::Stage(self.variant_dep(db, evaluated, r, base.origin)?),
+            ValKind::Variant(r) => {
+                ir::From::Stage(self.variant_dep(db, evaluated, r, base.origin)?)
+            }
             _ => return None,
         };
         let mut out: Vec<Located> = Vec::new();
@@ -171,8 +255,20 @@ impl Lowering {
             Some(ValKind::Steps(steps)) => steps,
             _ => &[],
         };
-        if steps.iter().any(|s| matches!(&s.kind, StepKind::Apt { .. } | StepKind::Run { command: Command::Shell(_), .. })) {
-            out.push(Located { instruction: Instruction::Shell(SHELL.iter().map(|s| s.to_string()).collect()), origin: variant.origin });
+        if steps.iter().any(|s| {
+            matches!(
+                &s.kind,
+                StepKind::Apt { .. }
+                    | StepKind::Run {
+                        command: Command::Shell(_),
+                        ..
+                    }
+            )
+        }) {
+            out.push(Located {
+                instruction: Instruction::Shell(SHELL.iter().map(|s| s.to_string()).collect()),
+                origin: variant.origin,
+            });
         }
         let mut workdir = String::from("/");
         for step in steps {
@@ -180,15 +276,28 @@ impl Lowering {
                 continue; // `apt []` (e.g. a preset's optional extra packages) installs nothing
             }
             match self.step(db, evaluated, step, &mut workdir) {
-                Some(instruction) => out.push(Located { instruction, origin: step.origin }),
+                Some(instruction) => out.push(Located {
+                    instruction,
+                    origin: step.origin,
+                }),
                 None => ok = false,
             }
         }
         ok &= self.runtime(evaluated, variant, &mut out, &workdir);
-        ok.then(|| ir::Stage { name: stage_name(&variant.name), from, instructions: out })
+        ok.then(|| ir::Stage {
+            name: stage_name(&variant.name),
+            from,
+            instructions: out,
+        })
     }
 
-    fn step(&mut self, db: &dyn Db, evaluated: &Evaluated, step: &Step, workdir: &mut String) -> Option<Instruction> {
+    fn step(
+        &mut self,
+        db: &dyn Db,
+        evaluated: &Evaluated,
+        step: &Step,
+        workdir: &mut String,
+    ) -> Option<Instruction> {
         let origin = step.origin;
         Some(match &step.kind {
             StepKind::Apt { packages } => Instruction::Run {
@@ -316,14 +425,29 @@ impl Lowering {
         if !self.no_nul("a path", path, origin) {
             return None;
         }
-        let joined = if path.starts_with('/') { path.to_string() } else { format!("{workdir}/{path}") };
+        let joined = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{workdir}/{path}")
+        };
         Some(normalise_dest(&joined))
     }
 
-    fn runtime(&mut self, evaluated: &Evaluated, variant: &ResolvedVariant, out: &mut Vec<Located>, workdir: &str) -> bool {
+    fn runtime(
+        &mut self,
+        evaluated: &Evaluated,
+        variant: &ResolvedVariant,
+        out: &mut Vec<Located>,
+        workdir: &str,
+    ) -> bool {
         let fields = &variant.fields;
         let mut ok = true;
-        let mut push = |instruction: Instruction, origin: Origin| out.push(Located { instruction, origin });
+        let mut push = |instruction: Instruction, origin: Origin| {
+            out.push(Located {
+                instruction,
+                origin,
+            })
+        };
 
         let mut labels: Vec<(String, String)> = Vec::new();
         if let Some(image) = &evaluated.image {
@@ -333,11 +457,21 @@ impl Lowering {
             }
         }
         labels.push((VARIANT_LABEL.into(), variant.name.clone()));
-        if let Some(Val { kind: ValKind::Map(map), origin }) = fields.get(&Field::Labels) {
+        if let Some(Val {
+            kind: ValKind::Map(map),
+            origin,
+        }) = fields.get(&Field::Labels)
+        {
             for (k, v) in map {
                 let text = v.kind.to_text().unwrap_or_default();
-                if k.is_empty() {
-                    self.error(Code::InvalidName, "a label key cannot be empty".into(), *origin, "empty key", "give the label a name");
+                if !is_label_key(k) {
+                    self.error(
+                        Code::InvalidName,
+                        format!("`{k}` is not a valid label key"),
+                        *origin,
+                        "invalid label key",
+                        "label keys are reverse-DNS names: letters, digits, `.`, `-`, `_`, `/` and `:`, starting with a letter or digit",
+                    );
                     ok = false;
                     continue;
                 }
@@ -351,13 +485,30 @@ impl Lowering {
         }
         push(Instruction::Label(labels), variant.origin);
 
-        if let Some(Val { kind: ValKind::List(ports), origin }) = fields.get(&Field::Expose) {
-            let ports: Vec<_> = ports.iter().filter_map(|p| if let ValKind::Port(p) = p.kind { Some(p) } else { None }).collect();
+        if let Some(Val {
+            kind: ValKind::List(ports),
+            origin,
+        }) = fields.get(&Field::Expose)
+        {
+            let ports: Vec<_> = ports
+                .iter()
+                .filter_map(|p| {
+                    if let ValKind::Port(p) = p.kind {
+                        Some(p)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             if !ports.is_empty() {
                 push(Instruction::Expose(ports), *origin);
             }
         }
-        if let Some(Val { kind: ValKind::List(paths), origin }) = fields.get(&Field::Volumes) {
+        if let Some(Val {
+            kind: ValKind::List(paths),
+            origin,
+        }) = fields.get(&Field::Volumes)
+        {
             let mut absolute = Vec::new();
             for p in paths {
                 let text = p.kind.to_text().unwrap_or_default();
@@ -370,7 +521,11 @@ impl Lowering {
                 push(Instruction::Volume(absolute), *origin);
             }
         }
-        if let Some(Val { kind: ValKind::Healthcheck(h), origin }) = fields.get(&Field::Healthcheck) {
+        if let Some(Val {
+            kind: ValKind::Healthcheck(h),
+            origin,
+        }) = fields.get(&Field::Healthcheck)
+        {
             let command = match &h.command {
                 Command::Exec(args) => args.clone(),
                 Command::Shell(s) => vec!["/bin/sh".into(), "-c".into(), s.clone()],
@@ -386,30 +541,71 @@ impl Lowering {
                 *origin,
             );
         }
-        if let Some(Val { kind: ValKind::Path(path), origin }) = fields.get(&Field::Workdir) {
+        if let Some(Val {
+            kind: ValKind::Path(path),
+            origin,
+        }) = fields.get(&Field::Workdir)
+        {
             match self.absolute(path, workdir, *origin) {
                 Some(p) if p == workdir => {} // already the working directory
-                Some(p) if self.plain("the working directory", &p, *origin) => push(Instruction::Workdir(p), *origin),
+                Some(p) if self.plain("the working directory", &p, *origin) => {
+                    push(Instruction::Workdir(p), *origin)
+                }
                 _ => ok = false,
             }
         }
-        if let Some(Val { kind: ValKind::User(user), origin }) = fields.get(&Field::User) {
-            push(Instruction::User { uid: user.uid, gid: user.gid }, *origin);
+        if let Some(Val {
+            kind: ValKind::User(user),
+            origin,
+        }) = fields.get(&Field::User)
+        {
+            push(
+                Instruction::User {
+                    uid: user.uid,
+                    gid: user.gid,
+                },
+                *origin,
+            );
         }
-        for (field, make) in [(Field::Entrypoint, Instruction::Entrypoint as fn(Vec<String>) -> Instruction), (Field::Cmd, Instruction::Cmd)] {
-            if let Some(Val { kind: ValKind::Command(command), origin }) = fields.get(&field) {
+        for (field, make) in [
+            (
+                Field::Entrypoint,
+                Instruction::Entrypoint as fn(Vec<String>) -> Instruction,
+            ),
+            (Field::Cmd, Instruction::Cmd),
+        ] {
+            if let Some(Val {
+                kind: ValKind::Command(command),
+                origin,
+            }) = fields.get(&field)
+            {
                 let args = match command {
                     Command::Exec(args) => args.clone(),
                     Command::Shell(s) => {
                         self.diagnostics.push(
-                            Diagnostic::new(Code::CmdNotExecForm, format!("`{}` is a single string, run through /bin/sh -c", field.name()), origin.file, origin.span, "shell form")
-                                .with_help("write a list of arguments: [\"program\", \"arg\"]"),
+                            Diagnostic::new(
+                                Code::CmdNotExecForm,
+                                format!(
+                                    "`{}` is a single string, run through /bin/sh -c",
+                                    field.name()
+                                ),
+                                origin.file,
+                                origin.span,
+                                "shell form",
+                            )
+                            .with_help("write a list of arguments: [\"program\", \"arg\"]"),
                         );
                         vec!["/bin/sh".into(), "-c".into(), s.clone()]
                     }
                 };
                 if args.iter().any(|a| a.contains('\0')) {
-                    self.error(Code::UnrepresentableValue, "a command cannot contain a NUL byte".into(), *origin, "NUL byte", "remove it");
+                    self.error(
+                        Code::UnrepresentableValue,
+                        "a command cannot contain a NUL byte".into(),
+                        *origin,
+                        "NUL byte",
+                        "remove it",
+                    );
                     ok = false;
                     continue;
                 }
@@ -420,11 +616,25 @@ impl Lowering {
     }
 }
 
+/// Label keys: BuildKit splits `key=value` at the first `=`, so a key can never
+/// contain one; the rest follows the reverse-DNS convention of OCI annotations.
+fn is_label_key(key: &str) -> bool {
+    key.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/:".contains(&b))
+}
+
 /// Removes `.` and empty segments (keeping a trailing `/`, which COPY reads as
 /// "into this directory"). `..` is kept: the engine resolves it inside the image.
 fn normalise_dest(path: &str) -> String {
     let trailing = path.ends_with('/') || path.ends_with("/.");
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     let mut out = format!("/{}", parts.join("/"));
     if trailing && out != "/" {
         out.push('/');

@@ -95,7 +95,11 @@ pub struct Scope {
 impl Scope {
     /// Every name a value position can refer to, for "did you mean".
     pub fn value_names(&self) -> impl Iterator<Item = &str> {
-        self.lets.keys().chain(self.variants.keys()).chain(self.imports.keys()).map(String::as_str)
+        self.lets
+            .keys()
+            .chain(self.variants.keys())
+            .chain(self.imports.keys())
+            .map(String::as_str)
     }
 }
 
@@ -119,9 +123,15 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
         }
         if let Some(first) = seen.get(&name.name) {
             scope.diagnostics.push(
-                Diagnostic::new(Code::DuplicateDefinition, format!("`{}` is defined twice", name.name), id, name.span, "defined again here")
-                    .with_secondary(id, *first, "first defined here")
-                    .with_help("rename one of them"),
+                Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    format!("`{}` is defined twice", name.name),
+                    id,
+                    name.span,
+                    "defined again here",
+                )
+                .with_secondary(id, *first, "first defined here")
+                .with_help("rename one of them"),
             );
             return false;
         }
@@ -131,9 +141,17 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
     for (index, item) in ast.items.iter().enumerate() {
         match item {
             ast::Item::Import(import) => {
-                let Some(spec) = import.path.as_plain() else { continue };
-                let alias = import.alias.as_ref().map_or_else(|| default_alias(&spec), |a| a.name.clone());
-                let alias_ident = ast::Ident { name: alias.clone(), span: import.alias.as_ref().map_or(import.path.span, |a| a.span) };
+                let Some(spec) = import.path.as_plain() else {
+                    continue;
+                };
+                let alias = import
+                    .alias
+                    .as_ref()
+                    .map_or_else(|| default_alias(&spec), |a| a.name.clone());
+                let alias_ident = ast::Ident {
+                    name: alias.clone(),
+                    span: import.alias.as_ref().map_or(import.path.span, |a| a.span),
+                };
                 if !define(&mut scope, &alias_ident) {
                     continue;
                 }
@@ -144,27 +162,52 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                         let help = if is_file_import(&spec) {
                             "file imports are relative to the importing file".to_string()
                         } else {
-                            let std: Vec<&str> = db.workspace().files(db).keys().filter_map(|k| k.strip_prefix("std:")).collect();
-                            suggest::help(&spec, std.iter().copied()).unwrap_or_else(|| format!("the stdlib has: {}", std.join(", ")))
+                            let std: Vec<&str> = db
+                                .workspace()
+                                .files(db)
+                                .keys()
+                                .filter_map(|k| k.strip_prefix("std:"))
+                                .collect();
+                            suggest::help(&spec, std.iter().copied())
+                                .unwrap_or_else(|| format!("the stdlib has: {}", std.join(", ")))
                         };
                         scope.diagnostics.push(
-                            Diagnostic::new(Code::ImportNotFound, format!("cannot find module `{spec}`"), id, import.path.span, "not found")
-                                .with_help(help),
+                            Diagnostic::new(
+                                Code::ImportNotFound,
+                                format!("cannot find module `{spec}`"),
+                                id,
+                                import.path.span,
+                                "not found",
+                            )
+                            .with_help(help),
                         );
                         None
                     }
                     Some(target) => match import_cycle(db, file, target) {
                         Some(cycle) => {
                             scope.diagnostics.push(
-                                Diagnostic::new(Code::ImportCycle, "this import closes a cycle", id, import.path.span, "imported here")
-                                    .with_note(format!("cycle: {}", cycle.join(" → "))),
+                                Diagnostic::new(
+                                    Code::ImportCycle,
+                                    "this import closes a cycle",
+                                    id,
+                                    import.path.span,
+                                    "imported here",
+                                )
+                                .with_note(format!("cycle: {}", cycle.join(" → "))),
                             );
                             None
                         }
                         None => Some(target),
                     },
                 };
-                scope.imports.insert(alias, ResolvedImport { alias: alias_ident.name, span: import.span, target });
+                scope.imports.insert(
+                    alias,
+                    ResolvedImport {
+                        alias: alias_ident.name,
+                        span: import.span,
+                        target,
+                    },
+                );
             }
             ast::Item::Let(l) => {
                 if define(&mut scope, &l.name) {
@@ -185,9 +228,15 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                 Some(first) => {
                     let first_span = ast.items.get(first).map_or(image.span, |i| i.span());
                     scope.diagnostics.push(
-                        Diagnostic::new(Code::DuplicateDefinition, "a file declares one image", id, image.name.span, "second image")
-                            .with_secondary(id, first_span, "first image")
-                            .with_help("put each image in its own file"),
+                        Diagnostic::new(
+                            Code::DuplicateDefinition,
+                            "a file declares one image",
+                            id,
+                            image.name.span,
+                            "second image",
+                        )
+                        .with_secondary(id, first_span, "first image")
+                        .with_help("put each image in its own file"),
                     );
                 }
                 None => scope.image = Some(index),
@@ -213,7 +262,9 @@ fn import_cycle(db: &dyn Db, from: SourceFile, target: SourceFile) -> Option<Vec
         visited.push(file.id(db));
         for item in &db::parse(db, file).ast.items {
             if let ast::Item::Import(import) = item {
-                let Some(spec) = import.path.as_plain() else { continue };
+                let Some(spec) = import.path.as_plain() else {
+                    continue;
+                };
                 let key = import_key(file.path(db), &spec);
                 if let Some(next) = db.workspace().files(db).get(&key).copied() {
                     let mut trail = trail.clone();
@@ -233,10 +284,19 @@ mod tests {
     #[test]
     fn import_keys() {
         assert_eq!(import_key("examples/a/x.wbuild", "python"), "std:python");
-        assert_eq!(import_key("examples/a/x.wbuild", "./common.wbuild"), "file:examples/a/common.wbuild");
-        assert_eq!(import_key("examples/a/x.wbuild", "../b/c.wbuild"), "file:examples/b/c.wbuild");
+        assert_eq!(
+            import_key("examples/a/x.wbuild", "./common.wbuild"),
+            "file:examples/a/common.wbuild"
+        );
+        assert_eq!(
+            import_key("examples/a/x.wbuild", "../b/c.wbuild"),
+            "file:examples/b/c.wbuild"
+        );
         assert_eq!(import_key("x.wbuild", "./c.wbuild"), "file:c.wbuild");
-        assert_eq!(import_key("/a/x.wbuild", "/etc/c.wbuild"), "file:/etc/c.wbuild");
+        assert_eq!(
+            import_key("/a/x.wbuild", "/etc/c.wbuild"),
+            "file:/etc/c.wbuild"
+        );
         assert_eq!(root_key("./x.wbuild"), "file:x.wbuild");
     }
 }

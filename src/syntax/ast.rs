@@ -195,7 +195,10 @@ pub enum ExprKind {
     Map(Vec<MapEntry>),
     Steps(Vec<Step>),
     /// `user("somebody", 65533, 65533)`, `healthcheck(cmd = [...])`.
-    Call { name: Ident, args: Vec<CallArg> },
+    Call {
+        name: Ident,
+        args: Vec<CallArg>,
+    },
     Name(QualName),
     /// `a + b + c`: list or string concatenation.
     Concat(Vec<Expr>),
@@ -257,10 +260,24 @@ pub struct Step {
 pub enum StepKind {
     Apt(Expr),
     Run(Expr),
-    Copy { sources: Expr, dest: Expr },
-    CopyFrom { stage: QualName, sources: Expr, dest: Expr },
-    Env { name: Ident, value: Expr },
-    Arg { name: Ident, ty: TypeExpr, default: Option<Expr> },
+    Copy {
+        sources: Expr,
+        dest: Expr,
+    },
+    CopyFrom {
+        stage: QualName,
+        sources: Expr,
+        dest: Expr,
+    },
+    Env {
+        name: Ident,
+        value: Expr,
+    },
+    Arg {
+        name: Ident,
+        ty: TypeExpr,
+        default: Option<Expr>,
+    },
     Workdir(Expr),
     /// A line no step rule accepted.
     Error,

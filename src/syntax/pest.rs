@@ -21,7 +21,11 @@ const STEP_KEYWORDS: &[&str] = &["apt", "run", "copy", "env", "arg", "workdir"];
 const ITEM_KEYWORDS: &[&str] = &["import", "let", "image", "variant", "preset"];
 
 pub(super) fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
-    let mut cx = Cx { file, text, diagnostics: Vec::new() };
+    let mut cx = Cx {
+        file,
+        text,
+        diagnostics: Vec::new(),
+    };
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
     let ast = match WbuildParser::parse(Rule::file, text) {
         Ok(mut pairs) => match pairs.next() {
@@ -33,8 +37,14 @@ pub(super) fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
             // call limit stopped pest.
             let at = error_offset(&error);
             cx.diagnostics.push(
-                Diagnostic::new(Code::TooComplex, "the parser gave up on this file", file, Span::at(at), "here")
-                    .with_note(error.variant.message().into_owned()),
+                Diagnostic::new(
+                    Code::TooComplex,
+                    "the parser gave up on this file",
+                    file,
+                    Span::at(at),
+                    "here",
+                )
+                .with_note(error.variant.message().into_owned()),
             );
             File::default()
         }
@@ -48,9 +58,12 @@ struct Cx<'t> {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// The pair's span without the trailing whitespace pest includes when an
+/// optional element at the end of a rule did not match.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    let trimmed = pair.as_str().trim_end().len();
+    Span::new(s.start(), s.start() + trimmed)
 }
 
 fn error_offset(error: &pest::error::Error<Rule>) -> usize {
@@ -61,8 +74,15 @@ fn error_offset(error: &pest::error::Error<Rule>) -> usize {
 }
 
 impl<'t> Cx<'t> {
-    fn error(&mut self, code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic::new(code, message, self.file, span, label));
+    fn error(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::new(code, message, self.file, span, label));
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]
     }
@@ -87,7 +107,10 @@ impl<'t> Cx<'t> {
     fn import(&mut self, pair: Pair<'_, Rule>) -> Import {
         let span = span_of(&pair);
         let mut inner = pair.into_inner();
-        let path = inner.next().map(|p| self.string(p)).unwrap_or(StringLit { parts: vec![], span });
+        let path = inner.next().map(|p| self.string(p)).unwrap_or(StringLit {
+            parts: vec![],
+            span,
+        });
         let alias = inner.next().map(|p| self.ident(p));
         Import { path, alias, span }
     }
@@ -107,15 +130,24 @@ impl<'t> Cx<'t> {
         Let {
             name: name.unwrap_or_else(|| missing_ident(span)),
             ty,
-            value: value.unwrap_or(Expr { kind: ExprKind::Error, span }),
+            value: value.unwrap_or(Expr {
+                kind: ExprKind::Error,
+                span,
+            }),
             span,
         }
     }
 
     fn image(&mut self, pair: Pair<'_, Rule>) -> Image {
         let span = span_of(&pair);
-        let mut name = StringLit { parts: vec![], span };
-        let mut body = Body { members: vec![], span };
+        let mut name = StringLit {
+            parts: vec![],
+            span,
+        };
+        let mut body = Body {
+            members: vec![],
+            span,
+        };
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::string => name = self.string(p),
@@ -130,7 +162,10 @@ impl<'t> Cx<'t> {
         let span = span_of(&pair);
         let mut name = missing_ident(span);
         let mut parents = Vec::new();
-        let mut body = Body { members: vec![], span };
+        let mut body = Body {
+            members: vec![],
+            span,
+        };
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => name = self.ident(p),
@@ -139,7 +174,12 @@ impl<'t> Cx<'t> {
                 _ => {}
             }
         }
-        Variant { name, parents, body, span }
+        Variant {
+            name,
+            parents,
+            body,
+            span,
+        }
     }
 
     fn preset(&mut self, pair: Pair<'_, Rule>) -> Preset {
@@ -147,7 +187,10 @@ impl<'t> Cx<'t> {
         let mut name = missing_ident(span);
         let mut params = Vec::new();
         let mut parents = Vec::new();
-        let mut body = Body { members: vec![], span };
+        let mut body = Body {
+            members: vec![],
+            span,
+        };
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => name = self.ident(p),
@@ -157,13 +200,22 @@ impl<'t> Cx<'t> {
                 _ => {}
             }
         }
-        Preset { name, params, parents, body, span }
+        Preset {
+            name,
+            params,
+            parents,
+            body,
+            span,
+        }
     }
 
     fn param(&mut self, pair: Pair<'_, Rule>) -> Param {
         let span = span_of(&pair);
         let mut name = missing_ident(span);
-        let mut ty = TypeExpr { kind: TypeExprKind::Named(missing_ident(span)), span };
+        let mut ty = TypeExpr {
+            kind: TypeExprKind::Named(missing_ident(span)),
+            span,
+        };
         let mut default = None;
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -172,19 +224,29 @@ impl<'t> Cx<'t> {
                 _ => default = Some(self.expr(p)),
             }
         }
-        Param { name, ty, default, span }
+        Param {
+            name,
+            ty,
+            default,
+            span,
+        }
     }
 
     fn extends(&mut self, pair: Pair<'_, Rule>) -> Vec<Parent> {
         pair.into_inner()
             .map(|p| {
                 let span = span_of(&p);
-                let mut name = QualName { segments: vec![], span };
+                let mut name = QualName {
+                    segments: vec![],
+                    span,
+                };
                 let mut args = None;
                 for q in p.into_inner() {
                     match q.as_rule() {
                         Rule::qualified => name = self.qualified(q),
-                        Rule::args => args = Some(q.into_inner().map(|a| self.named_arg(a)).collect()),
+                        Rule::args => {
+                            args = Some(q.into_inner().map(|a| self.named_arg(a)).collect())
+                        }
                         _ => {}
                     }
                 }
@@ -196,8 +258,14 @@ impl<'t> Cx<'t> {
     fn named_arg(&mut self, pair: Pair<'_, Rule>) -> NamedArg {
         let span = span_of(&pair);
         let mut inner = pair.into_inner();
-        let name = inner.next().map(|p| self.ident(p)).unwrap_or_else(|| missing_ident(span));
-        let value = inner.next().map(|p| self.expr(p)).unwrap_or(Expr { kind: ExprKind::Error, span });
+        let name = inner
+            .next()
+            .map(|p| self.ident(p))
+            .unwrap_or_else(|| missing_ident(span));
+        let value = inner.next().map(|p| self.expr(p)).unwrap_or(Expr {
+            kind: ExprKind::Error,
+            span,
+        });
         NamedArg { name, value, span }
     }
 
@@ -209,15 +277,28 @@ impl<'t> Cx<'t> {
                 Rule::assignment => {
                     let span = span_of(&p);
                     let mut inner = p.into_inner();
-                    let field = inner.next().map(|p| self.ident(p)).unwrap_or_else(|| missing_ident(span));
+                    let field = inner
+                        .next()
+                        .map(|p| self.ident(p))
+                        .unwrap_or_else(|| missing_ident(span));
                     let op = match inner.next().map(|p| p.as_str()) {
                         Some("+=") => AssignOp::Append,
                         _ => AssignOp::Replace,
                     };
-                    let value = inner.next().map(|p| self.expr(p)).unwrap_or(Expr { kind: ExprKind::Error, span });
-                    members.push(Member::Assign(Assignment { field, op, value, span }));
+                    let value = inner.next().map(|p| self.expr(p)).unwrap_or(Expr {
+                        kind: ExprKind::Error,
+                        span,
+                    });
+                    members.push(Member::Assign(Assignment {
+                        field,
+                        op,
+                        value,
+                        span,
+                    }));
                 }
-                Rule::bogus_member => members.push(Member::Error(self.bogus(p, Rule::strict_member))),
+                Rule::bogus_member => {
+                    members.push(Member::Error(self.bogus(p, Rule::strict_member)))
+                }
                 _ => {}
             }
         }
@@ -227,13 +308,19 @@ impl<'t> Cx<'t> {
     fn type_expr(&mut self, pair: Pair<'_, Rule>) -> TypeExpr {
         let span = span_of(&pair);
         let Some(inner) = pair.into_inner().next() else {
-            return TypeExpr { kind: TypeExprKind::Named(missing_ident(span)), span };
+            return TypeExpr {
+                kind: TypeExprKind::Named(missing_ident(span)),
+                span,
+            };
         };
         let kind = match inner.as_rule() {
             Rule::ident | Rule::type_name => TypeExprKind::Named(self.ident(inner)),
             Rule::generic_type => {
                 let mut parts = inner.into_inner();
-                let name = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| missing_ident(span));
+                let name = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| missing_ident(span));
                 let arg = parts.next().map(|p| self.type_expr(p)).unwrap_or(TypeExpr {
                     kind: TypeExprKind::Named(missing_ident(span)),
                     span,
@@ -252,7 +339,12 @@ impl<'t> Cx<'t> {
             Rule::int => match pair.as_str().parse::<i64>() {
                 Ok(n) => ExprKind::Int(n),
                 Err(_) => {
-                    self.error(Code::IntOutOfRange, "integer literal does not fit in 64 bits", span, "too large");
+                    self.error(
+                        Code::IntOutOfRange,
+                        "integer literal does not fit in 64 bits",
+                        span,
+                        "too large",
+                    );
                     ExprKind::Error
                 }
             },
@@ -261,12 +353,18 @@ impl<'t> Cx<'t> {
             Rule::block => self.block(pair),
             Rule::call => {
                 let mut inner = pair.into_inner();
-                let name = inner.next().map(|p| self.ident(p)).unwrap_or_else(|| missing_ident(span));
+                let name = inner
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| missing_ident(span));
                 let args = inner
                     .map(|a| {
                         let span = span_of(&a);
                         let mut name = None;
-                        let mut value = Expr { kind: ExprKind::Error, span };
+                        let mut value = Expr {
+                            kind: ExprKind::Error,
+                            span,
+                        };
                         for p in a.into_inner() {
                             match p.as_rule() {
                                 Rule::ident if name.is_none() => name = Some(self.ident(p)),
@@ -295,8 +393,14 @@ impl<'t> Cx<'t> {
                         .map(|e| {
                             let span = span_of(&e);
                             let mut inner = e.into_inner();
-                            let key = inner.next().map(|k| self.string(k)).unwrap_or(StringLit { parts: vec![], span });
-                            let value = inner.next().map(|v| self.expr(v)).unwrap_or(Expr { kind: ExprKind::Error, span });
+                            let key = inner.next().map(|k| self.string(k)).unwrap_or(StringLit {
+                                parts: vec![],
+                                span,
+                            });
+                            let value = inner.next().map(|v| self.expr(v)).unwrap_or(Expr {
+                                kind: ExprKind::Error,
+                                span,
+                            });
                             MapEntry { key, value, span }
                         })
                         .collect();
@@ -321,7 +425,11 @@ impl<'t> Cx<'t> {
         let rule = pair.as_rule();
         if rule == Rule::bogus_step {
             self.bogus(pair, Rule::strict_step);
-            return Step { kind: StepKind::Error, options: vec![], span };
+            return Step {
+                kind: StepKind::Error,
+                options: vec![],
+                span,
+            };
         }
         let mut exprs = Vec::new();
         let mut idents = Vec::new();
@@ -339,45 +447,85 @@ impl<'t> Cx<'t> {
         for p in inner {
             match p.as_rule() {
                 Rule::with_opts => {
-                    options = p.into_inner().filter(|a| a.as_rule() == Rule::named_arg).map(|a| self.named_arg(a)).collect()
+                    options = p
+                        .into_inner()
+                        .filter(|a| a.as_rule() == Rule::named_arg)
+                        .map(|a| self.named_arg(a))
+                        .collect()
                 }
-                Rule::kw_apt | Rule::kw_run | Rule::kw_copy | Rule::kw_from | Rule::kw_env | Rule::kw_arg | Rule::kw_workdir => {}
+                Rule::kw_apt
+                | Rule::kw_run
+                | Rule::kw_copy
+                | Rule::kw_from
+                | Rule::kw_env
+                | Rule::kw_arg
+                | Rule::kw_workdir => {}
                 Rule::ident => idents.push(self.ident(p)),
                 Rule::type_expr => ty = Some(self.type_expr(p)),
                 _ => exprs.push(self.expr(p)),
             }
         }
         let mut exprs = exprs.into_iter();
-        let mut next_expr = || exprs.next().unwrap_or(Expr { kind: ExprKind::Error, span });
-        let ident = idents.into_iter().next().unwrap_or_else(|| missing_ident(span));
+        let mut next_expr = || {
+            exprs.next().unwrap_or(Expr {
+                kind: ExprKind::Error,
+                span,
+            })
+        };
+        let ident = idents
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| missing_ident(span));
         let kind = match rule {
             Rule::apt_step => StepKind::Apt(next_expr()),
             Rule::run_step => StepKind::Run(next_expr()),
-            Rule::copy_step => StepKind::Copy { sources: next_expr(), dest: next_expr() },
-            Rule::copy_from_step => StepKind::CopyFrom {
-                stage: qualified.unwrap_or(QualName { segments: vec![], span }),
+            Rule::copy_step => StepKind::Copy {
                 sources: next_expr(),
                 dest: next_expr(),
             },
-            Rule::env_step => StepKind::Env { name: ident, value: next_expr() },
+            Rule::copy_from_step => StepKind::CopyFrom {
+                stage: qualified.unwrap_or(QualName {
+                    segments: vec![],
+                    span,
+                }),
+                sources: next_expr(),
+                dest: next_expr(),
+            },
+            Rule::env_step => StepKind::Env {
+                name: ident,
+                value: next_expr(),
+            },
             Rule::arg_step => StepKind::Arg {
                 name: ident,
-                ty: ty.unwrap_or(TypeExpr { kind: TypeExprKind::Named(missing_ident(span)), span }),
+                ty: ty.unwrap_or(TypeExpr {
+                    kind: TypeExprKind::Named(missing_ident(span)),
+                    span,
+                }),
                 default: exprs_next_opt(&mut next_expr),
             },
             Rule::workdir_step => StepKind::Workdir(next_expr()),
             _ => StepKind::Error,
         };
-        Step { kind, options, span }
+        Step {
+            kind,
+            options,
+            span,
+        }
     }
 
     fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: span_of(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: span_of(&pair),
+        }
     }
 
     fn qualified(&mut self, pair: Pair<'_, Rule>) -> QualName {
         let span = span_of(&pair);
-        QualName { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
+        QualName {
+            segments: pair.into_inner().map(|p| self.ident(p)).collect(),
+            span,
+        }
     }
 
     fn string(&mut self, pair: Pair<'_, Rule>) -> StringLit {
@@ -396,8 +544,15 @@ impl<'t> Cx<'t> {
                         Some(decoded) => push_text(&mut parts, &decoded),
                         None => {
                             let text = p.as_str().to_string();
-                            self.error(Code::InvalidEscape, format!("invalid escape `{text}`"), escape_span, "unknown escape")
-                                .help = Some("write `\\\\` for a backslash; see `wbuildc explain WB0003`".into());
+                            self.error(
+                                Code::InvalidEscape,
+                                format!("invalid escape `{text}`"),
+                                escape_span,
+                                "unknown escape",
+                            )
+                            .help = Some(
+                                "write `\\\\` for a backslash; see `wbuildc explain WB0003`".into(),
+                            );
                         }
                     }
                 }
@@ -420,18 +575,36 @@ impl<'t> Cx<'t> {
         let region = pair.as_str();
         let base = span.start;
         let trimmed = region.trim_end();
-        let first_word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let first_word: String = trimmed
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
 
         // A misspelt keyword is the most common cause: say so directly.
-        let keywords = if strict == Rule::strict_step { STEP_KEYWORDS } else { ITEM_KEYWORDS };
-        if strict != Rule::strict_member && !first_word.is_empty() && !keywords.contains(&first_word.as_str()) {
+        let keywords = if strict == Rule::strict_step {
+            STEP_KEYWORDS
+        } else {
+            ITEM_KEYWORDS
+        };
+        if strict != Rule::strict_member
+            && !first_word.is_empty()
+            && !keywords.contains(&first_word.as_str())
+        {
             let word_span = Span::new(span.start as usize, span.start as usize + first_word.len());
-            let what = if strict == Rule::strict_step { "step" } else { "item" };
-            let help = suggest::help(&first_word, keywords.iter().copied()).unwrap_or_else(|| {
-                format!("a {what} starts with one of: {}", keywords.join(", "))
-            });
-            self.error(Code::Syntax, format!("unknown {what} `{first_word}`"), word_span, format!("not a {what} keyword"))
-                .help = Some(help);
+            let (what, article) = if strict == Rule::strict_step {
+                ("step", "a")
+            } else {
+                ("item", "an")
+            };
+            let help = suggest::help(&first_word, keywords.iter().copied())
+                .unwrap_or_else(|| format!("a {what} starts with one of: {}", keywords.join(", ")));
+            self.error(
+                Code::Syntax,
+                format!("unknown {what} `{first_word}`"),
+                word_span,
+                format!("not {article} {what} keyword"),
+            )
+            .help = Some(help);
             return span;
         }
 
@@ -446,19 +619,33 @@ impl<'t> Cx<'t> {
                 let expected = describe_expected(&error);
                 let unclosed = at >= trimmed.len() && expected.contains("`}`");
                 if unclosed {
-                    let open = region.find('{').map_or(span, |i| Span::new(base as usize + i, base as usize + i + 1));
+                    let open = region.find('{').map_or(span, |i| {
+                        Span::new(base as usize + i, base as usize + i + 1)
+                    });
                     let file = self.file;
                     let end = Span::at(base as usize + region.len());
                     self.diagnostics.push(
-                        Diagnostic::new(Code::UnclosedBlock, "this block is never closed", file, open, "opened here")
-                            .with_secondary(file, end, "expected `}` before this point")
-                            .with_help("add the missing `}`"),
+                        Diagnostic::new(
+                            Code::UnclosedBlock,
+                            "this block is never closed",
+                            file,
+                            open,
+                            "opened here",
+                        )
+                        .with_secondary(file, end, "expected `}` before this point")
+                        .with_help("add the missing `}`"),
                     );
                 } else {
                     let found = describe_found(self.text, at_span.start as usize);
                     let width = found_width(self.text, at_span.start as usize);
-                    let label_span = Span::new(at_span.start as usize, at_span.start as usize + width);
-                    self.error(Code::Syntax, format!("expected {expected}, found {found}"), label_span, format!("expected {expected}"));
+                    let label_span =
+                        Span::new(at_span.start as usize, at_span.start as usize + width);
+                    self.error(
+                        Code::Syntax,
+                        format!("expected {expected}, found {found}"),
+                        label_span,
+                        format!("expected {expected}"),
+                    );
                 }
             }
         }
@@ -475,7 +662,10 @@ fn exprs_next_opt(next: &mut impl FnMut() -> Expr) -> Option<Expr> {
 }
 
 fn missing_ident(span: Span) -> Ident {
-    Ident { name: String::new(), span: Span::at(span.start as usize) }
+    Ident {
+        name: String::new(),
+        span: Span::at(span.start as usize),
+    }
 }
 
 fn decode_escape(escape: &str) -> Option<String> {
@@ -500,8 +690,17 @@ fn describe_found(text: &str, offset: usize) -> String {
         None => "end of file".into(),
         Some('\n') | Some('\r') => "end of line".into(),
         Some(c) => {
-            let word: String = text.get(offset..).unwrap_or("").chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            if word.is_empty() { format!("`{c}`") } else { format!("`{word}`") }
+            let word: String = text
+                .get(offset..)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if word.is_empty() {
+                format!("`{c}`")
+            } else {
+                format!("`{word}`")
+            }
         }
     }
 }
@@ -509,11 +708,18 @@ fn describe_found(text: &str, offset: usize) -> String {
 /// The length of the token at `offset` (a word, or one character).
 fn found_width(text: &str, offset: usize) -> usize {
     let rest = text.get(offset..).unwrap_or("");
-    let word: usize = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum();
+    let word: usize = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .map(char::len_utf8)
+        .sum();
     if word > 0 {
         word
     } else {
-        rest.chars().next().filter(|c| *c != '\n').map_or(0, char::len_utf8)
+        rest.chars()
+            .next()
+            .filter(|c| *c != '\n')
+            .map_or(0, char::len_utf8)
     }
 }
 
@@ -524,6 +730,10 @@ fn describe_expected(error: &pest::error::Error<Rule>) -> String {
     let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
     names.sort_unstable();
     names.dedup();
+    // "a value" already covers strings, names, numbers and lists.
+    if names.contains(&"a value") {
+        names.retain(|n| !matches!(*n, "a name" | "a string" | "an integer"));
+    }
     match names.as_slice() {
         [] => "something else".into(),
         [one] => (*one).to_string(),
@@ -544,12 +754,24 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::params => "`(`",
         Rule::param => "a parameter",
         Rule::type_expr | Rule::generic_type | Rule::enum_type => "a type",
-        Rule::expr | Rule::concat | Rule::term | Rule::bool | Rule::list | Rule::block | Rule::call => "a value",
+        Rule::expr
+        | Rule::concat
+        | Rule::term
+        | Rule::bool
+        | Rule::list
+        | Rule::block
+        | Rule::call => "a value",
         Rule::map_entry | Rule::map_entries => "a map entry",
         Rule::with_opts => "`with`",
         Rule::named_arg => "`name = value`",
         Rule::EOI => "end of line",
-        Rule::apt_step | Rule::run_step | Rule::copy_step | Rule::copy_from_step | Rule::env_step | Rule::arg_step | Rule::workdir_step => "a step",
+        Rule::apt_step
+        | Rule::run_step
+        | Rule::copy_step
+        | Rule::copy_from_step
+        | Rule::env_step
+        | Rule::arg_step
+        | Rule::workdir_step => "a step",
         _ => return None,
     })
 }

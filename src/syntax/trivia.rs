@@ -24,9 +24,18 @@ pub fn comments(text: &str) -> Vec<Comment> {
         } else if b == b'"' {
             in_string = true;
         } else if b == b'#' {
-            let end = text.get(i..).and_then(|rest| rest.find('\n')).map_or(text.len(), |n| i + n);
-            let end = if end > i && bytes.get(end - 1) == Some(&b'\r') { end - 1 } else { end };
-            out.push(Comment { span: Span::new(i, end) });
+            let end = text
+                .get(i..)
+                .and_then(|rest| rest.find('\n'))
+                .map_or(text.len(), |n| i + n);
+            let end = if end > i && bytes.get(end - 1) == Some(&b'\r') {
+                end - 1
+            } else {
+                end
+            };
+            out.push(Comment {
+                span: Span::new(i, end),
+            });
             i = end;
             continue;
         }
@@ -42,7 +51,10 @@ mod tests {
     #[test]
     fn finds_comments_outside_strings() {
         let text = "let a = \"# not\" # yes\n# line\nlet b = \"\\\"#\"";
-        let found: Vec<&str> = comments(text).iter().map(|c| &text[c.span.range()]).collect();
+        let found: Vec<&str> = comments(text)
+            .iter()
+            .map(|c| &text[c.span.range()])
+            .collect();
         assert_eq!(found, vec!["# yes", "# line"]);
     }
 }

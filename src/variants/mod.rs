@@ -47,19 +47,49 @@ pub struct Evaluated {
 /// Resolves every variant of a file.
 #[salsa::tracked(returns(ref))]
 pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
-    let mut resolver = Resolver { db, root: file.id(db), sink: Sink::default(), cache: HashMap::new(), stack: Vec::new(), call_sites: Vec::new() };
+    let mut resolver = Resolver {
+        db,
+        root: file.id(db),
+        sink: Sink::default(),
+        cache: HashMap::new(),
+        last_depth: 0,
+        depth_acc: Vec::new(),
+        poisoned: Vec::new(),
+        tainted: false,
+        stack: Vec::new(),
+        call_sites: Vec::new(),
+    };
     let module = Module::new(db, file);
-    let image_fields = module.image().map(|image| resolver.apply(&module, None, &[], &image.body, Fields::new(), true));
+    let image_fields = module
+        .image()
+        .map(|image| resolver.apply(&module, None, &[], &image.body, Fields::new(), true));
     let image = module.image().map(|image| ImageDecl {
         name: image.name.as_plain().unwrap_or_default(),
-        version: image_fields.as_ref().and_then(|f| f.get(&Field::Version)).and_then(|v| v.kind.to_text()),
-        origin: Origin { file: file.id(db), span: image.name.span },
+        version: image_fields
+            .as_ref()
+            .and_then(|f| f.get(&Field::Version))
+            .and_then(|v| v.kind.to_text()),
+        origin: Origin {
+            file: file.id(db),
+            span: image.name.span,
+        },
     });
     if let Some(image) = &image {
-        if image.name.is_empty() || !image.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_./".contains(&b)) {
+        if image.name.is_empty()
+            || !image
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_./".contains(&b))
+        {
             resolver.sink.push(
-                Diagnostic::new(Code::InvalidName, format!("`{}` is not a valid image name", image.name), image.origin.file, image.origin.span, "image name")
-                    .with_help("image names are lowercase [a-z0-9-_./], like a repository path"),
+                Diagnostic::new(
+                    Code::InvalidName,
+                    format!("`{}` is not a valid image name", image.name),
+                    image.origin.file,
+                    image.origin.span,
+                    "image name",
+                )
+                .with_help("image names are lowercase [a-z0-9-_./], like a repository path"),
             );
         }
     }
@@ -67,22 +97,58 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
     start.shift_remove(&Field::Version);
     let mut variants = IndexMap::new();
     for (name, &index) in &module.scope.variants {
-        let Some(ast::Item::Variant(v)) = module.ast.items.get(index) else { continue };
+        let Some(ast::Item::Variant(v)) = module.ast.items.get(index) else {
+            continue;
+        };
+        let errors_before = resolver.error_count();
+        resolver.tainted = false;
         if let Some(fields) = resolver.variant(&module, name, &start) {
-            if !fields.contains_key(&Field::Base) {
+            // A variant whose own checking failed has already been reported; saying
+            // it lacks a base or does nothing would only repeat that.
+            let clean = resolver.error_count() == errors_before && !resolver.tainted;
+            if clean && !fields.contains_key(&Field::Base) {
                 resolver.sink.push(
                     Diagnostic::new(Code::MissingBase, format!("variant `{name}` has no base image"), file.id(db), v.name.span, "no `base` after merging")
                         .with_help("set `base = \"registry.example.org/debian:bookworm\"` or extend a preset that sets one"),
                 );
             }
-            let origin = Origin { file: file.id(db), span: v.name.span };
-            variants.insert(name.clone(), ResolvedVariant { name: name.clone(), origin, fields });
+            let own_settings = fields
+                .keys()
+                .any(|f| !matches!(f, Field::Base | Field::Labels | Field::Workdir));
+            if clean && fields.contains_key(&Field::Base) && !own_settings {
+                resolver.sink.push(
+                    Diagnostic::new(
+                        Code::NoSteps,
+                        format!("variant `{name}` does nothing"),
+                        file.id(db),
+                        v.name.span,
+                        "no steps, user, command or ports",
+                    )
+                    .with_help("add steps or runtime settings, or extend a preset"),
+                );
+            }
+            let origin = Origin {
+                file: file.id(db),
+                span: v.name.span,
+            };
+            variants.insert(
+                name.clone(),
+                ResolvedVariant {
+                    name: name.clone(),
+                    origin,
+                    fields,
+                },
+            );
         }
     }
     let mut diagnostics = resolver.sink.diagnostics;
     crate::diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
-    Evaluated { image, variants, diagnostics }
+    Evaluated {
+        image,
+        variants,
+        diagnostics,
+    }
 }
 
 /// One file's tree, scope and constants, borrowed from the database.
@@ -96,7 +162,13 @@ struct Module<'db> {
 
 impl<'db> Module<'db> {
     fn new(db: &'db dyn Db, file: SourceFile) -> Module<'db> {
-        Module { file, id: file.id(db), ast: &db::parse(db, file).ast, scope: resolve::scope(db, file), env: module_env(db, file) }
+        Module {
+            file,
+            id: file.id(db),
+            ast: &db::parse(db, file).ast,
+            scope: resolve::scope(db, file),
+            env: module_env(db, file),
+        }
     }
 
     fn image(&self) -> Option<&'db ast::Image> {
@@ -125,8 +197,17 @@ struct Resolver<'db> {
     db: &'db dyn Db,
     root: FileId,
     sink: Sink,
-    /// Resolved variants of the root file (`None`: failed, already reported).
-    cache: HashMap<String, Option<Fields>>,
+    /// Resolved variants of the root file with their extends depth (`None`:
+    /// failed, already reported).
+    cache: HashMap<String, Option<(Fields, usize, bool)>>,
+    /// The extends depth of what `variant`/`instantiate` resolved last.
+    last_depth: usize,
+    /// The deepest parent seen, per `apply_with_depth` in progress.
+    depth_acc: Vec<usize>,
+    /// Variants found in an extends cycle: they fail as a whole.
+    poisoned: Vec<String>,
+    /// Set when a parent of the variant being resolved failed (already reported).
+    tainted: bool,
     /// What is being resolved, for cycle detection: (file, name).
     stack: Vec<(FileId, String, Span)>,
     /// Where presets of other files were instantiated, innermost last.
@@ -134,24 +215,57 @@ struct Resolver<'db> {
 }
 
 impl<'db> Resolver<'db> {
+    fn error_count(&self) -> usize {
+        self.sink
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count()
+    }
+
     fn report(&mut self, mut diagnostic: Diagnostic) {
         if diagnostic.primary.file != self.root {
             if let Some(site) = self.call_sites.first() {
-                diagnostic = diagnostic.with_secondary(site.file, site.span, "the preset is used here");
+                diagnostic =
+                    diagnostic.with_secondary(site.file, site.span, "the preset is used here");
             }
         }
         self.sink.push(diagnostic);
     }
 
     fn enter(&mut self, file: FileId, name: &str, span: Span) -> bool {
-        if let Some(start) = self.stack.iter().position(|(f, n, _)| *f == file && n == name) {
-            let mut names: Vec<String> = self.stack.iter().skip(start).map(|(_, n, _)| n.clone()).collect();
+        if let Some(start) = self
+            .stack
+            .iter()
+            .position(|(f, n, _)| *f == file && n == name)
+        {
+            let mut names: Vec<String> = self
+                .stack
+                .iter()
+                .skip(start)
+                .map(|(_, n, _)| n.clone())
+                .collect();
             names.push(name.to_string());
-            let mut d = Diagnostic::new(Code::ExtendsCycle, format!("`{name}` extends itself"), file, span, "cycle closes here")
-                .with_note(format!("cycle: {}", names.join(" → ")));
+            let mut d = Diagnostic::new(
+                Code::ExtendsCycle,
+                format!("`{name}` extends itself"),
+                file,
+                span,
+                "cycle closes here",
+            )
+            .with_note(format!("cycle: {}", names.join(" → ")));
             for (f, n, s) in self.stack.iter().skip(start) {
-                d = d.with_secondary(*f, *s, format!("`{n}` is in the cycle"));
+                if !(*f == file && *s == span) {
+                    d = d.with_secondary(*f, *s, format!("`{n}` is in the cycle"));
+                }
             }
+            let members: Vec<String> = self
+                .stack
+                .iter()
+                .skip(start)
+                .map(|(_, n, _)| n.clone())
+                .collect();
+            self.poisoned.extend(members);
             self.report(d);
             return false;
         }
@@ -171,23 +285,81 @@ impl<'db> Resolver<'db> {
 
     fn variant(&mut self, module: &Module<'db>, name: &str, start: &Fields) -> Option<Fields> {
         if let Some(cached) = self.cache.get(name) {
-            return cached.clone();
+            return match cached.clone() {
+                Some((fields, depth, tainted)) => {
+                    self.last_depth = depth;
+                    self.tainted |= tainted;
+                    Some(fields)
+                }
+                None => {
+                    self.tainted = true;
+                    None
+                }
+            };
         }
         let v = module.variant(name)?;
         if !self.enter(module.id, name, v.name.span) {
             return None;
         }
-        let fields = self.apply(module, None, &v.parents, &v.body, start.clone(), false);
+        self.last_depth = 0;
+        let outer_taint = std::mem::replace(&mut self.tainted, false);
+        let (fields, depth) =
+            self.apply_with_depth(module, None, &v.parents, &v.body, start.clone(), false);
+        let tainted = self.tainted;
+        self.tainted |= outer_taint;
         self.stack.pop();
-        self.cache.insert(name.to_string(), Some(fields.clone()));
+        if self.poisoned.iter().any(|p| p == name) {
+            self.cache.insert(name.to_string(), None);
+            return None;
+        }
+        // Memoisation keeps recursion shallow whatever the order of the file, so
+        // the limit is on the chain's length, not on the stack.
+        if depth > MAX_EXTENDS_DEPTH {
+            self.report(Diagnostic::new(
+                Code::ExtendsTooDeep,
+                format!(
+                    "`{name}` is {depth} levels of `extends` deep, more than {MAX_EXTENDS_DEPTH}"
+                ),
+                module.id,
+                v.name.span,
+                "chain too long",
+            ));
+            self.cache.insert(name.to_string(), None);
+            return None;
+        }
+        self.last_depth = depth;
+        self.cache
+            .insert(name.to_string(), Some((fields.clone(), depth, tainted)));
         Some(fields)
+    }
+
+    /// `apply`, also returning the extends depth (1 + the deepest parent).
+    fn apply_with_depth(
+        &mut self,
+        module: &Module<'db>,
+        params: Option<&IndexMap<String, Val>>,
+        parents: &[ast::Parent],
+        body: &ast::Body,
+        start: Fields,
+        is_image: bool,
+    ) -> (Fields, usize) {
+        self.depth_acc.push(0);
+        let fields = self.apply(module, params, parents, body, start, is_image);
+        let deepest = self.depth_acc.pop().unwrap_or(0);
+        (fields, deepest + 1)
     }
 
     fn env<'a>(&self, module: &'a Module<'db>, params: Option<&'a IndexMap<String, Val>>) -> Env<'a>
     where
         'db: 'a,
     {
-        Env { db: self.db, file: module.file, scope: module.scope, lets: &module.env.lets, params }
+        Env {
+            db: self.db,
+            file: module.file,
+            scope: module.scope,
+            lets: &module.env.lets,
+            params,
+        }
     }
 
     /// Applies parents, then the body's assignments, on top of `start`.
@@ -201,14 +373,25 @@ impl<'db> Resolver<'db> {
         is_image: bool,
     ) -> Fields {
         let mut fields = start.clone();
-        let resolved: Vec<(&ast::Parent, Fields)> =
-            parents.iter().filter_map(|p| self.parent(module, params, p, &start).map(|f| (p, f))).collect();
+        let mut resolved: Vec<(&ast::Parent, Fields)> = Vec::new();
+        for p in parents {
+            self.last_depth = 0;
+            match self.parent(module, params, p, &start) {
+                Some(f) => resolved.push((p, f)),
+                None => self.tainted = true,
+            }
+            if let Some(deepest) = self.depth_acc.last_mut() {
+                *deepest = (*deepest).max(self.last_depth);
+            }
+        }
 
         let settled: Vec<Field> = body
             .members
             .iter()
             .filter_map(|m| match m {
-                ast::Member::Assign(a) if a.op == ast::AssignOp::Replace => Field::lookup(&a.field.name),
+                ast::Member::Assign(a) if a.op == ast::AssignOp::Replace => {
+                    Field::lookup(&a.field.name)
+                }
                 _ => None,
             })
             .collect();
@@ -222,31 +405,47 @@ impl<'db> Resolver<'db> {
         let env = self.env(module, params);
         let mut assigned: IndexMap<Field, Span> = IndexMap::new();
         for member in &body.members {
-            let ast::Member::Assign(a) = member else { continue };
-            let field = match Field::lookup(&a.field.name).filter(|f| is_image || !f.info().image_only) {
-                Some(f) => f,
-                None => {
-                    let names = crate::check::schema::FIELDS.iter().filter(|f| is_image || !f.image_only).map(|f| f.name);
-                    let mut d = Diagnostic::new(
-                        Code::UnknownField,
-                        format!("unknown field `{}`", a.field.name),
-                        module.id,
-                        a.field.span,
-                        if is_image { "not an image field" } else { "not a variant field" },
-                    )
-                    .with_help_opt(suggest::help(&a.field.name, names));
-                    if Field::lookup(&a.field.name).is_some() {
-                        d = d.with_note("`version` belongs in the image block");
-                    }
-                    self.report(d);
-                    continue;
-                }
+            let ast::Member::Assign(a) = member else {
+                continue;
             };
+            let field =
+                match Field::lookup(&a.field.name).filter(|f| is_image || !f.info().image_only) {
+                    Some(f) => f,
+                    None => {
+                        let names = crate::check::schema::FIELDS
+                            .iter()
+                            .filter(|f| is_image || !f.image_only)
+                            .map(|f| f.name);
+                        let mut d = Diagnostic::new(
+                            Code::UnknownField,
+                            format!("unknown field `{}`", a.field.name),
+                            module.id,
+                            a.field.span,
+                            if is_image {
+                                "not an image field"
+                            } else {
+                                "not a variant field"
+                            },
+                        )
+                        .with_help_opt(suggest::help(&a.field.name, names));
+                        if Field::lookup(&a.field.name).is_some() {
+                            d = d.with_note("`version` belongs in the image block");
+                        }
+                        self.report(d);
+                        continue;
+                    }
+                };
             if let Some(first) = assigned.get(&field) {
                 self.report(
-                    Diagnostic::new(Code::DuplicateKey, format!("`{}` is assigned twice", field.name()), module.id, a.field.span, "again here")
-                        .with_secondary(module.id, *first, "first here")
-                        .with_help("combine them into one assignment"),
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        format!("`{}` is assigned twice", field.name()),
+                        module.id,
+                        a.field.span,
+                        "again here",
+                    )
+                    .with_secondary(module.id, *first, "first here")
+                    .with_help("combine them into one assignment"),
                 );
                 continue;
             }
@@ -286,11 +485,20 @@ impl<'db> Resolver<'db> {
         fields
     }
 
-    fn parent_conflicts(&mut self, module: &Module<'db>, parents: &[(&ast::Parent, Fields)], start: &Fields, settled: &[Field]) {
+    fn parent_conflicts(
+        &mut self,
+        module: &Module<'db>,
+        parents: &[(&ast::Parent, Fields)],
+        start: &Fields,
+        settled: &[Field],
+    ) {
         if parents.len() < 2 {
             return;
         }
-        let mut fields: Vec<Field> = parents.iter().flat_map(|(_, f)| f.keys().copied()).collect();
+        let mut fields: Vec<Field> = parents
+            .iter()
+            .flat_map(|(_, f)| f.keys().copied())
+            .collect();
         fields.sort();
         fields.dedup();
         for field in fields {
@@ -300,9 +508,15 @@ impl<'db> Resolver<'db> {
             // Only what a parent sets beyond the common starting point counts.
             let setters: Vec<(&ast::Parent, &Val)> = parents
                 .iter()
-                .filter_map(|(p, f)| f.get(&field).filter(|v| start.get(&field) != Some(*v)).map(|v| (*p, v)))
+                .filter_map(|(p, f)| {
+                    f.get(&field)
+                        .filter(|v| start.get(&field) != Some(*v))
+                        .map(|v| (*p, v))
+                })
                 .collect();
-            let Some((winner, _)) = setters.last() else { continue };
+            let Some((winner, _)) = setters.last() else {
+                continue;
+            };
             if setters.iter().all(|(_, v)| *v == setters[0].1) {
                 continue;
             }
@@ -311,25 +525,47 @@ impl<'db> Resolver<'db> {
                 format!("parents set `{}` to different values", field.name()),
                 module.id,
                 winner.span,
-                format!("`{}` wins (the last parent applies last)", winner.name.dotted()),
+                format!(
+                    "`{}` wins (the last parent applies last)",
+                    winner.name.dotted()
+                ),
             )
-            .with_help(format!("assign `{} = ...` in the variant to settle it", field.name()));
+            .with_help(format!(
+                "assign `{} = ...` in the variant to settle it",
+                field.name()
+            ));
             for (p, _) in setters.iter().take(setters.len() - 1) {
-                d = d.with_secondary(module.id, p.span, format!("`{}` sets it too", p.name.dotted()));
+                d = d.with_secondary(
+                    module.id,
+                    p.span,
+                    format!("`{}` sets it too", p.name.dotted()),
+                );
             }
             self.report(d);
         }
     }
 
-    fn parent(&mut self, module: &Module<'db>, params: Option<&IndexMap<String, Val>>, parent: &ast::Parent, start: &Fields) -> Option<Fields> {
+    fn parent(
+        &mut self,
+        module: &Module<'db>,
+        params: Option<&IndexMap<String, Val>>,
+        parent: &ast::Parent,
+        start: &Fields,
+    ) -> Option<Fields> {
         let segments = &parent.name.segments;
         match segments.as_slice() {
             [name] => {
                 if module.scope.variants.contains_key(&name.name) {
                     if parent.args.is_some() {
                         self.report(
-                            Diagnostic::new(Code::NotAPreset, format!("variant `{}` takes no arguments", name.name), module.id, parent.span, "a variant")
-                                .with_help("only presets have parameters"),
+                            Diagnostic::new(
+                                Code::NotAPreset,
+                                format!("variant `{}` takes no arguments", name.name),
+                                module.id,
+                                parent.span,
+                                "a variant",
+                            )
+                            .with_help("only presets have parameters"),
                         );
                         return None;
                     }
@@ -348,25 +584,47 @@ impl<'db> Resolver<'db> {
                 if let Some(preset) = module.preset(&name.name) {
                     return self.instantiate(module, preset, module, params, parent);
                 }
-                let candidates: Vec<&str> =
-                    module.scope.variants.keys().chain(module.scope.presets.keys()).map(String::as_str).collect();
-                let what = if module.scope.lets.contains_key(&name.name) || module.scope.imports.contains_key(&name.name) {
+                let candidates: Vec<&str> = module
+                    .scope
+                    .variants
+                    .keys()
+                    .chain(module.scope.presets.keys())
+                    .map(String::as_str)
+                    .collect();
+                let what = if module.scope.lets.contains_key(&name.name)
+                    || module.scope.imports.contains_key(&name.name)
+                {
                     Code::NotAPreset
                 } else {
                     Code::UnknownName
                 };
                 self.report(
-                    Diagnostic::new(what, format!("cannot extend `{}`", name.name), module.id, name.span, "not a variant or preset")
-                        .with_help_opt(suggest::help(&name.name, candidates.iter().copied())),
+                    Diagnostic::new(
+                        what,
+                        format!("cannot extend `{}`", name.name),
+                        module.id,
+                        name.span,
+                        "not a variant or preset",
+                    )
+                    .with_help_opt(suggest::help(&name.name, candidates.iter().copied())),
                 );
                 None
             }
             [alias, member] => {
                 let Some(import) = module.scope.imports.get(&alias.name) else {
                     self.report(
-                        Diagnostic::new(Code::UnknownName, format!("cannot find module `{}`", alias.name), module.id, alias.span, "not imported")
-                            .with_help_opt(suggest::help(&alias.name, module.scope.imports.keys().map(String::as_str)))
-                            .with_note(format!("import it first: import \"{}\"", alias.name)),
+                        Diagnostic::new(
+                            Code::UnknownName,
+                            format!("cannot find module `{}`", alias.name),
+                            module.id,
+                            alias.span,
+                            "not imported",
+                        )
+                        .with_help_opt(suggest::help(
+                            &alias.name,
+                            module.scope.imports.keys().map(String::as_str),
+                        ))
+                        .with_note(format!("import it first: import \"{}\"", alias.name)),
                     );
                     return None;
                 };
@@ -381,13 +639,19 @@ impl<'db> Resolver<'db> {
                             member.span,
                             "not defined there",
                         )
-                        .with_help_opt(suggest::help(&member.name, foreign.scope.presets.keys().map(String::as_str))),
+                        .with_help_opt(suggest::help(
+                            &member.name,
+                            foreign.scope.presets.keys().map(String::as_str),
+                        )),
                     );
                     return None;
                 };
                 let pushed = module.id == self.root;
                 if pushed {
-                    self.call_sites.push(Origin { file: module.id, span: parent.span });
+                    self.call_sites.push(Origin {
+                        file: module.id,
+                        span: parent.span,
+                    });
                 }
                 let result = self.instantiate(&foreign, preset, module, params, parent);
                 if pushed {
@@ -396,7 +660,13 @@ impl<'db> Resolver<'db> {
                 result
             }
             _ => {
-                self.report(Diagnostic::new(Code::UnknownName, "expected `name` or `module.name`", module.id, parent.name.span, "cannot extend this"));
+                self.report(Diagnostic::new(
+                    Code::UnknownName,
+                    "expected `name` or `module.name`",
+                    module.id,
+                    parent.name.span,
+                    "cannot extend this",
+                ));
                 None
             }
         }
@@ -440,18 +710,35 @@ impl<'db> Resolver<'db> {
         for arg in parent.args.iter().flatten() {
             let Some((ty, _)) = types.get(&arg.name.name) else {
                 let names: Vec<&str> = preset.params.iter().map(|p| p.name.name.as_str()).collect();
-                let help = suggest::help(&arg.name.name, names.iter().copied())
-                    .unwrap_or_else(|| format!("`{}` takes: {}", preset.name.name, names.join(", ")));
+                let help =
+                    suggest::help(&arg.name.name, names.iter().copied()).unwrap_or_else(|| {
+                        format!("`{}` takes: {}", preset.name.name, names.join(", "))
+                    });
                 sink.push(
-                    Diagnostic::new(Code::BadArgument, format!("preset `{}` has no parameter `{}`", preset.name.name, arg.name.name), caller.id, arg.name.span, "unknown parameter")
-                        .with_secondary(home.id, preset.name.span, "preset defined here")
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::BadArgument,
+                        format!(
+                            "preset `{}` has no parameter `{}`",
+                            preset.name.name, arg.name.name
+                        ),
+                        caller.id,
+                        arg.name.span,
+                        "unknown parameter",
+                    )
+                    .with_secondary(home.id, preset.name.span, "preset defined here")
+                    .with_help(help),
                 );
                 ok = false;
                 continue;
             };
             if bound.contains_key(&arg.name.name) {
-                sink.push(Diagnostic::new(Code::BadArgument, format!("`{}` is given twice", arg.name.name), caller.id, arg.span, "again here"));
+                sink.push(Diagnostic::new(
+                    Code::BadArgument,
+                    format!("`{}` is given twice", arg.name.name),
+                    caller.id,
+                    arg.span,
+                    "again here",
+                ));
                 ok = false;
                 continue;
             }
@@ -502,7 +789,16 @@ impl<'db> Resolver<'db> {
         if !ok || types.len() != preset.params.len() {
             return None;
         }
-        Some(self.apply(home, Some(&bound), &preset.parents, &preset.body, Fields::new(), false))
+        let (fields, depth) = self.apply_with_depth(
+            home,
+            Some(&bound),
+            &preset.parents,
+            &preset.body,
+            Fields::new(),
+            false,
+        );
+        self.last_depth = depth;
+        Some(fields)
     }
 }
 

@@ -2,14 +2,26 @@ use crate::cli::args::{Common, Format};
 use crate::cli::{compiler, exit, load, print_stdout, report_usage, use_color, UsageError};
 use std::path::Path;
 
-pub fn run(common: &Common, file: &Path, variant: &str, output: Option<&Path>, format: Format) -> u8 {
+pub fn run(
+    common: &Common,
+    file: &Path,
+    variant: &str,
+    output: Option<&Path>,
+    format: Format,
+) -> u8 {
     match compile(common, file, variant, output, format) {
         Ok(code) => code,
         Err(e) => report_usage(e),
     }
 }
 
-fn compile(common: &Common, path: &Path, variant: &str, output: Option<&Path>, format: Format) -> Result<u8, UsageError> {
+fn compile(
+    common: &Common,
+    path: &Path,
+    variant: &str,
+    output: Option<&Path>,
+    format: Format,
+) -> Result<u8, UsageError> {
     let mut compiler = compiler(common)?;
     let file = load(&mut compiler, path)?;
     let (result, diagnostics) = match compiler.compile(file, variant) {
@@ -28,9 +40,12 @@ fn compile(common: &Common, path: &Path, variant: &str, output: Option<&Path>, f
             }
         }
     }
-    let Some(text) = result else { return Ok(exit::INPUT_ERRORS) };
+    let Some(text) = result else {
+        return Ok(exit::INPUT_ERRORS);
+    };
     match output {
-        Some(out) => std::fs::write(out, text).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?,
+        Some(out) => std::fs::write(out, text)
+            .map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?,
         None => print_stdout(&text)?,
     }
     Ok(exit::SUCCESS)

@@ -19,7 +19,11 @@ fn variants(common: &Common, path: &Path) -> Result<u8, UsageError> {
     }
     print_stdout(&text)?;
     // Syntax errors make the list unreliable: report them and fail.
-    let syntax: Vec<_> = compiler.check(file).into_iter().filter(|d| d.code.as_str().starts_with("WB0")).collect();
+    let syntax: Vec<_> = compiler
+        .check(file)
+        .into_iter()
+        .filter(|d| d.code.as_str().starts_with("WB0"))
+        .collect();
     if syntax.is_empty() {
         return Ok(exit::SUCCESS);
     }

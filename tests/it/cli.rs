@@ -1,0 +1,137 @@
+//! The real `wbuildc` binary: exit codes, output channels, formats.
+
+use crate::support::repo;
+use std::process::{Command, Output};
+
+fn wbuildc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wbuildc"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn compile_prints_the_dockerfile_and_exits_0() {
+    let out = wbuildc(&[
+        "compile",
+        "examples/go-service/service.wbuild",
+        "--variant",
+        "production",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("FROM scratch AS production"));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn compile_writes_to_a_file_with_output() {
+    let dir = std::env::temp_dir().join(format!("wbuildc-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let target = dir.join("Dockerfile");
+    let out = wbuildc(&[
+        "compile",
+        "examples/node-service/service.wbuild",
+        "--variant",
+        "test",
+        "-o",
+        target.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(std::fs::read_to_string(&target)
+        .unwrap_or_default()
+        .contains("CMD [\"npm\", \"test\"]"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_reports_errors_with_exit_1_and_json_on_request() {
+    let bad = "tests/fixtures/diagnostics/unknown_field.wbuild";
+    let out = wbuildc(&["check", bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error[WB2001]") && stderr.contains("did you mean `entrypoint`?"),
+        "{stderr}"
+    );
+
+    let out = wbuildc(&["check", "--format", "json", bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let first = &json[0];
+    assert_eq!(first["code"], "WB2001");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["primary"]["file"], bad);
+    assert!(first["primary"]["line"].as_u64().is_some_and(|l| l > 1));
+    assert_eq!(first["help"], "did you mean `entrypoint`?");
+}
+
+#[test]
+fn usage_and_io_problems_exit_2() {
+    assert_eq!(wbuildc(&["compile"]).status.code(), Some(2));
+    assert_eq!(
+        wbuildc(&["check", "does/not/exist.wbuild"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(wbuildc(&["explain", "WB9999"]).status.code(), Some(2));
+    assert_eq!(wbuildc(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn unknown_variant_is_an_input_error_with_a_suggestion() {
+    let out = wbuildc(&[
+        "compile",
+        "examples/python-web/service.wbuild",
+        "--variant",
+        "prodution",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("did you mean `production`?"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn variants_lists_one_name_per_line() {
+    let out = wbuildc(&["variants", "examples/node-service/service.wbuild"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "build\ntest\ndeps\nproduction\n");
+}
+
+#[test]
+fn explain_prints_the_long_explanation() {
+    let out = wbuildc(&["explain", "wb3001"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("WB3001: extends cycle"));
+    let all = wbuildc(&["explain"]);
+    assert!(text(&all.stdout).lines().count() == wbuild::Code::ALL.len());
+}
+
+#[test]
+fn help_is_available_on_every_subcommand() {
+    for sub in ["check", "compile", "variants", "fmt", "explain"] {
+        let out = wbuildc(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{sub} --help");
+        assert!(text(&out.stdout).contains("Usage: wbuildc"), "{sub}");
+    }
+}
+
+#[test]
+fn invalid_utf8_and_nul_bytes_are_diagnostics_not_crashes() {
+    let dir = std::env::temp_dir().join(format!("wbuildc-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let file = dir.join("bytes.wbuild");
+    std::fs::write(&file, b"image \"x\" {}\nvariant a {\n  base = \"registry.example.org/debian:bookworm\"\n  cmd = [\"\xff\xfe\"]\n}\n\0\0").unwrap_or_default();
+    let out = wbuildc(&["check", file.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("error["));
+    let _ = std::fs::remove_dir_all(dir);
+}

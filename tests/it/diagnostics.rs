@@ -1,0 +1,119 @@
+//! One fixture per diagnostic (tests/fixtures/diagnostics): the snapshot shows the
+//! source, the rendered diagnostics and, when the header names a variant, the
+//! Dockerfile. The header's `expect:` line lists the codes that must appear
+//! (exactly), so rewording a message changes only the snapshot.
+//!
+//! Fixture header: `# expect: WB2001 WB3003` (or `ok`), optional `# variant: NAME`.
+//! A directory fixture holds several files; its root is `main.wbuild`.
+
+use crate::dfcheck;
+use crate::support::{codes, header, load, wbuild_files};
+use wbuild::Compiler;
+
+/// The root file of every fixture (a single file, or `dir/main.wbuild`).
+pub fn fixtures() -> Vec<String> {
+    wbuild_files("tests/fixtures/diagnostics")
+        .into_iter()
+        .filter(|f| {
+            let rest = f.trim_start_matches("tests/fixtures/diagnostics/");
+            !rest.contains('/') || rest.ends_with("/main.wbuild")
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_matches_its_expectation_and_snapshot() {
+    let mut dockerfiles = Vec::new();
+    let mut failures = Vec::new();
+    for path in fixtures() {
+        let source = String::from_utf8_lossy(
+            &std::fs::read(crate::support::repo().join(&path)).unwrap_or_default(),
+        )
+        .into_owned();
+        let mut compiler = Compiler::new();
+        let file = load(&mut compiler, &path);
+        let diagnostics = compiler.check(file);
+        let mut snapshot = format!(
+            "--- SOURCE {path}\n{source}\n--- DIAGNOSTICS\n{}",
+            compiler.render(&diagnostics, false)
+        );
+        let mut found = codes(&diagnostics);
+        if let Some(variant) = header(&source, "variant") {
+            match compiler.compile(file, &variant) {
+                Ok(dockerfile) => {
+                    snapshot.push_str(&format!("--- DOCKERFILE (variant {variant})\n{dockerfile}"));
+                    dockerfiles.push((path.clone(), dockerfile));
+                }
+                Err(errors) => {
+                    // Only what compiling adds beyond `check` is shown again.
+                    let extra: Vec<_> = errors
+                        .into_iter()
+                        .filter(|e| !diagnostics.contains(e))
+                        .collect();
+                    found.extend(codes(&extra));
+                    found.sort();
+                    found.dedup();
+                    snapshot.push_str(&format!(
+                        "--- COMPILE FAILED (variant {variant})\n{}",
+                        compiler.render(&extra, false)
+                    ));
+                }
+            }
+        }
+        let expected: Vec<String> = match header(&source, "expect").as_deref() {
+            Some("ok") | None => Vec::new(),
+            Some(list) => {
+                let mut v: Vec<String> = list.split_whitespace().map(str::to_string).collect();
+                v.sort();
+                v
+            }
+        };
+        if found != expected {
+            failures.push(format!(
+                "{path}: expected {expected:?}, found {found:?}\n{}",
+                compiler.render(&diagnostics, false)
+            ));
+        }
+        let name = path
+            .trim_start_matches("tests/fixtures/diagnostics/")
+            .trim_end_matches(".wbuild")
+            .replace('/', "__");
+        insta::with_settings!({ snapshot_path => "snapshots/diagnostics", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, snapshot);
+        });
+    }
+    assert!(
+        failures.is_empty(),
+        "fixture expectations not met:\n{}",
+        failures.join("\n")
+    );
+
+    // Every Dockerfile a fixture compiles to is read by BuildKit's parser and linted.
+    let texts: Vec<String> = dockerfiles.iter().map(|(_, d)| d.clone()).collect();
+    for ((path, text), report) in dockerfiles.iter().zip(dfcheck::check_many(&texts)) {
+        dfcheck::assert_clean(path, text, &report);
+    }
+}
+
+#[test]
+fn one_broken_line_gives_one_error_and_the_rest_is_still_checked() {
+    let mut compiler = Compiler::new();
+    let file = compiler.add_file(
+        "recover.wbuild",
+        "image \"x\" {}\nvariant a {\n  base = \"registry.example.org/debian:bookworm\"\n  cmd = = [\"x\"]\n  entrypiont = [\"y\"]\n}\n",
+    );
+    let diagnostics = compiler.check(file);
+    assert_eq!(
+        codes(&diagnostics),
+        vec!["WB0001", "WB2001"],
+        "{}",
+        compiler.render(&diagnostics, false)
+    );
+    assert_eq!(
+        diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "WB0001")
+            .count(),
+        1
+    );
+}

@@ -1,0 +1,12 @@
+//! The integration suite: one binary (so it links once), one module per area.
+//! Tests go through the public library API, or run the real `wbuildc` binary.
+
+#[path = "../support/dfcheck.rs"]
+mod dfcheck;
+mod support;
+
+mod cli;
+mod diagnostics;
+mod escaping;
+mod examples;
+mod tidy;

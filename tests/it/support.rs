@@ -1,0 +1,84 @@
+//! Shared helpers: loading fixtures (with their imports) and snapshot sections.
+
+use std::path::{Path, PathBuf};
+use wbuild::{Compiler, Diagnostic, SourceFile};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Loads `path` (relative to the repository root) and every file it imports.
+pub fn load(compiler: &mut Compiler, path: &str) -> SourceFile {
+    let bytes = std::fs::read(repo().join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let file = compiler.add_file_bytes(path, &bytes);
+    let mut tried = Vec::new();
+    loop {
+        let pending: Vec<String> = compiler
+            .pending_imports(file)
+            .into_iter()
+            .filter(|p| !tried.contains(p))
+            .collect();
+        if pending.is_empty() {
+            return file;
+        }
+        for p in pending {
+            if let Ok(text) = std::fs::read_to_string(repo().join(&p)) {
+                compiler.add_file(&p, &text);
+            }
+            tried.push(p);
+        }
+    }
+}
+
+/// The distinct codes of a diagnostic list, sorted.
+pub fn codes(diagnostics: &[Diagnostic]) -> Vec<String> {
+    let mut codes: Vec<String> = diagnostics
+        .iter()
+        .map(|d| d.code.as_str().to_string())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Header comments of a fixture: `# key: value` lines at the top.
+pub fn header(source: &str, key: &str) -> Option<String> {
+    source
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| {
+            l.strip_prefix('#')
+                .map(str::trim)
+                .and_then(|l| l.strip_prefix(key))
+                .and_then(|l| l.strip_prefix(':'))
+        })
+        .map(|v| v.trim().to_string())
+}
+
+/// Every `.wbuild` file under `dir` (relative to the repository), sorted.
+pub fn wbuild_files(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![repo().join(dir)];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "wbuild") {
+                out.push(relative(&p));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn relative(p: &Path) -> String {
+    p.strip_prefix(repo())
+        .unwrap_or(p)
+        .to_string_lossy()
+        .into_owned()
+}

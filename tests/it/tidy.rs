@@ -1,0 +1,62 @@
+//! Repository invariants checked in `cargo test`: every diagnostic code has a
+//! fixture, and docs/diagnostics.md is generated from the code registry.
+
+use crate::support::{header, repo};
+use wbuild::Code;
+
+#[test]
+fn every_diagnostic_code_has_a_fixture() {
+    let mut covered = Vec::new();
+    for path in crate::diagnostics::fixtures() {
+        let source =
+            String::from_utf8_lossy(&std::fs::read(repo().join(&path)).unwrap_or_default())
+                .into_owned();
+        if let Some(list) = header(&source, "expect") {
+            covered.extend(list.split_whitespace().map(str::to_string));
+        }
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !covered.iter().any(|x| x == c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a fixture in tests/fixtures/diagnostics: {missing:?}"
+    );
+}
+
+/// The text of docs/diagnostics.md.
+fn diagnostics_doc() -> String {
+    let mut out = String::from(
+        "# Diagnostics\n\nGenerated from `src/diagnostics/codes.rs` by the test `tidy::diagnostics_doc_is_current`\n(run it with `UPDATE_DOCS=1` to regenerate). `wbuildc explain CODE` prints the same text.\n",
+    );
+    for code in Code::ALL {
+        let severity = match code.default_severity() {
+            wbuild::Severity::Error => "error",
+            wbuild::Severity::Warning => "warning",
+        };
+        out.push_str(&format!(
+            "\n## {}: {} ({severity})\n\n{}\n",
+            code.as_str(),
+            code.title(),
+            code.explanation()
+        ));
+    }
+    out
+}
+
+#[test]
+fn diagnostics_doc_is_current() {
+    let path = repo().join("docs/diagnostics.md");
+    let expected = diagnostics_doc();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected)
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/diagnostics.md is stale: run `UPDATE_DOCS=1 cargo test --test it tidy`"
+    );
+}
