@@ -243,3 +243,51 @@ fn lists_break_exactly_past_100_columns() {
         format!("let x = [\n  \"{}\",\n]\n", "a".repeat(89))
     );
 }
+
+/// Comments anywhere a line can hold one: before every line, and at the end of
+/// every line. Wherever they land, formatting keeps them (in order), keeps the
+/// tree, and is idempotent, whether or not the printer can place them itself.
+#[test]
+fn comments_on_every_line_survive() {
+    for path in wbuild_files(&["stdlib", "examples", "tests/fixtures/fmt"]) {
+        let shown = path
+            .strip_prefix(repo())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let text = read(&path).replace("\r\n", "\n");
+        if format(&text).is_none() {
+            continue;
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..lines.len() {
+            for probe in [format!("# probe {i}"), format!("{} # tail {i}", lines[i])] {
+                let mut changed = lines.clone();
+                if probe.starts_with("# probe") {
+                    changed.insert(i, &probe);
+                } else {
+                    changed[i] = &probe;
+                }
+                let input = changed.join("\n");
+                let Some(once) = format(&input) else {
+                    panic!("{shown}: probe on line {i} broke the parse")
+                };
+                assert_eq!(
+                    comment_texts(&once),
+                    comment_texts(&input),
+                    "{shown}: comments changed (line {i}):\n{once}"
+                );
+                assert_eq!(
+                    tree_without_spans(&once),
+                    tree_without_spans(&input),
+                    "{shown}: tree changed (line {i})"
+                );
+                assert_eq!(
+                    format(&once).as_deref(),
+                    Some(once.as_str()),
+                    "{shown}: not idempotent (line {i}):\n{once}"
+                );
+            }
+        }
+    }
+}
