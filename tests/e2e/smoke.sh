@@ -201,7 +201,8 @@ if [ "$DO_BUILDAH" = 1 ]; then
   rm -rf "$WORK/bundle" "$WORK/oci2"
 
   # negative control: a build that leaks the secret must be caught by the same scan
-  buildah bud --pull-never --isolation chroot --secret "id=token,src=$SECRET" --timestamp "$EPOCH" \
+  # (--no-cache: the secret's content is not part of the cache key)
+  buildah bud --pull-never --no-cache --isolation chroot --secret "id=token,src=$SECRET" --timestamp "$EPOCH" \
     -t localhost/wbuild-e2e-leaky:latest "$HERE/fixtures/leaky" > "$WORK/leaky.log" 2>&1
   buildah push --quiet localhost/wbuild-e2e-leaky:latest "oci:$WORK/leaky:x" >/dev/null 2>&1
   mapfile -t blobs < <(find "$WORK/leaky/blobs" -type f)
@@ -276,7 +277,9 @@ if [ "$DO_DOCKER" = 1 ]; then
 
   # (--network host is required: with --bridge=none a RUN step fails with
   # "network bridge not found")
-  d build -q --network host --secret "id=token,src=$SECRET" -t wbuild-e2e-leaky:latest "$HERE/fixtures/leaky" > "$WORK/dk-leaky.log" 2>&1
+  # (--no-cache: the secret's content is not part of the cache key, so a cached
+  # layer would hold an earlier run's secret)
+  d build -q --no-cache --network host --secret "id=token,src=$SECRET" -t wbuild-e2e-leaky:latest "$HERE/fixtures/leaky" > "$WORK/dk-leaky.log" 2>&1
   d save wbuild-e2e-leaky:latest -o "$WORK/leaky.tar"
   mkdir -p "$WORK/leaky" && tar -C "$WORK/leaky" -xf "$WORK/leaky.tar"
   mapfile -t files < <(find "$WORK/leaky" -type f)
