@@ -28,9 +28,19 @@ pub struct Workspace {
     pub files: IndexMap<String, SourceFile>,
 }
 
+/// Settings that apply to every file: the effective policy and the build mode.
+#[salsa::input(debug)]
+pub struct Settings {
+    #[returns(ref)]
+    pub policy: crate::policy::Policy,
+    /// Release builds: unpinned base images of release variants are errors.
+    pub release: bool,
+}
+
 #[salsa::db]
 pub trait Db: salsa::Database {
     fn workspace(&self) -> Workspace;
+    fn settings(&self) -> Settings;
 }
 
 #[salsa::db]
@@ -38,6 +48,7 @@ pub trait Db: salsa::Database {
 pub struct Database {
     storage: salsa::Storage<Self>,
     workspace: Option<Workspace>,
+    settings: Option<Settings>,
     next_file: u32,
 }
 
@@ -46,10 +57,13 @@ impl Default for Database {
         let mut db = Database {
             storage: salsa::Storage::default(),
             workspace: None,
+            settings: None,
             next_file: 0,
         };
         let workspace = Workspace::new(&db, IndexMap::new());
         db.workspace = Some(workspace);
+        let settings = Settings::new(&db, crate::policy::Policy::default(), false);
+        db.settings = Some(settings);
         db
     }
 }
@@ -65,11 +79,18 @@ impl Db for Database {
             None => unreachable_workspace(),
         }
     }
+
+    fn settings(&self) -> Settings {
+        match self.settings {
+            Some(settings) => settings,
+            None => unreachable_workspace(),
+        }
+    }
 }
 
 #[cold]
 fn unreachable_workspace() -> ! {
-    // `Database::default` always creates the workspace input.
+    // `Database::default` always creates the workspace and settings inputs.
     panic!("database without a workspace")
 }
 
@@ -174,6 +195,7 @@ pub fn check_file(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
             .iter()
             .cloned(),
     );
+    out.extend(crate::policy::check(db, file).diagnostics.iter().cloned());
     crate::diagnostics::sort(&mut out);
     out.dedup();
     out

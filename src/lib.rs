@@ -32,6 +32,7 @@ pub mod emit;
 pub mod fmt;
 pub mod ir;
 pub mod lower;
+pub mod policy;
 pub mod resolve;
 pub mod span;
 pub mod stdlib;
@@ -112,6 +113,87 @@ impl Compiler {
                 file
             }
         }
+    }
+
+    /// Sets the policy: the embedded default, then each `(path, text)` policy file in
+    /// order (outermost first), each overriding the keys it sets. Invalid files are
+    /// reported as WB5000 diagnostics and leave the previous policy in force.
+    pub fn set_policy_files(&mut self, files: &[(String, String)]) -> Vec<Diagnostic> {
+        use salsa::Setter;
+        let mut policy = policy::Policy::default();
+        let mut problems = Vec::new();
+        for (path, text) in files {
+            let source = self.db.set_file(
+                &format!("policy:{path}"),
+                path,
+                text.clone(),
+                Durability::MEDIUM,
+            );
+            if let Err(d) = policy.apply(Some(path), text, source.id(&self.db)) {
+                problems.push(*d);
+            }
+        }
+        if problems.is_empty() {
+            let settings = <Database as db::Db>::settings(&self.db);
+            settings.set_policy(&mut self.db).to(policy);
+        }
+        problems
+    }
+
+    /// The effective policy.
+    pub fn policy(&self) -> &policy::Policy {
+        <Database as db::Db>::settings(&self.db).policy(&self.db)
+    }
+
+    /// Release mode: release variants must start from images pinned by digest.
+    pub fn set_release(&mut self, release: bool) {
+        use salsa::Setter;
+        let settings = <Database as db::Db>::settings(&self.db);
+        if *settings.release(&self.db) != release {
+            settings.set_release(&mut self.db).to(release);
+        }
+    }
+
+    /// Dependency manifests (requirements files, package.json, composer.json) the
+    /// file's variants copy, as paths relative to the current directory (the build
+    /// context is the manifest's directory). The driver reads them and hands them in
+    /// with [`Compiler::add_context_file`] so that policy rules can read them.
+    pub fn wanted_context_files(&self, file: SourceFile) -> Vec<String> {
+        let manifest = file.path(&self.db).clone();
+        policy::wanted_context_files(&self.db, file)
+            .into_iter()
+            .map(|relative| {
+                policy::context_key(&manifest, &relative)
+                    .trim_start_matches("ctx:")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// Hands in a file of the build context (see [`Compiler::wanted_context_files`]).
+    pub fn add_context_file(&mut self, path: &str, text: &str) -> SourceFile {
+        self.db.set_file(
+            &format!("ctx:{path}"),
+            path,
+            text.to_string(),
+            Durability::LOW,
+        )
+    }
+
+    /// The file path and 1-based line of an origin, for reports.
+    pub fn location(&self, origin: check::types::Origin) -> (String, u32) {
+        match self.db.file_by_id(origin.file) {
+            Some(f) => {
+                let line = span::LineIndex::new(f.text(&self.db)).line(origin.span.start) + 1;
+                (f.path(&self.db).clone(), line)
+            }
+            None => (String::new(), 0),
+        }
+    }
+
+    /// The policy exceptions (`allow = { rule: reason }`) that applied in the file.
+    pub fn exceptions(&self, file: SourceFile) -> Vec<policy::Exception> {
+        policy::check(&self.db, file).exceptions.clone()
     }
 
     /// File imports of `file` (and of what it imports) that are not loaded yet, as

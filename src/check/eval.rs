@@ -84,7 +84,9 @@ pub fn coerce_reporting(sink: &mut Sink, value: Val, ty: &Ty) -> Option<Val> {
                     (code, message, "invalid value".to_string(), None)
                 }
             };
-            sink.push(Diagnostic::new(code, message, origin.file, origin.span, label).with_help_opt(help));
+            sink.push(
+                Diagnostic::new(code, message, origin.file, origin.span, label).with_help_opt(help),
+            );
             None
         }
     }
@@ -291,7 +293,15 @@ pub fn eval(
                 .collect(),
         ),
         ast::ExprKind::Call { name, args } => construct(env, sink, name, args, expr.span)?,
-        ast::ExprKind::Name(q) => return lookup(env, sink, q).map(|v| Val { origin, ..v }),
+        ast::ExprKind::Name(q) => {
+            // A preset parameter keeps the origin of the argument the user wrote, so
+            // that problems with it point at the user's file, not into the preset.
+            let is_param = q.segments.len() == 1
+                && q.segments
+                    .first()
+                    .is_some_and(|s| env.params.is_some_and(|p| p.contains_key(&s.name)));
+            return lookup(env, sink, q).map(|v| if is_param { v } else { Val { origin, ..v } });
+        }
         ast::ExprKind::Concat(parts) => concat(env, sink, parts, expected)?,
         ast::ExprKind::Error => return None,
     };
@@ -308,7 +318,8 @@ fn concat(
     let element = match expected {
         Some(Ty::Steps) => Some(Ty::Steps),
         Some(Ty::List(t)) => Some(Ty::List(t.clone())),
-        Some(Ty::Command) => Some(Ty::List(Box::new(Ty::String))),
+        // A command-typed part (an exec-form `let`) joins as its argument list.
+        Some(Ty::Command) => None,
         _ => None,
     };
     let mut values = Vec::new();
@@ -321,7 +332,10 @@ fn concat(
     let mut items = Vec::new();
     let mut steps = Vec::new();
     let mut text = String::new();
-    let lists = matches!(values.first().map(|v| &v.kind), Some(ValKind::List(_)));
+    let lists = matches!(
+        values.first().map(|v| &v.kind),
+        Some(ValKind::List(_) | ValKind::Command(Command::Exec(_)))
+    );
     let is_steps = |k: &ValKind| {
         matches!(k, ValKind::Steps(_)) || matches!(k, ValKind::Map(m) if m.is_empty())
     };
@@ -331,6 +345,12 @@ fn concat(
             (_, ValKind::Steps(s)) if all_steps => steps.extend(s),
             (_, ValKind::Map(_)) if all_steps => {}
             (true, ValKind::List(l)) => items.extend(l),
+            (true, ValKind::Command(Command::Exec(args))) => {
+                items.extend(args.into_iter().map(|a| Val {
+                    kind: ValKind::Str(a),
+                    origin: v.origin,
+                }))
+            }
             (false, ValKind::Str(s)) | (false, ValKind::Path(s)) => text.push_str(&s),
             (_, other) => {
                 let want = if lists { "a list" } else { "a string" };
@@ -723,12 +743,28 @@ pub fn resolve_type(file: FileId, sink: &mut Sink, ty: &ast::TypeExpr) -> Option
                 }
             }
         }
-        ast::TypeExprKind::Enum(values) => Some(Ty::Enum(
-            values
-                .iter()
-                .map(|v| v.as_plain().unwrap_or_default())
-                .collect(),
-        )),
+        ast::TypeExprKind::Enum(values) => {
+            let mut plain = Vec::new();
+            for v in values {
+                match v.as_plain() {
+                    Some(text) => plain.push(text),
+                    None => {
+                        sink.push(
+                            Diagnostic::new(
+                                Code::BadInterpolation,
+                                "an enum value cannot use interpolation",
+                                file,
+                                v.span,
+                                "not a plain string",
+                            )
+                            .with_help("list the allowed values literally"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(Ty::Enum(plain))
+        }
     }
 }
 
@@ -764,9 +800,7 @@ fn strings(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Option<
     // One string or a list of strings.
     let value = eval(env, sink, expr, Some(&Ty::List(Box::new(ty.clone()))))?;
     let value = match value.kind {
-        ValKind::List(_) => {
-            coerce_reporting(sink, value, &Ty::List(Box::new(ty.clone())))?
-        }
+        ValKind::List(_) => coerce_reporting(sink, value, &Ty::List(Box::new(ty.clone())))?,
         _ => {
             let v = coerce_reporting(sink, value, ty)?;
             Val {
@@ -871,7 +905,44 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
                     return None;
                 }
             }
-            StepKind::Apt { packages }
+            let single = |sink: &mut Sink, name: &str| -> Option<Option<String>> {
+                match options.get(name) {
+                    Some(o) => match eval_as(env, sink, &o.value, &Ty::String)?.kind {
+                        ValKind::Str(s) => Some(Some(s)),
+                        _ => None,
+                    },
+                    None => Some(None),
+                }
+            };
+            let repository = single(sink, "repository")?;
+            if let (Some(repo), Some(o)) = (&repository, options.get("repository")) {
+                let words: Vec<&str> = repo.split_whitespace().collect();
+                let word_ok = |w: &&str| {
+                    w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b":/._~+-".contains(&b))
+                };
+                if words.len() < 3 || !words.iter().all(word_ok) {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::InvalidName,
+                            format!("`{repo}` is not an APT repository line"),
+                            env.id(),
+                            o.value.span,
+                            "expected \"URI SUITE COMPONENT...\"",
+                        )
+                        .with_help(
+                            "write e.g. \"https://deb.debian.org/debian bookworm-backports main\"",
+                        ),
+                    );
+                    return None;
+                }
+            }
+            let keyring = single(sink, "keyring")?;
+            StepKind::Apt {
+                packages,
+                repository,
+                keyring,
+            }
         }
         ast::StepKind::Run(expr) => {
             let command = match eval_as(env, sink, expr, &Ty::Command)?.kind {

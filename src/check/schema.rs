@@ -16,6 +16,8 @@ pub enum Field {
     Volumes,
     /// Image only: the version recorded in the OCI annotations.
     Version,
+    /// Policy exceptions: rule name → the reason it does not apply here.
+    Allow,
 }
 
 pub struct FieldInfo {
@@ -92,6 +94,12 @@ pub const FIELDS: &[FieldInfo] = &[
         doc: "the image version (OCI annotation)",
         image_only: true,
     },
+    FieldInfo {
+        field: Field::Allow,
+        name: "allow",
+        doc: "policy exceptions: rule name → reason (listed by `check --format json`)",
+        image_only: false,
+    },
 ];
 
 impl Field {
@@ -122,6 +130,7 @@ impl Field {
             Field::Labels => Ty::Map(Box::new(Ty::String)),
             Field::Volumes => Ty::List(Box::new(Ty::Path)),
             Field::Version => Ty::String,
+            Field::Allow => Ty::Map(Box::new(Ty::String)),
         }
     }
 
@@ -129,7 +138,7 @@ impl Field {
     pub fn appendable(self) -> bool {
         matches!(
             self,
-            Field::Steps | Field::Expose | Field::Labels | Field::Volumes
+            Field::Steps | Field::Expose | Field::Labels | Field::Volumes | Field::Allow
         )
     }
 }
@@ -141,6 +150,7 @@ pub const CONSTRUCTORS: &[&str] = &["user", "healthcheck"];
 pub fn step_options(step: &str) -> &'static [&'static str] {
     match step {
         "run" => &["cache", "secret"],
+        "apt" => &["repository", "keyring"],
         "copy" | "copy from" => &["chmod"],
         _ => &[],
     }

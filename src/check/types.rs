@@ -379,8 +379,12 @@ pub struct Step {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
+    /// `repository` is a one-line APT source (`URI SUITE COMPONENT...`); `keyring`
+    /// a file in the build context that signs it.
     Apt {
         packages: Vec<String>,
+        repository: Option<String>,
+        keyring: Option<String>,
     },
     Run {
         command: Command,

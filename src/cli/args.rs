@@ -22,6 +22,13 @@ pub struct Common {
     /// When to colour terminal output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+    /// Use this policy file (over the embedded default) instead of discovering
+    /// wbuild-policy.toml files from the manifest's directory upwards.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub policy: Option<PathBuf>,
+    /// Release build: stages of release variants must use images pinned by digest.
+    #[arg(long, global = true)]
+    pub release: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -83,6 +90,22 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Show the policy in force.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Print the long explanation of a diagnostic code (e.g. WB2001); without a code, list them all.
     Explain { code: Option<String> },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Print the effective policy and where each value came from.
+    Explain {
+        /// Discover policy files from this manifest's directory (default: the current directory).
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
 }

@@ -45,6 +45,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             common,
         } => commands::fmt::run(&common, &files, check),
         args::Command::Explain { code } => commands::explain::run(code.as_deref()),
+        args::Command::Policy {
+            command: args::PolicyCommand::Explain { file, common },
+        } => commands::policy::explain(&common, file.as_deref()),
     };
     ExitCode::from(code)
 }
@@ -160,6 +163,109 @@ pub(crate) fn load_all(
             })
     });
     Ok(if imports_files { None } else { Some(files) })
+}
+
+/// The file name policy discovery looks for.
+pub const POLICY_FILE: &str = "wbuild-policy.toml";
+
+/// The policy files in force for a manifest: `--policy PATH`, or every
+/// `wbuild-policy.toml` from the root down to the manifest's directory
+/// (outermost first, so the nearest file has the last word).
+pub(crate) fn policy_files(
+    common: &Common,
+    manifest: Option<&Path>,
+) -> Result<Vec<(String, String)>, UsageError> {
+    if let Some(path) = &common.policy {
+        return Ok(vec![(
+            path.to_string_lossy().into_owned(),
+            read_source(path)?,
+        )]);
+    }
+    let start = match manifest.and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let start = std::fs::canonicalize(&start).unwrap_or(start);
+    let mut found = Vec::new();
+    for dir in start.ancestors() {
+        let candidate = dir.join(POLICY_FILE);
+        if candidate.is_file() {
+            found.push((
+                candidate.to_string_lossy().into_owned(),
+                read_source(&candidate)?,
+            ));
+        }
+    }
+    found.reverse();
+    Ok(found)
+}
+
+/// Sets the policy and release mode; policy-file problems are returned as
+/// diagnostics (the caller prints them and fails).
+pub(crate) fn apply_policy(
+    common: &Common,
+    compiler: &mut crate::Compiler,
+    manifest: Option<&Path>,
+) -> Result<Vec<crate::Diagnostic>, UsageError> {
+    let files = policy_files(common, manifest)?;
+    compiler.set_release(common.release);
+    Ok(if files.is_empty() {
+        Vec::new()
+    } else {
+        compiler.set_policy_files(&files)
+    })
+}
+
+/// Hands the compiler the dependency manifests the files' variants copy, for the
+/// Debian-first rule. Missing ones are skipped (the engine reports them at build).
+pub(crate) fn load_context(compiler: &mut crate::Compiler, files: &[crate::SourceFile]) {
+    for &file in files {
+        for path in compiler.wanted_context_files(file) {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                compiler.add_context_file(&path, &text);
+            }
+        }
+    }
+}
+
+/// A compiler with one manifest loaded (with its imports and context files) and
+/// the policy in force. Policy-file problems come back as diagnostics.
+pub(crate) fn prepare(
+    common: &Common,
+    path: &Path,
+) -> Result<(crate::Compiler, crate::SourceFile, Vec<crate::Diagnostic>), UsageError> {
+    let mut compiler = compiler(common)?;
+    let file = load(&mut compiler, path)?;
+    let problems = apply_policy(common, &mut compiler, Some(path))?;
+    load_context(&mut compiler, &[file]);
+    Ok((compiler, file, problems))
+}
+
+/// The JSON document of `--format json`: diagnostics and the policy exceptions
+/// that applied (an audit lists every exception in a repository this way).
+pub(crate) fn json_report(
+    compiler: &crate::Compiler,
+    diagnostics: &[crate::Diagnostic],
+    exceptions: &[crate::policy::Exception],
+) -> serde_json::Value {
+    let exceptions: Vec<serde_json::Value> = exceptions
+        .iter()
+        .map(|e| {
+            let location = compiler.location(e.origin);
+            serde_json::json!({
+                "variant": e.variant,
+                "rule": e.rule,
+                "reason": e.reason,
+                "file": location.0,
+                "line": location.1,
+                "suppressed": e.suppressed,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "diagnostics": compiler.render_json(diagnostics),
+        "exceptions": exceptions,
+    })
 }
 
 pub(crate) fn use_color(common: &Common) -> bool {

@@ -135,8 +135,8 @@ is not defined in the file. `wbuildc variants FILE` lists the variants.";
 
     UnknownField = "WB2001", Error, "unknown field",
 "Images, variants and presets accept a fixed set of fields: base, steps, user,
-workdir, entrypoint, cmd, expose, healthcheck, labels, volumes, allow_root (variants),
-plus version (image). The help line suggests the closest field name.";
+workdir, entrypoint, cmd, expose, healthcheck, labels, volumes, allow (policy
+exceptions), plus version (image only). The help line suggests the closest field name.";
 
     TypeMismatch = "WB2002", Error, "type mismatch",
 "The value does not have the type the field, parameter or step expects. Types are
@@ -232,4 +232,78 @@ compiles to a bare `FROM`, which is usually a mistake.";
 "`cmd` and `entrypoint` are always emitted in exec (JSON) form. A single string was
 given, so it is run as `/bin/sh -c STRING`, which makes the shell PID 1 and swallows
 signals. Prefer a list of arguments.";
+
+    InvalidPolicy = "WB5000", Error, "invalid policy file",
+"A policy file (`wbuild-policy.toml`, or the file given with `--policy`) is not valid
+TOML, sets a key the policy does not have, or gives a value of the wrong type.
+docs/policy.md lists every key. `wbuildc policy explain` shows the effective policy.";
+
+    RegistryNotAllowed = "WB5001", Error, "base image from a registry the policy does not allow",
+"Base images may only come from the registries in the policy's
+`images.allowed_registries` (by default the organisation's own registry), so that
+every image is built on something the organisation vetted. Use the approved base
+(`import \"base\"`, `base.debian`), or add the registry to the policy. Policy rule:
+`registry`.";
+
+    UnpinnedImage = "WB5002", Error, "release image not pinned by digest",
+"Variants listed in the policy's `images.release_variants` are released. For a
+release build (`--release`) every stage they need must start from an image pinned by
+digest (`registry/repo:tag@sha256:...`), so that the same manifest always builds on
+the same bytes. Day-to-day checks and test builds (without `--release`) may use tags. Policy rule: `unpinned-image`.";
+
+    MutableImageTag = "WB5003", Error, "`latest` or untagged base image",
+"An image reference without a tag, or with the tag `latest`, names whatever was pushed
+last: builds stop being reproducible and reviewable. Name a version tag, and pin the
+digest for releases. Policy rule: `image-tag`.";
+
+    AptSourceNotAllowed = "WB5004", Error, "APT repository the policy does not allow",
+"`apt [...] with repository = \"URI SUITE COMPONENT...\"` may only name repositories and
+components listed in the policy (`apt.allowed_repositories`, `apt.allowed_components`).
+Debian's own archive is the default; everything else needs the organisation's
+agreement, written into the policy. Policy rule: `apt-source`.";
+
+    AptKeyringNotAllowed = "WB5005", Error, "APT keyring or sources changed",
+"Adding an APT keyring (`with keyring = ...`) is only allowed when the policy sets
+`apt.allow_keyrings = true`, and run steps may not change APT's sources or keys at all
+(`/etc/apt/sources.list*`, `apt-key`, `add-apt-repository`, keyring directories): a
+repository is declared on the `apt` step, where the policy can check it. Policy rule:
+`apt-keyring`.";
+
+    RootUser = "WB5006", Error, "runs as root",
+"Processes run as an unprivileged user. This variant ends with no `user` (so the base
+image's root) or with a user whose uid is 0, whatever its name. Set `user =
+base.somebody` (uid 65533) or extend a runtime preset; if the variant really must run
+as root, say why where everybody can see it: `allow += { \"root-user\": \"reason\" }`.
+Policy rule: `root-user`.";
+
+    SecretInValue = "WB5007", Error, "value looks like a credential",
+"Images are public by default: environment values, build-argument defaults, labels,
+constants and commands end up in the image or its history for anyone to read. The
+value matches a credential pattern (a private key block, a known token format, a
+`password=`-style assignment, credentials in a URL, or a long high-entropy string), or
+a variable named like a secret (PASSWORD, TOKEN, SECRET, API_KEY, ...) is given a value.
+Pass build-time secrets as BuildKit secrets instead: `run \"...\" with secret = \"id\"`
+mounts `/run/secrets/id` for that one step, and nothing reaches a layer. Policy rule:
+`secret`.";
+
+    SecretFileCopied = "WB5008", Error, "copies a file that holds secrets",
+"The copy source names a file that typically holds private data (`.env`, keys and
+certificates, `.npmrc`, `.pypirc`, `.netrc`, `.git`, `.ssh`, cloud credentials). The
+list is the policy's `secrets.forbidden_files`. Copy only what the image needs. Policy
+rule: `secret-file`.";
+
+    DebianFirst = "WB5009", Warning, "library available as a Debian package",
+"The organisation prefers Debian packages to language package managers: Debian's
+packages get security updates from one place and are already trusted. pip, npm or
+composer installs a library that Debian bookworm ships; the help names the package.
+Install it with the preset's `packages` (or an `apt` step) and drop it from the
+requirements, or record why the registry version is needed:
+`allow += { \"debian-first\": \"reason\" }`. Policy rule: `debian-first`.";
+
+    BadException = "WB5010", Error, "invalid policy exception",
+"`allow = { \"RULE\": \"reason\" }` names policy rules that do not apply to this variant,
+with the reason. The rule must be one of: registry, unpinned-image, image-tag,
+apt-source, apt-keyring, root-user, secret, secret-file, debian-first; and the reason
+may not be empty.";
+
 }

@@ -92,6 +92,20 @@ struct JsonDiagnostic<'a> {
     secondary: Vec<JsonLabel<'a>>,
     notes: &'a [String],
     help: Option<&'a str>,
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    #[serde(flatten)]
+    at: JsonLabel<'a>,
+    replacement: &'a str,
 }
 
 /// One JSON object per diagnostic, in a list; lines and columns are 1-based
@@ -104,21 +118,23 @@ pub fn to_json<'a>(
         .iter()
         .map(|f| (f.id, f.path, LineIndex::new(f.text)))
         .collect();
-    let label = |l: &'a super::Label| -> Option<JsonLabel<'a>> {
-        let (_, path, index) = indexes.iter().find(|(id, _, _)| *id == l.file)?;
-        let start = index.line_col(l.span.start);
-        let end = index.line_col(l.span.end);
-        Some(JsonLabel {
-            file: path,
-            start: l.span.start,
-            end: l.span.end,
-            line: start.line + 1,
-            column: start.column + 1,
-            end_line: end.line + 1,
-            end_column: end.column + 1,
-            message: &l.message,
-        })
-    };
+    let locate =
+        |file: FileId, span: crate::span::Span, message: &'a str| -> Option<JsonLabel<'a>> {
+            let (_, path, index) = indexes.iter().find(|(id, _, _)| *id == file)?;
+            let start = index.line_col(span.start);
+            let end = index.line_col(span.end);
+            Some(JsonLabel {
+                file: path,
+                start: span.start,
+                end: span.end,
+                line: start.line + 1,
+                column: start.column + 1,
+                end_line: end.line + 1,
+                end_column: end.column + 1,
+                message,
+            })
+        };
+    let label = |l: &'a super::Label| locate(l.file, l.span, &l.message);
     let list: Vec<JsonDiagnostic<'_>> = diagnostics
         .iter()
         .map(|d| JsonDiagnostic {
@@ -129,6 +145,20 @@ pub fn to_json<'a>(
             secondary: d.secondary.iter().filter_map(label).collect(),
             notes: &d.notes,
             help: d.help.as_deref(),
+            fix: d.fix.as_ref().map(|f| JsonFix {
+                title: &f.title,
+                edits: f
+                    .edits
+                    .iter()
+                    .filter_map(|e| {
+                        let at = locate(e.file, e.span, "")?;
+                        Some(JsonEdit {
+                            at,
+                            replacement: &e.replacement,
+                        })
+                    })
+                    .collect(),
+            }),
         })
         .collect();
     serde_json::to_value(list).unwrap_or(serde_json::Value::Null)

@@ -43,7 +43,7 @@ fn fixtures_print_canonically() {
     let mut seen = 0;
     for entry in entries.flatten() {
         let path = entry.path();
-        if !path.extension().is_some_and(|e| e == "wbuild") {
+        if path.extension().is_none_or(|e| e != "wbuild") {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();

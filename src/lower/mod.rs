@@ -41,6 +41,7 @@ pub fn lower_file(db: &dyn Db, file: SourceFile) -> LoweredFile {
     for variant in evaluated.variants.values() {
         let mut lowering = Lowering {
             diagnostics: Vec::new(),
+            pending: Vec::new(),
             deps: Vec::new(),
             file,
         };
@@ -171,6 +172,8 @@ fn visit(
 
 struct Lowering {
     diagnostics: Vec<Diagnostic>,
+    /// Instructions a step needs emitted before its own (an APT keyring's COPY).
+    pending: Vec<Instruction>,
     deps: Vec<(String, Origin)>,
     file: SourceFile,
 }
@@ -255,31 +258,62 @@ impl Lowering {
             Some(ValKind::Steps(steps)) => steps,
             _ => &[],
         };
-        if steps.iter().any(|s| {
-            matches!(
-                &s.kind,
-                StepKind::Apt { .. }
-                    | StepKind::Run {
-                        command: Command::Shell(_),
-                        ..
-                    }
-            )
-        }) {
+        let uses_shell = |s: &Step| match &s.kind {
+            StepKind::Apt { packages, .. } => !packages.is_empty(),
+            StepKind::Run {
+                command: Command::Shell(_),
+                ..
+            } => true,
+            _ => false,
+        };
+        // Build steps run as root. A stage built FROM a variant that switched to an
+        // unprivileged user switches back first (its own `user` applies at the end).
+        let parent_user = match &base.kind {
+            ValKind::Variant(r) => evaluated
+                .variants
+                .get(&r.name)
+                .and_then(|v| v.fields.get(&Field::User))
+                .is_some(),
+            _ => false,
+        };
+        let runs = steps
+            .iter()
+            .any(|s| matches!(&s.kind, StepKind::Run { .. }) || uses_shell(s));
+        if parent_user && runs {
+            out.push(Located {
+                instruction: Instruction::User { uid: 0, gid: 0 },
+                origin: base.origin,
+            });
+        }
+        if steps.iter().any(uses_shell) {
             out.push(Located {
                 instruction: Instruction::Shell(SHELL.iter().map(|s| s.to_string()).collect()),
                 origin: variant.origin,
             });
         }
-        let mut workdir = String::from("/");
+        // Relative destinations are joined with the working directory the stage
+        // starts in: `/`, or where the parent stage left it.
+        let mut workdir = match &base.kind {
+            ValKind::Variant(r) => final_workdir(evaluated, &r.name, 0),
+            _ => String::from("/"),
+        };
         for step in steps {
-            if matches!(&step.kind, StepKind::Apt { packages } if packages.is_empty()) {
+            if matches!(&step.kind, StepKind::Apt { packages, .. } if packages.is_empty()) {
                 continue; // `apt []` (e.g. a preset's optional extra packages) installs nothing
             }
             match self.step(db, evaluated, step, &mut workdir) {
-                Some(instruction) => out.push(Located {
-                    instruction,
-                    origin: step.origin,
-                }),
+                Some(instruction) => {
+                    for before in self.pending.drain(..) {
+                        out.push(Located {
+                            instruction: before,
+                            origin: step.origin,
+                        });
+                    }
+                    out.push(Located {
+                        instruction,
+                        origin: step.origin,
+                    });
+                }
                 None => ok = false,
             }
         }
@@ -300,26 +334,80 @@ impl Lowering {
     ) -> Option<Instruction> {
         let origin = step.origin;
         Some(match &step.kind {
-            StepKind::Apt { packages } => Instruction::Run {
-                script: Script::Shell(format!(
+            StepKind::Apt {
+                packages,
+                repository,
+                keyring,
+            } => {
+                let install = format!(
                     "apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
                     packages.join(" ")
-                )),
-                mounts: Vec::new(),
-            },
-            StepKind::Run { command, caches, secrets } => {
+                );
+                let script = match repository {
+                    None => install,
+                    Some(repo) => {
+                        // The repository line was validated as plain words; the file
+                        // name is derived from it so the same line gives the same layer.
+                        let name = apt_source_name(repo);
+                        let signed_by = match keyring {
+                            Some(_) => format!("[signed-by=/usr/share/keyrings/{name}.gpg] "),
+                            None => String::new(),
+                        };
+                        format!("echo 'deb {signed_by}{repo}' > /etc/apt/sources.list.d/{name}.list && {install}")
+                    }
+                };
+                if let (Some(k), Some(repo)) = (keyring, repository) {
+                    if !self.context_path(k, origin) {
+                        return None;
+                    }
+                    let dest = format!("/usr/share/keyrings/{}.gpg", apt_source_name(repo));
+                    self.pending.push(Instruction::Copy {
+                        from: None,
+                        sources: vec![k.clone()],
+                        dest,
+                        chmod: Some("0644".into()),
+                    });
+                }
+                Instruction::Run {
+                    script: Script::Shell(script),
+                    mounts: Vec::new(),
+                }
+            }
+            StepKind::Run {
+                command,
+                caches,
+                secrets,
+            } => {
                 let mut mounts = Vec::new();
                 for target in caches {
                     let target = self.absolute(target, workdir, origin)?;
-                    if target.contains([',', '"', '\'', '=', ' ', '\t', '$', '\\']) || !self.plain("a cache path", &target, origin) {
-                        self.error(Code::InvalidPath, format!("cache path `{target}` cannot be used in a mount"), origin, "unsupported character", "use a plain path without spaces, quotes, commas, `=`, `$` or `\\`");
+                    if target.contains([',', '"', '\'', '=', ' ', '\t', '$', '\\'])
+                        || !self.plain("a cache path", &target, origin)
+                    {
+                        self.error(
+                            Code::InvalidPath,
+                            format!("cache path `{target}` cannot be used in a mount"),
+                            origin,
+                            "unsupported character",
+                            "use a plain path without spaces, quotes, commas, `=`, `$` or `\\`",
+                        );
                         return None;
                     }
                     mounts.push(Mount::Cache { target });
                 }
                 for id in secrets {
-                    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
-                        self.error(Code::InvalidName, format!("`{id}` is not a valid secret id"), origin, "invalid secret id", "secret ids are [A-Za-z0-9_.-]+");
+                    if id.is_empty()
+                        || !id
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+                    {
+                        self.error(
+                            Code::InvalidName,
+                            format!("`{id}` is not a valid secret id"),
+                            origin,
+                            "invalid secret id",
+                            "secret ids are [A-Za-z0-9_.-]+",
+                        );
                         return None;
                     }
                     mounts.push(Mount::Secret { id: id.clone() });
@@ -336,7 +424,13 @@ impl Lowering {
                     }
                     Command::Exec(args) => {
                         if args.is_empty() {
-                            self.error(Code::TypeMismatch, "an exec-form command needs at least the program".into(), origin, "empty command", "write [\"program\", \"arg\", ...]");
+                            self.error(
+                                Code::TypeMismatch,
+                                "an exec-form command needs at least the program".into(),
+                                origin,
+                                "empty command",
+                                "write [\"program\", \"arg\", ...]",
+                            );
                             return None;
                         }
                         for a in args {
@@ -349,28 +443,50 @@ impl Lowering {
                 };
                 Instruction::Run { script, mounts }
             }
-            StepKind::Copy { sources, dest, chmod } => {
+            StepKind::Copy {
+                sources,
+                dest,
+                chmod,
+            } => {
                 for s in sources {
                     if !self.context_path(s, origin) {
                         return None;
                     }
                 }
-                Instruction::Copy { from: None, sources: sources.clone(), dest: self.absolute(dest, workdir, origin)?, chmod: chmod.clone() }
+                Instruction::Copy {
+                    from: None,
+                    sources: sources.clone(),
+                    dest: self.absolute(dest, workdir, origin)?,
+                    chmod: chmod.clone(),
+                }
             }
-            StepKind::CopyFrom { stage, sources, dest, chmod } => {
+            StepKind::CopyFrom {
+                stage,
+                sources,
+                dest,
+                chmod,
+            } => {
                 let from = self.variant_dep(db, evaluated, stage, origin)?;
                 for s in sources {
                     if !self.no_nul("a path", s, origin) {
                         return None;
                     }
                 }
-                Instruction::Copy { from: Some(from), sources: sources.clone(), dest: self.absolute(dest, workdir, origin)?, chmod: chmod.clone() }
+                Instruction::Copy {
+                    from: Some(from),
+                    sources: sources.clone(),
+                    dest: self.absolute(dest, workdir, origin)?,
+                    chmod: chmod.clone(),
+                }
             }
             StepKind::Env { name, value } => {
                 if !self.plain("an environment value", value, origin) {
                     return None;
                 }
-                Instruction::Env { name: name.clone(), value: value.clone() }
+                Instruction::Env {
+                    name: name.clone(),
+                    value: value.clone(),
+                }
             }
             StepKind::Arg { name, default, .. } => {
                 if let Some(d) = default {
@@ -378,7 +494,10 @@ impl Lowering {
                         return None;
                     }
                 }
-                Instruction::Arg { name: name.clone(), default: default.clone() }
+                Instruction::Arg {
+                    name: name.clone(),
+                    default: default.clone(),
+                }
             }
             StepKind::Workdir { path } => {
                 let path = self.absolute(path, workdir, origin)?;
@@ -509,10 +628,16 @@ impl Lowering {
             origin,
         }) = fields.get(&Field::Volumes)
         {
+            // Relative volumes are relative to the working directory at run time.
+            let runtime_dir = match fields.get(&Field::Workdir).map(|v| &v.kind) {
+                Some(ValKind::Path(dir)) if dir.starts_with('/') => normalise_dest(dir),
+                Some(ValKind::Path(dir)) => normalise_dest(&format!("{workdir}/{dir}")),
+                _ => workdir.to_string(),
+            };
             let mut absolute = Vec::new();
             for p in paths {
                 let text = p.kind.to_text().unwrap_or_default();
-                match self.absolute(&text, workdir, p.origin) {
+                match self.absolute(&text, &runtime_dir, p.origin) {
                     Some(a) => absolute.push(a),
                     None => ok = false,
                 }
@@ -614,6 +739,52 @@ impl Lowering {
         }
         ok
     }
+}
+
+/// The working directory a variant's stage ends in (its `workdir` field, else its
+/// last `workdir` step, else its base variant's), for stages built `FROM` it.
+fn final_workdir(evaluated: &Evaluated, name: &str, depth: usize) -> String {
+    let Some(variant) = evaluated.variants.get(name) else {
+        return "/".into();
+    };
+    if let Some(Val {
+        kind: ValKind::Path(p),
+        ..
+    }) = variant.fields.get(&Field::Workdir)
+    {
+        if p.starts_with('/') {
+            return p.clone();
+        }
+    }
+    let inherited = match variant.fields.get(&Field::Base).map(|v| &v.kind) {
+        Some(ValKind::Variant(r)) if depth < 64 => final_workdir(evaluated, &r.name, depth + 1),
+        _ => "/".into(),
+    };
+    let steps: &[Step] = match variant.fields.get(&Field::Steps).map(|v| &v.kind) {
+        Some(ValKind::Steps(steps)) => steps,
+        _ => &[],
+    };
+    let mut dir = inherited;
+    for step in steps {
+        if let StepKind::Workdir { path } = &step.kind {
+            dir = if path.starts_with('/') {
+                normalise_dest(path)
+            } else {
+                normalise_dest(&format!("{dir}/{path}"))
+            };
+        }
+    }
+    dir
+}
+
+/// A stable file name for an APT source line: `wbuild-` and a short FNV-1a hash.
+fn apt_source_name(repository: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in repository.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("wbuild-{:08x}", hash >> 32)
 }
 
 /// Label keys: BuildKit splits `key=value` at the first `=`, so a key can never

@@ -142,6 +142,17 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
         match item {
             ast::Item::Import(import) => {
                 let Some(spec) = import.path.as_plain() else {
+                    scope.diagnostics.push(
+                        Diagnostic::new(
+                            Code::BadInterpolation,
+                            "an import path cannot use interpolation",
+                            id,
+                            import.path.span,
+                            "not a plain string",
+                        )
+                        .with_note("imports are resolved before any constant is evaluated")
+                        .with_help("write the module name or the relative path literally"),
+                    );
                     continue;
                 };
                 let alias = import
@@ -215,7 +226,35 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                 }
             }
             ast::Item::Variant(v) => {
-                if define(&mut scope, &v.name) {
+                // Stage names are case-insensitive in Dockerfiles.
+                let clash = scope
+                    .variants
+                    .keys()
+                    .find(|k| k.eq_ignore_ascii_case(&v.name.name) && **k != v.name.name)
+                    .cloned();
+                if let Some(other) = clash {
+                    let first = ast
+                        .items
+                        .get(scope.variants[&other])
+                        .map_or(v.span, |i| match i {
+                            ast::Item::Variant(o) => o.name.span,
+                            other => other.span(),
+                        });
+                    scope.diagnostics.push(
+                        Diagnostic::new(
+                            Code::DuplicateDefinition,
+                            format!("`{}` and `{other}` differ only in case", v.name.name),
+                            id,
+                            v.name.span,
+                            "defined again here",
+                        )
+                        .with_secondary(id, first, "first defined here")
+                        .with_note(
+                            "variants become Dockerfile stages, whose names are case-insensitive",
+                        )
+                        .with_help("rename one of them"),
+                    );
+                } else if define(&mut scope, &v.name) {
                     scope.variants.insert(v.name.name.clone(), index);
                 }
             }

@@ -111,7 +111,9 @@ impl<'t> Cx<'t> {
             parts: vec![],
             span,
         });
-        let alias = inner.next().map(|p| self.ident(p));
+        let alias = inner
+            .find(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p));
         Import { path, alias, span }
     }
 
@@ -234,6 +236,7 @@ impl<'t> Cx<'t> {
 
     fn extends(&mut self, pair: Pair<'_, Rule>) -> Vec<Parent> {
         pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::parent)
             .map(|p| {
                 let span = span_of(&p);
                 let mut name = QualName {
@@ -377,7 +380,15 @@ impl<'t> Cx<'t> {
                 ExprKind::Call { name, args }
             }
             Rule::qualified => ExprKind::Name(self.qualified(pair)),
-            Rule::concat => ExprKind::Concat(pair.into_inner().map(|p| self.expr(p)).collect()),
+            Rule::expr => {
+                let mut terms: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
+                if terms.len() == 1 {
+                    if let Some(term) = terms.pop() {
+                        return self.expr(term);
+                    }
+                }
+                ExprKind::Concat(terms.into_iter().map(|p| self.expr(p)).collect())
+            }
             _ => ExprKind::Error,
         };
         Expr { kind, span }
@@ -459,7 +470,8 @@ impl<'t> Cx<'t> {
                 | Rule::kw_from
                 | Rule::kw_env
                 | Rule::kw_arg
-                | Rule::kw_workdir => {}
+                | Rule::kw_workdir
+                | Rule::kw_to => {}
                 Rule::ident => idents.push(self.ident(p)),
                 Rule::type_expr => ty = Some(self.type_expr(p)),
                 _ => exprs.push(self.expr(p)),
@@ -754,15 +766,12 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::params => "`(`",
         Rule::param => "a parameter",
         Rule::type_expr | Rule::generic_type | Rule::enum_type => "a type",
-        Rule::expr
-        | Rule::concat
-        | Rule::term
-        | Rule::bool
-        | Rule::list
-        | Rule::block
-        | Rule::call => "a value",
+        Rule::expr | Rule::term | Rule::bool | Rule::list | Rule::block | Rule::call => "a value",
         Rule::map_entry | Rule::map_entries => "a map entry",
-        Rule::with_opts => "`with`",
+        Rule::with_opts | Rule::kw_with => "`with`",
+        Rule::kw_to => "`to`",
+        Rule::kw_as => "`as`",
+        Rule::kw_extends => "`extends`",
         Rule::named_arg => "`name = value`",
         Rule::EOI => "end of line",
         Rule::apt_step

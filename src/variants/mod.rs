@@ -74,6 +74,14 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
             span: image.name.span,
         },
     });
+    if let Some(ast_image) = module.image() {
+        if ast_image.name.as_plain().is_none() {
+            resolver.sink.push(
+                Diagnostic::new(Code::BadInterpolation, "an image name cannot use interpolation", file.id(db), ast_image.name.span, "not a plain string")
+                    .with_help("write the image name literally: it identifies the image in every registry and report"),
+            );
+        }
+    }
     if let Some(image) = &image {
         if image.name.is_empty()
             || !image
@@ -100,12 +108,12 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
         let Some(ast::Item::Variant(v)) = module.ast.items.get(index) else {
             continue;
         };
-        let errors_before = resolver.error_count();
+        let reported_before = resolver.sink.diagnostics.len();
         resolver.tainted = false;
         if let Some(fields) = resolver.variant(&module, name, &start) {
             // A variant whose own checking failed has already been reported; saying
             // it lacks a base or does nothing would only repeat that.
-            let clean = resolver.error_count() == errors_before && !resolver.tainted;
+            let clean = !resolver.errors_since(reported_before) && !resolver.tainted;
             if clean && !fields.contains_key(&Field::Base) {
                 resolver.sink.push(
                     Diagnostic::new(Code::MissingBase, format!("variant `{name}` has no base image"), file.id(db), v.name.span, "no `base` after merging")
@@ -215,12 +223,14 @@ struct Resolver<'db> {
 }
 
 impl<'db> Resolver<'db> {
-    fn error_count(&self) -> usize {
+    /// Whether an error was reported since the sink held `since` diagnostics (the
+    /// sink only grows). Looking at the new ones only keeps a file with many
+    /// variants linear: counting every error per variant was quadratic.
+    fn errors_since(&self, since: usize) -> bool {
         self.sink
             .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .count()
+            .get(since..)
+            .is_some_and(|new| new.iter().any(Diagnostic::is_error))
     }
 
     fn report(&mut self, mut diagnostic: Diagnostic) {
@@ -757,7 +767,18 @@ impl<'db> Resolver<'db> {
                 Some(default) => {
                     // Defaults see the earlier parameters.
                     let value = {
-                        let defaults_env = self.env(home, Some(&bound));
+                        // A default sees the parameters declared before it, never later ones.
+                        let earlier: IndexMap<String, Val> = preset
+                            .params
+                            .iter()
+                            .take_while(|p| p.name.name != *name)
+                            .filter_map(|p| {
+                                bound
+                                    .get(&p.name.name)
+                                    .map(|v| (p.name.name.clone(), v.clone()))
+                            })
+                            .collect();
+                        let defaults_env = self.env(home, Some(&earlier));
                         eval::eval_as(&defaults_env, &mut sink, default, ty)
                     };
                     match value {

@@ -53,7 +53,9 @@ fn compile_writes_to_a_file_with_output() {
 #[test]
 fn check_reports_errors_with_exit_1_and_json_on_request() {
     let bad = "tests/fixtures/diagnostics/unknown_field.wbuild";
-    let out = wbuildc(&["check", bad]);
+    // The language fixtures run under the policy that allows root.
+    let policy = "--policy=tests/fixtures/language-policy.toml";
+    let out = wbuildc(&["check", policy, bad]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
@@ -61,10 +63,10 @@ fn check_reports_errors_with_exit_1_and_json_on_request() {
         "{stderr}"
     );
 
-    let out = wbuildc(&["check", "--format", "json", bad]);
+    let out = wbuildc(&["check", policy, "--format", "json", bad]);
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let first = &json[0];
+    let first = &json["diagnostics"][0];
     assert_eq!(first["code"], "WB2001");
     assert_eq!(first["severity"], "error");
     assert_eq!(first["primary"]["file"], bad);

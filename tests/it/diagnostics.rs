@@ -3,8 +3,13 @@
 //! Dockerfile. The header's `expect:` line lists the codes that must appear
 //! (exactly), so rewording a message changes only the snapshot.
 //!
-//! Fixture header: `# expect: WB2001 WB3003` (or `ok`), optional `# variant: NAME`.
-//! A directory fixture holds several files; its root is `main.wbuild`.
+//! Fixture header: `# expect: WB2001 WB3003` (or `ok`), optional `# variant: NAME`,
+//! `# release: true` (release mode), `# policy: PATH` (a policy file over the
+//! default). A directory fixture holds several files; its root is `main.wbuild`.
+//!
+//! `tests/fixtures/policy/` runs under the default policy. `tests/fixtures/diagnostics/`
+//! runs under `tests/fixtures/language-policy.toml`, which allows root, so that each
+//! language fixture shows its own diagnostic and not the root-user rule as well.
 
 use crate::dfcheck;
 use crate::support::{codes, header, load, wbuild_files};
@@ -12,13 +17,31 @@ use wbuild::Compiler;
 
 /// The root file of every fixture (a single file, or `dir/main.wbuild`).
 pub fn fixtures() -> Vec<String> {
-    wbuild_files("tests/fixtures/diagnostics")
-        .into_iter()
-        .filter(|f| {
-            let rest = f.trim_start_matches("tests/fixtures/diagnostics/");
+    let mut out = Vec::new();
+    for dir in ["tests/fixtures/diagnostics", "tests/fixtures/policy"] {
+        out.extend(wbuild_files(dir).into_iter().filter(|f| {
+            let rest = f.trim_start_matches(dir).trim_start_matches('/');
             !rest.contains('/') || rest.ends_with("/main.wbuild")
-        })
-        .collect()
+        }));
+    }
+    out
+}
+
+/// Applies the fixture's policy and release headers.
+fn configure(compiler: &mut Compiler, path: &str, source: &str) -> Vec<wbuild::Diagnostic> {
+    let policy = header(source, "policy").or_else(|| {
+        path.starts_with("tests/fixtures/diagnostics/")
+            .then(|| "tests/fixtures/language-policy.toml".to_string())
+    });
+    compiler.set_release(header(source, "release").as_deref() == Some("true"));
+    match policy {
+        Some(p) => {
+            let text = std::fs::read_to_string(crate::support::repo().join(&p))
+                .unwrap_or_else(|e| panic!("{p}: {e}"));
+            compiler.set_policy_files(&[(p, text)])
+        }
+        None => Vec::new(),
+    }
 }
 
 #[test]
@@ -32,7 +55,12 @@ fn every_fixture_matches_its_expectation_and_snapshot() {
         .into_owned();
         let mut compiler = Compiler::new();
         let file = load(&mut compiler, &path);
-        let diagnostics = compiler.check(file);
+        let policy_problems = configure(&mut compiler, &path, &source);
+        let diagnostics = if policy_problems.is_empty() {
+            compiler.check(file)
+        } else {
+            policy_problems
+        };
         let mut snapshot = format!(
             "--- SOURCE {path}\n{source}\n--- DIAGNOSTICS\n{}",
             compiler.render(&diagnostics, false)
@@ -75,7 +103,8 @@ fn every_fixture_matches_its_expectation_and_snapshot() {
             ));
         }
         let name = path
-            .trim_start_matches("tests/fixtures/diagnostics/")
+            .trim_start_matches("tests/fixtures/")
+            .trim_start_matches("diagnostics/")
             .trim_end_matches(".wbuild")
             .replace('/', "__");
         insta::with_settings!({ snapshot_path => "snapshots/diagnostics", prepend_module_to_snapshot => false }, {
@@ -100,7 +129,7 @@ fn one_broken_line_gives_one_error_and_the_rest_is_still_checked() {
     let mut compiler = Compiler::new();
     let file = compiler.add_file(
         "recover.wbuild",
-        "image \"x\" {}\nvariant a {\n  base = \"registry.example.org/debian:bookworm\"\n  cmd = = [\"x\"]\n  entrypiont = [\"y\"]\n}\n",
+        "image \"x\" {}\nvariant a {\n  base = \"registry.example.org/debian:bookworm\"\n  user = user(\"app\", 1000)\n  cmd = = [\"x\"]\n  entrypiont = [\"y\"]\n}\n",
     );
     let diagnostics = compiler.check(file);
     assert_eq!(

@@ -132,6 +132,7 @@ variant hostile {{
     run ["printf", "%s", {v}]
   }}
   volumes = [{volume}]
+  user = user("app", 1000)
   entrypoint = ["/bin/echo", {v}]
   cmd = [{v}]
 }}
@@ -200,6 +201,7 @@ fn hostile_values_round_trip_through_the_official_parser() {
                 "RUN",
                 "LABEL",
                 "VOLUME",
+                "USER",
                 "ENTRYPOINT",
                 "CMD"
             ],
@@ -266,11 +268,11 @@ fn hostile_values_round_trip_through_the_official_parser() {
             "VOLUME: {context}"
         );
         assert_eq!(
-            by(10).value,
+            by(11).value,
             strings(&["/bin/echo", &c.value]),
             "ENTRYPOINT: {context}"
         );
-        assert_eq!(by(11).value, strings(&[&c.value]), "CMD: {context}");
+        assert_eq!(by(12).value, strings(&[&c.value]), "CMD: {context}");
     }
 }
 
@@ -287,7 +289,7 @@ fn values_a_dockerfile_cannot_carry_are_refused_not_altered() {
         ("NUL in exec form", "run [\"echo\", \"\\u{0}\"]"),
     ] {
         let manifest = format!(
-            "image \"x\" {{}}\nvariant v {{\n  base = \"registry.example.org/debian:bookworm\"\n  steps = {{\n  {snippet}\n  }}\n}}\n"
+            "image \"x\" {{}}\nvariant v {{\n  base = \"registry.example.org/debian:bookworm\"\n  user = user(\"app\", 1000)\n  steps = {{\n  {snippet}\n  }}\n}}\n"
         );
         let mut compiler = Compiler::new();
         let file = compiler.add_file("refuse.wbuild", &manifest);

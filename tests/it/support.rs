@@ -19,6 +19,12 @@ pub fn load(compiler: &mut Compiler, path: &str) -> SourceFile {
             .filter(|p| !tried.contains(p))
             .collect();
         if pending.is_empty() {
+            // Dependency manifests the variants copy, for the Debian-first rule.
+            for ctx in compiler.wanted_context_files(file) {
+                if let Ok(text) = std::fs::read_to_string(repo().join(&ctx)) {
+                    compiler.add_context_file(&ctx, &text);
+                }
+            }
             return file;
         }
         for p in pending {

@@ -25,11 +25,25 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
             loaded
         }
     };
-    let all: Vec<_> = compiler.check_all(&loaded).into_iter().flatten().collect();
+    let mut all =
+        crate::cli::apply_policy(common, &mut compiler, files.first().map(PathBuf::as_path))?;
+    if all.is_empty() {
+        crate::cli::load_context(&mut compiler, &loaded);
+        all.extend(compiler.check_all(&loaded).into_iter().flatten());
+    }
     let failed = all.iter().any(|d| d.is_error());
     match format {
         Format::Human => eprint!("{}", compiler.render(&all, use_color(common))),
-        Format::Json => print_stdout(&format!("{}\n", compiler.render_json(&all)))?,
+        Format::Json => {
+            let exceptions: Vec<_> = loaded
+                .iter()
+                .flat_map(|f| compiler.exceptions(*f))
+                .collect();
+            print_stdout(&format!(
+                "{}\n",
+                crate::cli::json_report(&compiler, &all, &exceptions)
+            ))?
+        }
     }
     // The process ends right after this: freeing every memo of a large workspace
     // one by one takes longer than checking it did.

@@ -1,5 +1,5 @@
 use crate::cli::args::{Common, Format};
-use crate::cli::{compiler, exit, load, print_stdout, report_usage, use_color, UsageError};
+use crate::cli::{exit, json_report, prepare, print_stdout, report_usage, use_color, UsageError};
 use std::path::Path;
 
 pub fn run(
@@ -22,16 +22,19 @@ fn compile(
     output: Option<&Path>,
     format: Format,
 ) -> Result<u8, UsageError> {
-    let mut compiler = compiler(common)?;
-    let file = load(&mut compiler, path)?;
-    let (result, diagnostics) = match compiler.compile(file, variant) {
-        Ok(text) => (Some(text), compiler.check(file)),
-        Err(diagnostics) => (None, diagnostics),
+    let (compiler, file, problems) = prepare(common, path)?;
+    let (result, diagnostics) = if !problems.is_empty() {
+        (None, problems)
+    } else {
+        match compiler.compile(file, variant) {
+            Ok(text) => (Some(text), compiler.check(file)),
+            Err(diagnostics) => (None, diagnostics),
+        }
     };
     match format {
         Format::Human => eprint!("{}", compiler.render(&diagnostics, use_color(common))),
         Format::Json => {
-            let json = compiler.render_json(&diagnostics);
+            let json = json_report(&compiler, &diagnostics, &compiler.exceptions(file));
             if output.is_none() && result.is_some() {
                 // stdout carries the Dockerfile; diagnostics go to stderr.
                 eprintln!("{json}");

@@ -4,4 +4,5 @@ pub mod check;
 pub mod compile;
 pub mod explain;
 pub mod fmt;
+pub mod policy;
 pub mod variants;
