@@ -24,6 +24,7 @@
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod build;
 pub mod check;
 pub mod cli;
 pub mod db;
@@ -189,6 +190,48 @@ impl Compiler {
             }
             None => (String::new(), 0),
         }
+    }
+
+    /// The file's `image` declaration (name, version, source), if it has one.
+    pub fn image(&self, file: SourceFile) -> Option<variants::ImageDecl> {
+        variants::evaluate(&self.db, file).image.clone()
+    }
+
+    /// The build arguments (`arg` steps) the stages of `variant` declare, with their
+    /// types, so a driver can check `--build-arg` values before building.
+    pub fn build_args(&self, file: SourceFile, variant: &str) -> Vec<(String, check::types::Ty)> {
+        let evaluated = variants::evaluate(&self.db, file);
+        let lowered = lower::lower_file(&self.db, file);
+        let mut names = vec![variant.to_string()];
+        let mut i = 0;
+        while let Some(name) = names.get(i).cloned() {
+            for (dep, _) in lowered.deps.get(&name).into_iter().flatten() {
+                if !names.contains(dep) {
+                    names.push(dep.clone());
+                }
+            }
+            i += 1;
+        }
+        let mut out: Vec<(String, check::types::Ty)> = Vec::new();
+        for name in names {
+            let Some(v) = evaluated.variants.get(&name) else {
+                continue;
+            };
+            if let Some(check::types::Val {
+                kind: check::types::ValKind::Steps(steps),
+                ..
+            }) = v.fields.get(&check::schema::Field::Steps)
+            {
+                for step in steps {
+                    if let check::types::StepKind::Arg { name, ty, .. } = &step.kind {
+                        if !out.iter().any(|(n, _)| n == name) {
+                            out.push((name.clone(), ty.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The policy exceptions (`allow = { rule: reason }`) that applied in the file.

@@ -18,6 +18,8 @@ pub enum Field {
     Version,
     /// Policy exceptions: rule name → the reason it does not apply here.
     Allow,
+    /// Image only: where the source lives (the OCI `source` annotation).
+    Source,
 }
 
 pub struct FieldInfo {
@@ -95,6 +97,12 @@ pub const FIELDS: &[FieldInfo] = &[
         image_only: true,
     },
     FieldInfo {
+        field: Field::Source,
+        name: "source",
+        doc: "the source repository URL (OCI annotation)",
+        image_only: true,
+    },
+    FieldInfo {
         field: Field::Allow,
         name: "allow",
         doc: "policy exceptions: rule name → reason (listed by `check --format json`)",
@@ -131,6 +139,7 @@ impl Field {
             Field::Volumes => Ty::List(Box::new(Ty::Path)),
             Field::Version => Ty::String,
             Field::Allow => Ty::Map(Box::new(Ty::String)),
+            Field::Source => Ty::String,
         }
     }
 

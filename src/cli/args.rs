@@ -90,6 +90,33 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Compile a variant and build it into an image with a real engine.
+    Build {
+        /// The .wbuild file.
+        file: PathBuf,
+        /// The variant to build.
+        #[arg(long, short)]
+        variant: String,
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Also write the image as `oci:DIR` (an OCI layout) or `oci-archive:FILE`.
+        #[arg(long, value_name = "oci:DIR|oci-archive:FILE")]
+        output: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Build the test variant and run it; the exit code is the test's.
+    Test {
+        /// The .wbuild file.
+        file: PathBuf,
+        /// The variant that runs the tests.
+        #[arg(long, short, default_value = "test")]
+        variant: String,
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Show the policy in force.
     Policy {
         #[command(subcommand)]
@@ -108,4 +135,42 @@ pub enum PolicyCommand {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// The image builder: buildah (daemonless) or docker (BuildKit; honours DOCKER_HOST).
+    #[arg(long, value_enum, default_value_t = EngineChoice::Buildah)]
+    pub engine: EngineChoice,
+    /// The image name to tag (default: localhost/IMAGE:VARIANT).
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// The build context (default: the manifest's directory).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// A build argument declared with an `arg` step, checked against its type.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    pub build_args: Vec<String>,
+    /// A build-time secret for `run ... with secret = "ID"` steps.
+    #[arg(long = "secret", value_name = "id=ID,src=PATH")]
+    pub secrets: Vec<String>,
+    /// The network for RUN steps (e.g. `host`).
+    #[arg(long)]
+    pub network: Option<String>,
+    /// When to pull base images.
+    #[arg(long, value_enum, default_value_t = PullChoice::Missing)]
+    pub pull: PullChoice,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum EngineChoice {
+    Buildah,
+    Docker,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PullChoice {
+    Missing,
+    Always,
+    Never,
 }

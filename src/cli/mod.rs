@@ -45,6 +45,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             common,
         } => commands::fmt::run(&common, &files, check),
         args::Command::Explain { code } => commands::explain::run(code.as_deref()),
+        args::Command::Build {
+            file,
+            variant,
+            engine,
+            output,
+            common,
+        } => commands::build::build(&common, &file, &variant, &engine, output.as_deref()),
+        args::Command::Test {
+            file,
+            variant,
+            engine,
+            common,
+        } => commands::build::test(&common, &file, &variant, &engine),
         args::Command::Policy {
             command: args::PolicyCommand::Explain { file, common },
         } => commands::policy::explain(&common, file.as_deref()),

@@ -306,4 +306,10 @@ with the reason. The rule must be one of: registry, unpinned-image, image-tag,
 apt-source, apt-keyring, root-user, secret, secret-file, debian-first; and the reason
 may not be empty.";
 
+
+    BuildStepFailed = "WB6001", Error, "build step failed",
+"The image builder (buildah or Docker/BuildKit) ran the Dockerfile and one of its
+steps failed. The label points at the `.wbuild` line the failing instruction came
+from; the engine's own output above it says why (a missing file in the build context,
+a command that exited non-zero, a package that does not exist, ...).";
 }

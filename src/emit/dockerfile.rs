@@ -10,6 +10,26 @@ use crate::ir::{Dockerfile, From, Instruction, Mount, Script, Stage};
 use std::fmt::Write;
 
 pub fn emit(dockerfile: &Dockerfile) -> String {
+    emit_with_map(dockerfile).0
+}
+
+/// Where one emitted instruction is: its stage, its step number within the stage
+/// (FROM is step 1, as engines count), its first line, and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmittedInstruction {
+    pub stage: usize,
+    pub step: usize,
+    /// 1-based line of the instruction's first line.
+    pub line: usize,
+    pub text: String,
+    /// The `.wbuild` source it came from (`None` for FROM lines).
+    pub origin: Option<crate::check::types::Origin>,
+}
+
+/// The Dockerfile text and, for each instruction, where it is and where it came
+/// from (so an engine's failure can be reported at the `.wbuild` line).
+pub fn emit_with_map(dockerfile: &Dockerfile) -> (String, Vec<EmittedInstruction>) {
+    let mut map = Vec::new();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -17,22 +37,39 @@ pub fn emit(dockerfile: &Dockerfile) -> String {
         one_line(&dockerfile.source),
         dockerfile.target
     );
-    for stage in &dockerfile.stages {
+    for (index, stage) in dockerfile.stages.iter().enumerate() {
         out.push('\n');
-        emit_stage(&mut out, stage);
+        emit_stage(&mut out, stage, index, &mut map);
     }
-    out
+    (out, map)
 }
 
-fn emit_stage(out: &mut String, stage: &Stage) {
+fn emit_stage(out: &mut String, stage: &Stage, index: usize, map: &mut Vec<EmittedInstruction>) {
     let from = match &stage.from {
         From::Image(r) => r.to_string(),
         From::Scratch => "scratch".into(),
         From::Stage(name) => name.clone(),
     };
-    let _ = writeln!(out, "FROM {from} AS {}", stage.name);
-    for located in &stage.instructions {
-        emit_instruction(out, &located.instruction);
+    let mut record = |out: &mut String, step: usize, origin, emit: &dyn Fn(&mut String)| {
+        let line = out.matches('\n').count() + 1;
+        let start = out.len();
+        emit(out);
+        let text = out.get(start..).unwrap_or("").trim_end().to_string();
+        map.push(EmittedInstruction {
+            stage: index,
+            step,
+            line,
+            text,
+            origin,
+        });
+    };
+    record(out, 1, None, &|out| {
+        let _ = writeln!(out, "FROM {from} AS {}", stage.name);
+    });
+    for (i, located) in stage.instructions.iter().enumerate() {
+        record(out, i + 2, Some(located.origin), &|out| {
+            emit_instruction(out, &located.instruction)
+        });
     }
 }
 

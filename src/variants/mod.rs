@@ -34,6 +34,7 @@ pub struct ResolvedVariant {
 pub struct ImageDecl {
     pub name: String,
     pub version: Option<String>,
+    pub source: Option<String>,
     pub origin: Origin,
 }
 
@@ -69,6 +70,10 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
             .as_ref()
             .and_then(|f| f.get(&Field::Version))
             .and_then(|v| v.kind.to_text()),
+        source: image_fields
+            .as_ref()
+            .and_then(|f| f.get(&Field::Source))
+            .and_then(|v| v.kind.to_text()),
         origin: Origin {
             file: file.id(db),
             span: image.name.span,
@@ -103,6 +108,7 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
     }
     let mut start = image_fields.unwrap_or_default();
     start.shift_remove(&Field::Version);
+    start.shift_remove(&Field::Source);
     let mut variants = IndexMap::new();
     for (name, &index) in &module.scope.variants {
         let Some(ast::Item::Variant(v)) = module.ast.items.get(index) else {

@@ -1,0 +1,86 @@
+//! OCI annotations for a build: source, revision, created, title, version and the
+//! variant. Values come only from the manifest (title, version, source, variant),
+//! from git for the revision, and from SOURCE_DATE_EPOCH for the creation time.
+
+use std::path::Path;
+use std::process::Command;
+
+/// `(key, value)` pairs, in a fixed order.
+pub fn annotations(
+    title: &str,
+    version: Option<&str>,
+    source: Option<&str>,
+    variant: &str,
+    context: &Path,
+    timestamp: Option<i64>,
+) -> Vec<(String, String)> {
+    let mut out = vec![(
+        "org.opencontainers.image.title".to_string(),
+        title.to_string(),
+    )];
+    if let Some(v) = version {
+        out.push(("org.opencontainers.image.version".into(), v.to_string()));
+    }
+    if let Some(s) = source {
+        out.push(("org.opencontainers.image.source".into(), s.to_string()));
+    }
+    if let Some(revision) = git_revision(context) {
+        out.push(("org.opencontainers.image.revision".into(), revision));
+    }
+    if let Some(t) = timestamp {
+        out.push(("org.opencontainers.image.created".into(), rfc3339(t)));
+    }
+    out.push((crate::lower::VARIANT_LABEL.into(), variant.to_string()));
+    out
+}
+
+/// The commit checked out in `context`, when it is a clean git checkout's HEAD.
+fn git_revision(context: &Path) -> Option<String> {
+    if !super::is_git_checkout(context) {
+        return None;
+    }
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(context)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let rev = text.trim();
+    (out.status.success() && rev.len() >= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| rev.to_string())
+}
+
+/// Seconds since the epoch as RFC 3339 UTC (`2023-11-14T22:13:20Z`).
+pub fn rfc3339(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rem = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_epoch_seconds() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,261 @@
+//! Real image builds: the compiled Dockerfile goes to a real engine (buildah or
+//! Docker with BuildKit); wbuild never builds images itself.
+//!
+//! Invariant: this module (with `cli/`) is the only code that spawns processes.
+//! The engine's progress streams to the terminal unchanged; when a step fails, the
+//! failing instruction is found in the engine's output and reported at the
+//! `.wbuild` line it came from.
+
+mod annotations;
+mod engine;
+mod ignore;
+mod stream;
+
+pub use annotations::{annotations, rfc3339};
+pub use engine::{Engine, Output, PullPolicy};
+
+use crate::emit::dockerfile::EmittedInstruction;
+use std::path::{Path, PathBuf};
+
+/// Everything one build needs.
+#[derive(Clone, Debug)]
+pub struct BuildRequest {
+    pub engine: Engine,
+    /// The Dockerfile text and, per instruction, where it came from.
+    pub dockerfile: String,
+    pub map: Vec<EmittedInstruction>,
+    pub context: PathBuf,
+    pub tag: String,
+    pub output: Option<Output>,
+    pub build_args: Vec<(String, String)>,
+    /// `id=ID,src=PATH` as given on the command line.
+    pub secrets: Vec<String>,
+    pub network: Option<String>,
+    pub pull: PullPolicy,
+    /// Seconds since the epoch for deterministic timestamps (SOURCE_DATE_EPOCH).
+    pub timestamp: Option<i64>,
+    /// Labels and manifest annotations added at build time (OCI annotations).
+    pub annotations: Vec<(String, String)>,
+    /// Where to write the Dockerfile and its ignore file (a scratch directory).
+    pub work_dir: PathBuf,
+}
+
+/// Why a build did not produce an image.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The engine could not be started or an I/O step failed.
+    Io(String),
+    /// The engine ran and failed; `failed` is the instruction it reported, if found.
+    Failed {
+        code: i32,
+        failed: Option<EmittedInstruction>,
+    },
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Io(message) => f.write_str(message),
+            BuildError::Failed { code, .. } => {
+                write!(f, "the engine failed with exit status {code}")
+            }
+        }
+    }
+}
+
+/// Builds the image: writes the Dockerfile and its ignore file, runs the engine,
+/// then exports the image when an output is requested.
+pub fn build(request: &BuildRequest) -> Result<(), BuildError> {
+    std::fs::create_dir_all(&request.work_dir).map_err(|e| {
+        BuildError::Io(format!("cannot create {}: {e}", request.work_dir.display()))
+    })?;
+    let dockerfile = request.work_dir.join("Dockerfile");
+    std::fs::write(&dockerfile, &request.dockerfile)
+        .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", dockerfile.display())))?;
+    // BuildKit reads `<Dockerfile>.dockerignore` next to the Dockerfile; buildah
+    // takes it with --ignorefile. Either way the context's own files are untouched.
+    let ignore = request.work_dir.join("Dockerfile.dockerignore");
+    std::fs::write(&ignore, ignore::contents(&request.context))
+        .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", ignore.display())))?;
+    let command = engine::build_command(request, &dockerfile, &ignore);
+    let outcome = stream::run(command, request.engine)?;
+    if outcome.code != 0 {
+        let failed = failing_instruction(request.engine, &outcome.lines, &request.map);
+        return Err(BuildError::Failed {
+            code: outcome.code,
+            failed,
+        });
+    }
+    if let Some(output) = &request.output {
+        engine::export(request, output)?;
+    }
+    Ok(())
+}
+
+/// Runs the built image's command; returns its exit status.
+pub fn run_image(
+    engine: Engine,
+    tag: &str,
+    command: &[String],
+    network: Option<&str>,
+) -> Result<i32, BuildError> {
+    engine::run_image(engine, tag, command, network)
+}
+
+/// Finds the instruction a failed build reports, from the engine's output.
+pub fn failing_instruction(
+    engine: Engine,
+    lines: &[String],
+    map: &[EmittedInstruction],
+) -> Option<EmittedInstruction> {
+    match engine {
+        Engine::Buildah => {
+            // `Error: building at STEP "RUN ...": exit status 3` quotes the instruction;
+            // `[2/3] STEP 4/5: RUN ...` gives stage and step.
+            let quoted = lines.iter().rev().find_map(|l| {
+                let rest = l.split_once("building at STEP \"")?.1;
+                Some(
+                    rest.rsplit_once("\":")
+                        .map_or(rest, |(text, _)| text)
+                        .to_string(),
+                )
+            });
+            let step = lines.iter().rev().find_map(|l| parse_buildah_step(l));
+            let by_step = step
+                .and_then(|(stage, step)| map.iter().find(|m| m.stage == stage && m.step == step));
+            by_step
+                .cloned()
+                .or_else(|| quoted.and_then(|q| find_by_text(map, &q, None)))
+        }
+        Engine::Docker => {
+            // ` > [build 3/4] RUN ...:` names the stage and quotes the instruction.
+            lines.iter().rev().find_map(|l| {
+                let rest = l.trim_start().strip_prefix("> [")?;
+                let (head, text) = rest.split_once("] ")?;
+                let stage_name = head.rsplit_once(' ').map_or("", |(name, _)| name);
+                let text = text.strip_suffix(':').unwrap_or(text);
+                find_by_text(map, text, Some(stage_name))
+            })
+        }
+    }
+}
+
+fn parse_buildah_step(line: &str) -> Option<(usize, usize)> {
+    let (stage, rest) = match line.strip_prefix('[') {
+        Some(rest) => {
+            let (counts, rest) = rest.split_once("] ")?;
+            let stage: usize = counts.split('/').next()?.parse().ok()?;
+            (stage.checked_sub(1)?, rest)
+        }
+        None => (0, line),
+    };
+    let rest = rest.strip_prefix("STEP ")?;
+    let step: usize = rest.split('/').next()?.parse().ok()?;
+    Some((stage, step))
+}
+
+fn find_by_text(
+    map: &[EmittedInstruction],
+    text: &str,
+    stage_name: Option<&str>,
+) -> Option<EmittedInstruction> {
+    // Engines join continuation lines and may shorten long ones: compare the
+    // instruction's first line, whitespace-normalised, as a prefix.
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let wanted = norm(text);
+    let _ = stage_name;
+    map.iter()
+        .filter(|m| m.origin.is_some())
+        .find(|m| {
+            let first = norm(m.text.lines().next().unwrap_or(""));
+            let first = first.trim_end_matches(" \\").to_string();
+            !wanted.is_empty() && (first.starts_with(&wanted) || wanted.starts_with(&first))
+        })
+        .cloned()
+}
+
+/// A scratch directory for one build's Dockerfile, under the system temp dir.
+pub fn work_dir(tag: &str) -> PathBuf {
+    let safe: String = tag
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    std::env::temp_dir().join(format!("wbuildc-{}-{safe}", std::process::id()))
+}
+
+/// Whether `dir` is inside a git checkout (for the revision annotation).
+pub fn is_git_checkout(dir: &Path) -> bool {
+    dir.ancestors().any(|d| d.join(".git").exists())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map() -> Vec<EmittedInstruction> {
+        let origin = Some(crate::check::types::Origin {
+            file: crate::diagnostics::FileId(0),
+            span: crate::span::Span::default(),
+        });
+        vec![
+            EmittedInstruction {
+                stage: 0,
+                step: 1,
+                line: 3,
+                text: "FROM r.io/a:1 AS build".into(),
+                origin: None,
+            },
+            EmittedInstruction {
+                stage: 0,
+                step: 2,
+                line: 4,
+                text: "RUN make".into(),
+                origin,
+            },
+            EmittedInstruction {
+                stage: 1,
+                step: 1,
+                line: 6,
+                text: "FROM r.io/a:1 AS production".into(),
+                origin: None,
+            },
+            EmittedInstruction {
+                stage: 1,
+                step: 2,
+                line: 7,
+                text: "RUN echo about to fail && exit 3".into(),
+                origin,
+            },
+        ]
+    }
+
+    #[test]
+    fn finds_the_failing_step_in_buildah_output() {
+        let lines: Vec<String> = [
+            "[2/2] STEP 2/2: RUN echo about to fail && exit 3",
+            "Error: building at STEP \"RUN echo about to fail && exit 3\": exit status 3",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            failing_instruction(Engine::Buildah, &lines, &map()).map(|m| m.line),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn finds_the_failing_step_in_buildkit_output() {
+        let lines: Vec<String> = [
+            "#6 ERROR: executor failed running [/bin/sh -c make]: exit code: 2",
+            " > [build 2/2] RUN make:",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            failing_instruction(Engine::Docker, &lines, &map()).map(|m| m.line),
+            Some(4)
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! `wbuildc build` and `wbuildc test`: compile, then drive a real engine.
+
+use crate::build::{self, BuildError, BuildRequest, Engine, Output, PullPolicy};
+use crate::check::types::{Ty, ValKind};
+use crate::cli::args::{Common, EngineArgs, EngineChoice, PullChoice};
+use crate::cli::{exit, prepare, print_stdout, report_usage, use_color, UsageError};
+use crate::diagnostics::{Code, Diagnostic};
+use std::path::{Path, PathBuf};
+
+pub fn build(
+    common: &Common,
+    path: &Path,
+    variant: &str,
+    engine: &EngineArgs,
+    output: Option<&str>,
+) -> u8 {
+    match run_build(common, path, variant, engine, output) {
+        Ok(built) => {
+            if built.code == exit::SUCCESS {
+                let _ = print_stdout(&format!("{}\n", built.tag));
+            }
+            built.code
+        }
+        Err(e) => report_usage(e),
+    }
+}
+
+pub fn test(common: &Common, path: &Path, variant: &str, engine: &EngineArgs) -> u8 {
+    let built = match run_build(common, path, variant, engine, None) {
+        Ok(built) => built,
+        Err(e) => return report_usage(e),
+    };
+    if built.code != exit::SUCCESS {
+        return built.code;
+    }
+    if built.command.is_empty() {
+        eprintln!("error: variant `{variant}` has no `cmd` or `entrypoint` to run as the test");
+        return exit::INPUT_ERRORS;
+    }
+    eprintln!(
+        "wbuildc: running {} ({})",
+        built.tag,
+        built.command.join(" ")
+    );
+    match build::run_image(
+        built.engine,
+        &built.tag,
+        &built.command,
+        engine.network.as_deref(),
+    ) {
+        Ok(code) => {
+            eprintln!("wbuildc: the test exited with status {code}");
+            // The test's own exit status, as far as an exit code can carry it.
+            u8::try_from(code).unwrap_or(1)
+        }
+        Err(e) => report_usage(UsageError(e.to_string())),
+    }
+}
+
+struct Built {
+    code: u8,
+    tag: String,
+    engine: Engine,
+    /// Entrypoint followed by cmd: what running the image runs.
+    command: Vec<String>,
+}
+
+fn run_build(
+    common: &Common,
+    path: &Path,
+    variant: &str,
+    args: &EngineArgs,
+    output: Option<&str>,
+) -> Result<Built, UsageError> {
+    let engine = match args.engine {
+        EngineChoice::Buildah => Engine::Buildah,
+        EngineChoice::Docker => Engine::Docker,
+    };
+    let output = match output {
+        Some(text) => Some(Output::parse(text).ok_or_else(|| {
+            UsageError(format!(
+                "--output must be oci:DIR or oci-archive:FILE, not `{text}`"
+            ))
+        })?),
+        None => None,
+    };
+    let (compiler, file, problems) = prepare(common, path)?;
+    let color = use_color(common);
+    let failed = |code: u8, diagnostics: &[Diagnostic]| -> Result<Built, UsageError> {
+        eprint!("{}", compiler.render(diagnostics, color));
+        Ok(Built {
+            code,
+            tag: String::new(),
+            engine,
+            command: Vec::new(),
+        })
+    };
+    if !problems.is_empty() {
+        return failed(exit::INPUT_ERRORS, &problems);
+    }
+    let ir = match compiler.compile_ir(file, variant) {
+        Ok(ir) => ir,
+        Err(diagnostics) => return failed(exit::INPUT_ERRORS, &diagnostics),
+    };
+    let warnings = compiler.check(file);
+    if !warnings.is_empty() {
+        eprint!("{}", compiler.render(&warnings, color));
+    }
+    let build_args = check_build_args(&compiler.build_args(file, variant), &args.build_args)?;
+    let image = compiler.image(file);
+    let image_name = image
+        .as_ref()
+        .map_or("image", |i| i.name.as_str())
+        .to_string();
+    let tag = args
+        .tag
+        .clone()
+        .unwrap_or_else(|| format!("localhost/{image_name}:{variant}"));
+    let context = match &args.context {
+        Some(dir) => dir.clone(),
+        None => match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.is_empty() => Some(text.trim().parse::<i64>().map_err(|_| {
+            UsageError(format!(
+                "SOURCE_DATE_EPOCH must be an integer, not `{text}`"
+            ))
+        })?),
+        _ => None,
+    };
+    let annotations = build::annotations(
+        &image_name,
+        image.as_ref().and_then(|i| i.version.as_deref()),
+        image.as_ref().and_then(|i| i.source.as_deref()),
+        variant,
+        &context,
+        timestamp,
+    );
+    let (dockerfile, map) = crate::emit::dockerfile::emit_with_map(&ir);
+    let command = ir.stages.last().map(run_command).unwrap_or_default();
+    let request = BuildRequest {
+        engine,
+        dockerfile,
+        map,
+        context,
+        tag: tag.clone(),
+        output,
+        build_args,
+        secrets: args.secrets.clone(),
+        network: args.network.clone(),
+        pull: match args.pull {
+            PullChoice::Missing => PullPolicy::Missing,
+            PullChoice::Always => PullPolicy::Always,
+            PullChoice::Never => PullPolicy::Never,
+        },
+        timestamp,
+        annotations,
+        work_dir: build::work_dir(&tag),
+    };
+    let result = build::build(&request);
+    let _ = std::fs::remove_dir_all(&request.work_dir);
+    match result {
+        Ok(()) => Ok(Built {
+            code: exit::SUCCESS,
+            tag,
+            engine,
+            command,
+        }),
+        Err(BuildError::Io(message)) => Err(UsageError(message)),
+        Err(BuildError::Failed { code, failed: at }) => {
+            let diagnostic = match at.as_ref().and_then(|f| f.origin.map(|o| (f, o))) {
+                Some((instruction, origin)) => Diagnostic::new(
+                    Code::BuildStepFailed,
+                    format!("the build failed at `{}`", first_line(&instruction.text)),
+                    origin.file,
+                    origin.span,
+                    format!("this step failed (exit status {code})"),
+                )
+                .with_note(format!(
+                    "Dockerfile line {}: {}",
+                    instruction.line,
+                    first_line(&instruction.text)
+                ))
+                .with_help("the engine's output above says why"),
+                None => Diagnostic::new(
+                    Code::BuildStepFailed,
+                    format!("the build failed (exit status {code})"),
+                    file.id(compiler.db()),
+                    crate::span::Span::default(),
+                    "building this manifest",
+                )
+                .with_help("the engine's output above says why"),
+            };
+            failed(exit::INPUT_ERRORS, &[diagnostic])
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim_end_matches(" \\")
+}
+
+/// What running the image runs: ENTRYPOINT then CMD of its last stage.
+fn run_command(stage: &crate::ir::Stage) -> Vec<String> {
+    let mut entrypoint = Vec::new();
+    let mut cmd = Vec::new();
+    for located in &stage.instructions {
+        match &located.instruction {
+            crate::ir::Instruction::Entrypoint(args) => entrypoint.clone_from(args),
+            crate::ir::Instruction::Cmd(args) => cmd.clone_from(args),
+            _ => {}
+        }
+    }
+    entrypoint.extend(cmd);
+    entrypoint
+}
+
+/// Checks `--build-arg NAME=VALUE` against the `arg` steps: the name must be
+/// declared and the value must have its type.
+fn check_build_args(
+    declared: &[(String, Ty)],
+    given: &[String],
+) -> Result<Vec<(String, String)>, UsageError> {
+    let mut out = Vec::new();
+    for arg in given {
+        let (name, value) = arg
+            .split_once('=')
+            .ok_or_else(|| UsageError(format!("--build-arg must be NAME=VALUE, not `{arg}`")))?;
+        let Some((_, ty)) = declared.iter().find(|(n, _)| n == name) else {
+            let names: Vec<&str> = declared.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(UsageError(format!(
+                "the variant declares no build argument `{name}` (declared: {})",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        };
+        let literal = crate::check::types::Val {
+            kind: match ty {
+                Ty::Int => value.parse::<i64>().map(ValKind::Int).map_err(|_| {
+                    UsageError(format!("build argument `{name}` is an int, not `{value}`"))
+                })?,
+                Ty::Bool => match value {
+                    "true" => ValKind::Bool(true),
+                    "false" => ValKind::Bool(false),
+                    _ => {
+                        return Err(UsageError(format!(
+                            "build argument `{name}` is a bool (true or false), not `{value}`"
+                        )))
+                    }
+                },
+                _ => ValKind::Str(value.to_string()),
+            },
+            origin: crate::check::types::Origin {
+                file: crate::diagnostics::FileId(0),
+                span: crate::span::Span::default(),
+            },
+        };
+        if crate::check::eval::coerce(literal, ty).is_err() {
+            return Err(UsageError(format!(
+                "build argument `{name}` must be {ty}, not `{value}`"
+            )));
+        }
+        out.push((name.to_string(), value.to_string()));
+    }
+    Ok(out)
+}
