@@ -234,6 +234,37 @@ impl Compiler {
         out
     }
 
+    /// Every build-context path the file's variants copy (`copy` sources and APT
+    /// keyrings), with where it is written, so that a driver that knows the context
+    /// can check them against the file system (symlinks leading outside it).
+    pub fn context_sources(&self, file: SourceFile) -> Vec<(String, check::types::Origin)> {
+        let mut out: Vec<(String, check::types::Origin)> = Vec::new();
+        for variant in variants::evaluate(&self.db, file).variants.values() {
+            let Some(check::types::Val {
+                kind: check::types::ValKind::Steps(steps),
+                ..
+            }) = variant.fields.get(&check::schema::Field::Steps)
+            else {
+                continue;
+            };
+            for step in steps {
+                let paths: Vec<&String> = match &step.kind {
+                    check::types::StepKind::Copy { sources, .. } => sources.iter().collect(),
+                    check::types::StepKind::Apt {
+                        keyring: Some(k), ..
+                    } => vec![k],
+                    _ => Vec::new(),
+                };
+                for p in paths {
+                    if !out.iter().any(|(q, o)| q == p && *o == step.origin) {
+                        out.push((p.clone(), step.origin));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The policy exceptions (`allow = { rule: reason }`) that applied in the file.
     pub fn exceptions(&self, file: SourceFile) -> Vec<policy::Exception> {
         policy::check(&self.db, file).exceptions.clone()

@@ -17,7 +17,7 @@ use std::path::Path;
 use wbuild::{Code, Compiler, Diagnostic, Severity, SourceFile};
 
 /// Where the blocks under test live, relative to the crate root.
-const DOCUMENTS: &[&str] = &["docs/language.md", "docs/stdlib.md"];
+const DOCUMENTS: &[&str] = &["docs/language.md", "docs/stdlib.md", "docs/policy.md"];
 
 /// The path each block is checked under; `# file:` blocks sit next to it.
 const BLOCK_PATH: &str = "docs/example.wbuild";

@@ -254,6 +254,48 @@ pub(crate) fn prepare(
     Ok((compiler, file, problems))
 }
 
+/// Copy sources that resolve outside the build context through a symlink (the
+/// compiler already refuses `..` and absolute paths; only the file system knows
+/// where a link leads).
+pub(crate) fn context_escapes(
+    compiler: &crate::Compiler,
+    file: crate::SourceFile,
+    context: &Path,
+) -> Vec<crate::Diagnostic> {
+    let Ok(root) = std::fs::canonicalize(context) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (source, origin) in compiler.context_sources(file) {
+        let candidate = root.join(source.trim_end_matches('/'));
+        // A missing path is the engine's to report; only existing links are checked.
+        let Ok(resolved) = std::fs::canonicalize(&candidate) else {
+            continue;
+        };
+        if !resolved.starts_with(&root) {
+            out.push(
+                crate::Diagnostic::new(
+                    crate::Code::InvalidPath,
+                    format!("`{source}` leads outside the build context through a symbolic link"),
+                    origin.file,
+                    origin.span,
+                    format!("resolves to {}", resolved.display()),
+                )
+                .with_help("copy sources must stay inside the build context; copy the file into it instead of linking"),
+            );
+        }
+    }
+    out
+}
+
+/// The build context of a manifest: `--context DIR`, else the manifest's directory.
+pub(crate) fn default_context(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// The JSON document of `--format json`: diagnostics and the policy exceptions
 /// that applied (an audit lists every exception in a repository this way).
 pub(crate) fn json_report(

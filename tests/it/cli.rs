@@ -137,3 +137,96 @@ fn invalid_utf8_and_nul_bytes_are_diagnostics_not_crashes() {
     assert!(text(&out.stderr).contains("error["));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_copy_source_that_links_outside_the_context_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("wbuildc-link-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let manifest = dir.join("service.wbuild");
+    std::fs::write(
+        &manifest,
+        "import \"base\"\nimage \"svc\" {}\nvariant production extends base.runtime() {\n  steps += { copy \"config\" to \"config\" }\n  cmd = [\"true\"]\n}\n",
+    )
+    .unwrap_or_default();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc", dir.join("config")).unwrap_or_default();
+    let path = manifest.to_str().unwrap_or_default();
+    for args in [
+        vec!["check", path],
+        vec!["compile", path, "--variant", "production"],
+    ] {
+        let out = wbuildc(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("error[WB2007]")
+                && text(&out.stderr).contains("symbolic link"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn policy_files_are_discovered_upwards_and_explained_with_their_origin() {
+    let root = std::env::temp_dir().join(format!("wbuildc-policy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let repo_dir = root.join("repo");
+    std::fs::create_dir_all(&repo_dir).unwrap_or_default();
+    std::fs::write(
+        root.join("wbuild-policy.toml"),
+        "[images]\nallowed_registries = [\"registry.partner.example\"]\n",
+    )
+    .unwrap_or_default();
+    std::fs::write(
+        repo_dir.join("wbuild-policy.toml"),
+        "[runtime]\nallow_root = true\n",
+    )
+    .unwrap_or_default();
+    let manifest = repo_dir.join("service.wbuild");
+    std::fs::write(&manifest, "image \"svc\" {}\nvariant production {\n  base = \"registry.example.org/debian:bookworm\"\n  cmd = [\"serve\"]\n}\n").unwrap_or_default();
+    let path = manifest.to_str().unwrap_or_default();
+
+    let out = wbuildc(&["policy", "explain", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let explained = text(&out.stdout);
+    assert!(
+        explained.contains("allowed_registries = [\"registry.partner.example\"]  # /"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("allow_root = true  # /")
+            && explained.contains("repo/wbuild-policy.toml:2"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("release_variants = [\"production\"]  # default"),
+        "{explained}"
+    );
+
+    // The outer file replaced the registries: the manifest's registry is now refused,
+    // while the inner file allowed root.
+    let out = wbuildc(&["check", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error[WB5001]") && !stderr.contains("WB5006"),
+        "{stderr}"
+    );
+
+    // --policy replaces discovery.
+    let out = wbuildc(&[
+        "check",
+        "--policy",
+        "tests/fixtures/language-policy.toml",
+        path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(root);
+}

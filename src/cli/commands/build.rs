@@ -5,7 +5,7 @@ use crate::check::types::{Ty, ValKind};
 use crate::cli::args::{Common, EngineArgs, EngineChoice, PullChoice};
 use crate::cli::{exit, prepare, print_stdout, report_usage, use_color, UsageError};
 use crate::diagnostics::{Code, Diagnostic};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub fn build(
     common: &Common,
@@ -116,13 +116,14 @@ fn run_build(
         .tag
         .clone()
         .unwrap_or_else(|| format!("localhost/{image_name}:{variant}"));
-    let context = match &args.context {
-        Some(dir) => dir.clone(),
-        None => match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
-    };
+    let context = args
+        .context
+        .clone()
+        .unwrap_or_else(|| crate::cli::default_context(path));
+    let escapes = crate::cli::context_escapes(&compiler, file, &context);
+    if !escapes.is_empty() {
+        return failed(exit::INPUT_ERRORS, &escapes);
+    }
     let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(text) if !text.is_empty() => Some(text.trim().parse::<i64>().map_err(|_| {
             UsageError(format!(

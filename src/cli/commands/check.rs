@@ -30,6 +30,13 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
     if all.is_empty() {
         crate::cli::load_context(&mut compiler, &loaded);
         all.extend(compiler.check_all(&loaded).into_iter().flatten());
+        for (file, path) in loaded.iter().zip(files) {
+            all.extend(crate::cli::context_escapes(
+                &compiler,
+                *file,
+                &crate::cli::default_context(path),
+            ));
+        }
     }
     let failed = all.iter().any(|d| d.is_error());
     match format {

@@ -26,7 +26,10 @@ fn compile(
     let (result, diagnostics) = if !problems.is_empty() {
         (None, problems)
     } else {
+        let escapes =
+            crate::cli::context_escapes(&compiler, file, &crate::cli::default_context(path));
         match compiler.compile(file, variant) {
+            _ if !escapes.is_empty() => (None, escapes),
             Ok(text) => (Some(text), compiler.check(file)),
             Err(diagnostics) => (None, diagnostics),
         }
