@@ -66,8 +66,7 @@ pub(crate) fn credential(
     if text.contains("PRIVATE KEY-----") {
         return Some("a private key block".into());
     }
-    let lower = text.to_ascii_lowercase();
-    if let Some(i) = lower.find("://") {
+    if let Some(i) = text.find("://") {
         let rest = text.get(i + 3..).unwrap_or("");
         let authority = rest.split(['/', ' ', '"', '\'']).next().unwrap_or("");
         if let Some((userinfo, _)) = authority.rsplit_once('@') {
@@ -76,30 +75,32 @@ pub(crate) fn credential(
             }
         }
     }
-    for name in SECRET_ASSIGNMENTS {
-        let mut from = 0;
-        while let Some(pos) = lower.get(from..).and_then(|s| s.find(name)) {
-            let start = from + pos;
-            let end = start + name.len();
-            from = end;
-            let before_ok = start == 0
-                || !lower
-                    .as_bytes()
-                    .get(start - 1)
-                    .is_some_and(|b| b.is_ascii_alphanumeric());
-            let rest = text.get(end..).unwrap_or("").trim_start();
-            let Some(value) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else {
-                continue;
-            };
-            let value = value.trim_start().trim_start_matches(['"', '\'']);
-            let first = value
-                .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '&' || c == ';')
-                .next()
-                .unwrap_or("");
-            // `password=$PASSWORD` reads a variable at run time: not a literal secret.
-            if before_ok && first.len() >= 4 && !first.starts_with('$') && !first.starts_with('<') {
-                return Some(format!("a `{name}=` assignment"));
-            }
+    // `name=value` / `name: value`: one pass over the separators, looking at the
+    // word before each (so the cost stays linear in the text).
+    for (sep, _) in text.match_indices(['=', ':']) {
+        let before = text.get(..sep).unwrap_or("").trim_end();
+        let word_start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |i| i + 1);
+        let word = before.get(word_start..).unwrap_or("").to_ascii_lowercase();
+        let Some(name) = SECRET_ASSIGNMENTS.iter().find(|n| {
+            word.strip_suffix(*n)
+                .is_some_and(|head| head.is_empty() || head.ends_with(['_', '-']))
+        }) else {
+            continue;
+        };
+        let value = text
+            .get(sep + 1..)
+            .unwrap_or("")
+            .trim_start()
+            .trim_start_matches(['"', '\'']);
+        let first = value
+            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '&' || c == ';')
+            .next()
+            .unwrap_or("");
+        // `password=$PASSWORD` reads a variable at run time: not a literal secret.
+        if first.len() >= 4 && !first.starts_with('$') && !first.starts_with('<') {
+            return Some(format!("a `{name}=` assignment"));
         }
     }
     for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-.".contains(c))) {
