@@ -109,6 +109,13 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
     let mut start = image_fields.unwrap_or_default();
     start.shift_remove(&Field::Version);
     start.shift_remove(&Field::Source);
+    // Presets are checked where they are written, not only when something extends
+    // them, so a stdlib author sees every error in `wbuildc check stdlib/x.wbuild`.
+    for &index in module.scope.presets.values() {
+        if let Some(ast::Item::Preset(preset)) = module.ast.items.get(index) {
+            resolver.check_preset(&module, preset);
+        }
+    }
     let mut variants = IndexMap::new();
     for (name, &index) in &module.scope.variants {
         let Some(ast::Item::Variant(v)) = module.ast.items.get(index) else {
@@ -703,6 +710,73 @@ impl<'db> Resolver<'db> {
         let result = self.bind_and_apply(home, preset, caller, caller_params, parent);
         self.stack.pop();
         result
+    }
+
+    /// Evaluates a preset on its own: parameters take their defaults, and those
+    /// without one a neutral value of their type (an empty list, map or step
+    /// block; a variant reference). Presets with other required parameters are
+    /// checked only where they are used.
+    fn check_preset(&mut self, home: &Module<'db>, preset: &'db ast::Preset) {
+        use crate::check::types::{Ty, ValKind, VariantRef};
+        let mut sink = Sink::default();
+        let mut bound: IndexMap<String, Val> = IndexMap::new();
+        for param in &preset.params {
+            let Some(ty) = eval::resolve_type(home.id, &mut sink, &param.ty) else {
+                return;
+            };
+            let origin = Origin {
+                file: home.id,
+                span: param.name.span,
+            };
+            let value = match &param.default {
+                Some(default) => {
+                    let env = self.env(home, Some(&bound));
+                    eval::eval_as(&env, &mut sink, default, &ty)
+                }
+                None => match ty {
+                    Ty::Variant => Some(ValKind::Variant(VariantRef {
+                        file: home.id,
+                        name: param.name.name.clone(),
+                    })),
+                    Ty::Steps => Some(ValKind::Steps(Vec::new())),
+                    Ty::List(_) => Some(ValKind::List(Vec::new())),
+                    Ty::Map(_) => Some(ValKind::Map(IndexMap::new())),
+                    _ => {
+                        // Errors in parameter types and defaults are still reported.
+                        for d in sink.diagnostics {
+                            self.report(d);
+                        }
+                        return;
+                    }
+                }
+                .map(|kind| Val { kind, origin }),
+            };
+            match value {
+                Some(v) => {
+                    bound.insert(param.name.name.clone(), v);
+                }
+                None => {
+                    for d in sink.diagnostics {
+                        self.report(d);
+                    }
+                    return;
+                }
+            }
+        }
+        for d in sink.diagnostics {
+            self.report(d);
+        }
+        if self.enter(home.id, &preset.name.name, preset.name.span) {
+            let _ = self.apply(
+                home,
+                Some(&bound),
+                &preset.parents,
+                &preset.body,
+                Fields::new(),
+                false,
+            );
+            self.stack.pop();
+        }
     }
 
     fn bind_and_apply(
