@@ -230,3 +230,45 @@ fn policy_files_are_discovered_upwards_and_explained_with_their_origin() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn fmt_rewrites_checks_and_refuses_broken_files() {
+    let dir = std::env::temp_dir().join(format!("wbuildc-fmt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let messy = dir.join("messy.wbuild");
+    let original = "# keep me\nimage   \"svc\"{labels={\"a\":\"b\"}}   # and me\n";
+    std::fs::write(&messy, original).unwrap_or_default();
+    let path = messy.to_str().unwrap_or_default();
+
+    assert_eq!(wbuildc(&["fmt", "--check", path]).status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap_or_default(),
+        original,
+        "--check must not write"
+    );
+    assert_eq!(wbuildc(&["fmt", path]).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(&messy).unwrap_or_default();
+    assert!(
+        formatted.contains("# keep me") && formatted.contains("# and me"),
+        "{formatted}"
+    );
+    assert_eq!(
+        wbuildc(&["fmt", "--check", path]).status.code(),
+        Some(0),
+        "formatting is a fixed point"
+    );
+
+    let broken = dir.join("broken.wbuild");
+    let broken_text = "image \"svc\" {\n  cmd = = [\"x\"]\n}\n";
+    std::fs::write(&broken, broken_text).unwrap_or_default();
+    let out = wbuildc(&["fmt", broken.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[WB0001]"));
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap_or_default(),
+        broken_text,
+        "a broken file is never rewritten"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
