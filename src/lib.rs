@@ -270,6 +270,43 @@ impl Compiler {
         policy::check(&self.db, file).exceptions.clone()
     }
 
+    /// Adds the manifest `path` and, transitively, the files it imports and the
+    /// dependency manifests its variants copy (for the Debian-first rule). Every
+    /// file is read through `read`, the driver's access to the file system (paths
+    /// as the manifest names them, relative to the current directory); the library
+    /// itself does no I/O. `None` when the manifest itself cannot be read. A missing
+    /// import becomes a WB1003 diagnostic, a missing context file is skipped.
+    pub fn load(
+        &mut self,
+        path: &str,
+        mut read: impl FnMut(&str) -> Option<Vec<u8>>,
+    ) -> Option<SourceFile> {
+        let file = self.add_file_bytes(path, &read(path)?);
+        let mut tried: Vec<String> = Vec::new();
+        loop {
+            let pending: Vec<String> = self
+                .pending_imports(file)
+                .into_iter()
+                .filter(|p| !tried.contains(p))
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            for p in pending {
+                if let Some(bytes) = read(&p) {
+                    self.add_file(&p, &String::from_utf8_lossy(&bytes));
+                }
+                tried.push(p);
+            }
+        }
+        for context_file in self.wanted_context_files(file) {
+            if let Some(bytes) = read(&context_file) {
+                self.add_context_file(&context_file, &String::from_utf8_lossy(&bytes));
+            }
+        }
+        Some(file)
+    }
+
     /// File imports of `file` (and of what it imports) that are not loaded yet, as
     /// paths relative to the current directory. The driver reads and adds them.
     pub fn pending_imports(&self, file: SourceFile) -> Vec<String> {

@@ -112,33 +112,24 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, UsageError> {
     std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))
 }
 
-/// Adds a file and, transitively, the files it imports.
+/// Adds a manifest with its imports and the context files its rules read.
 pub(crate) fn load(
     compiler: &mut crate::Compiler,
     path: &Path,
 ) -> Result<crate::SourceFile, UsageError> {
+    // Read the manifest first so that its I/O error is reported as such.
     let bytes = read_bytes(path)?;
     let shown = path.to_string_lossy().into_owned();
-    let file = compiler.add_file_bytes(&shown, &bytes);
-    // Imports are loaded until none is pending; a missing one becomes a WB1003.
-    let mut tried: Vec<String> = Vec::new();
-    loop {
-        let pending: Vec<String> = compiler
-            .pending_imports(file)
-            .into_iter()
-            .filter(|p| !tried.contains(p))
-            .collect();
-        if pending.is_empty() {
-            break;
-        }
-        for p in pending {
-            if let Ok(text) = read_source(Path::new(&p)) {
-                compiler.add_file(&p, &text);
+    let mut first = Some(bytes);
+    compiler
+        .load(&shown, |p| {
+            if p == shown {
+                first.take()
+            } else {
+                std::fs::read(p).ok()
             }
-            tried.push(p);
-        }
-    }
-    Ok(file)
+        })
+        .ok_or_else(|| UsageError(format!("cannot read {shown}")))
 }
 
 /// Loads many files like calling [`load`] on each in order, but faster: all files
@@ -250,7 +241,6 @@ pub(crate) fn prepare(
     let mut compiler = compiler(common)?;
     let file = load(&mut compiler, path)?;
     let problems = apply_policy(common, &mut compiler, Some(path))?;
-    load_context(&mut compiler, &[file]);
     Ok((compiler, file, problems))
 }
 

@@ -7,33 +7,12 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Loads `path` (relative to the repository root) and every file it imports.
+/// Loads `path` (relative to the repository root) with its imports and the
+/// dependency manifests its variants copy.
 pub fn load(compiler: &mut Compiler, path: &str) -> SourceFile {
-    let bytes = std::fs::read(repo().join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    let file = compiler.add_file_bytes(path, &bytes);
-    let mut tried = Vec::new();
-    loop {
-        let pending: Vec<String> = compiler
-            .pending_imports(file)
-            .into_iter()
-            .filter(|p| !tried.contains(p))
-            .collect();
-        if pending.is_empty() {
-            // Dependency manifests the variants copy, for the Debian-first rule.
-            for ctx in compiler.wanted_context_files(file) {
-                if let Ok(text) = std::fs::read_to_string(repo().join(&ctx)) {
-                    compiler.add_context_file(&ctx, &text);
-                }
-            }
-            return file;
-        }
-        for p in pending {
-            if let Ok(text) = std::fs::read_to_string(repo().join(&p)) {
-                compiler.add_file(&p, &text);
-            }
-            tried.push(p);
-        }
-    }
+    compiler
+        .load(path, |p| std::fs::read(repo().join(p)).ok())
+        .unwrap_or_else(|| panic!("cannot read {path}"))
 }
 
 /// The distinct codes of a diagnostic list, sorted.
