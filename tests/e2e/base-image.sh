@@ -60,6 +60,36 @@ else
   log "using cached $TARBALL"
   [ -s "$TARBALL.sha256" ] || sha256sum "$TARBALL" | cut -d' ' -f1 > "$TARBALL.sha256"
 fi
+
+# 1b. Test-environment adaptation (WBUILD_E2E_HOST_CA=1, the default): this workplace
+# intercepts TLS, so pip/npm inside builds only reach PyPI/npm when the image trusts
+# the host's CA bundle. A derived tarball adds the host's bundle and its local CA
+# certificates (so an update-ca-certificates inside a build keeps them), and the image
+# gets PIP_CERT / NODE_EXTRA_CA_CERTS pointing at the bundle. Nothing in wbuild or the
+# stdlib changes; on a machine without interception the extra files are harmless.
+# See NOTES.md, "Host CA bundle".
+ENV_EXTRA=()
+if [ "${WBUILD_E2E_HOST_CA:-1}" = 1 ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+  stage=$(mktemp -d)
+  mkdir -p "$stage/etc/ssl/certs" "$stage/usr/local/share/ca-certificates"
+  cp /etc/ssl/certs/ca-certificates.crt "$stage/etc/ssl/certs/"
+  cp /usr/local/share/ca-certificates/*.crt "$stage/usr/local/share/ca-certificates/" 2>/dev/null || true
+  ca_sum=$(cd "$stage" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+  DERIVED="$CACHE/rootfs-$SUITE-$SOURCE_DATE_EPOCH-hostca-$ca_sum.tar"
+  if [ "$FORCE" = 1 ] || [ ! -s "$DERIVED.sha256" ]; then
+    cp "$TARBALL" "$DERIVED.tmp.$$"
+    # Appended members win on extraction (buildah add and docker import unpack in order).
+    (cd "$stage" && find . -type f | LC_ALL=C sort) |
+      tar -C "$stage" -rf "$DERIVED.tmp.$$" --owner=0 --group=0 --numeric-owner \
+        --mtime="@$SOURCE_DATE_EPOCH" --mode=0644 -T -
+    mv "$DERIVED.tmp.$$" "$DERIVED"
+    sha256sum "$DERIVED" | cut -d' ' -f1 > "$DERIVED.sha256"
+    log "host CA bundle added: $DERIVED"
+  fi
+  rm -rf "$stage"
+  TARBALL=$DERIVED
+  ENV_EXTRA=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+fi
 DIGEST=$(cat "$TARBALL.sha256")
 LABEL_KEY=org.wbuild.e2e.rootfs-sha256
 
@@ -77,6 +107,7 @@ else
   buildah config \
     --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env LANG=C.UTF-8 \
+    "${ENV_EXTRA[@]/#/--env=}" \
     --cmd bash \
     --workingdir / \
     --os linux --arch amd64 \
@@ -99,6 +130,7 @@ if [ -n "$DOCKER_HOST_ARG" ]; then
     d import \
       --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       --change 'ENV LANG=C.UTF-8' \
+      "${ENV_EXTRA[@]/#/--change=ENV }" \
       --change 'CMD ["bash"]' \
       --change 'WORKDIR /' \
       --change "LABEL $LABEL_KEY=$DIGEST" \

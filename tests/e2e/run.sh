@@ -1,0 +1,531 @@
+#!/usr/bin/env bash
+# The end-to-end suite: real image builds of every example with `wbuildc build` /
+# `wbuildc test`, on buildah and on Docker's engine (BuildKit).
+#
+#   bash tests/e2e/run.sh [--no-docker] [--examples "python-web go-service ..."]
+#
+# Installs its Debian packages (install-deps.sh), builds wbuildc (release), makes and
+# caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
+# stops it again, and works on copies of the examples in a temporary directory.
+# Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
+# exits non-zero when any check failed. Timings and sizes of the last run go to
+# $WBUILD_E2E_STATE/last-run.tsv. Must run as root (see NOTES.md).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+ALL_EXAMPLES="python-web node-service php-app java-service go-service"
+EXAMPLES=${WBUILD_E2E_EXAMPLES:-$ALL_EXAMPLES}
+DOCKER_EXAMPLES=${WBUILD_E2E_DOCKER_EXAMPLES:-node-service go-service}
+DO_DOCKER=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-docker) DO_DOCKER=0; shift ;;
+    --examples) EXAMPLES=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+PASS=0 FAIL=0 DONE=0
+T0=$(date +%s.%N)
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
+bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
+note() { printf 'note %s\n' "$*"; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+section() { printf '\n== %s\n' "$*"; }
+summary() { [ "$DONE" = 1 ] && return; DONE=1; printf '\ne2e: total %ss\n' "$(since "$T0")"; echo "e2e: $PASS passed, $FAIL failed"; }
+die() { bad "fatal: $*"; summary; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root"
+
+WORK="" CTRS=() BG_PIDS=() DCTRS=() STARTED_DOCKERD=0
+cleanup() {
+  local rc=$? p c
+  set +e
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  for c in "${CTRS[@]}"; do buildah umount "$c" >/dev/null 2>&1; buildah rm "$c" >/dev/null 2>&1; done
+  for c in "${DCTRS[@]}"; do d rm -f "$c" >/dev/null 2>&1; done
+  [ "$STARTED_DOCKERD" = 1 ] && "$HERE/dockerd.sh" stop >/dev/null 2>&1
+  [ -n "$WORK" ] && rm -rf "$WORK"
+  if [ "$DONE" = 0 ]; then
+    [ "$rc" != 0 ] && bad "run.sh stopped early (exit status $rc)"
+    summary
+  fi
+  [ "$FAIL" = 0 ] && [ "$rc" = 0 ] || exit 1
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- setup
+section "setup"
+t=$(now)
+"$HERE/install-deps.sh" >/dev/null || die "install-deps.sh failed"
+for tool in buildah skopeo mmdebstrap curl jq; do command -v "$tool" >/dev/null || die "$tool missing"; done
+ok "Debian packages present ($(since "$t")s)"
+
+t=$(now)
+(cd "$ROOT" && cargo build --release --locked --bin wbuildc) > /tmp/wbuild-e2e-cargo.log 2>&1 ||
+  { tail -20 /tmp/wbuild-e2e-cargo.log; die "cargo build --release failed"; }
+WBUILDC=$ROOT/target/release/wbuildc
+ok "cargo build --release --locked --bin wbuildc ($(since "$t")s)"
+
+mkdir -p "$WBUILD_E2E_STATE/tmp"
+WORK=$(mktemp -d "$WBUILD_E2E_STATE/tmp/run.XXXXXX")
+RUN_ID=$(date +%s)-$$
+RESULTS=$WORK/results.tsv
+: > "$RESULTS"
+record() { printf '%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"; }   # engine example what value
+
+export SOURCE_DATE_EPOCH=1700000000
+EPOCH_RFC3339=2023-11-14T22:13:20Z
+export WBUILDC_DOCKER=$WBUILD_E2E_DOCKER_CLIENT
+
+if [ "$DO_DOCKER" = 1 ]; then
+  t=$(now)
+  if ! "$HERE/dockerd.sh" status >/dev/null 2>&1; then
+    "$HERE/dockerd.sh" start >/dev/null || die "dockerd.sh start failed"
+    STARTED_DOCKERD=1
+  fi
+  DOCKER_HOST=$("$HERE/dockerd.sh" env | sed -n 's/^export DOCKER_HOST=//p')
+  export DOCKER_HOST
+  ok "dockerd answers at $DOCKER_HOST ($(since "$t")s)"
+  t=$(now)
+  "$HERE/base-image.sh" --docker "$DOCKER_HOST" > "$WORK/base.log" 2>&1 || { cat "$WORK/base.log"; die "base-image.sh failed"; }
+else
+  t=$(now)
+  "$HERE/base-image.sh" > "$WORK/base.log" 2>&1 || { cat "$WORK/base.log"; die "base-image.sh failed"; }
+fi
+ok "base image $WBUILD_E2E_BASE_IMAGE ready ($(since "$t")s, storage $WBUILD_E2E_STORAGE_DRIVER)"
+d() { "$WBUILD_E2E_DOCKER_CLIENT" "$@"; }
+
+# ---------------------------------------------------------------- helpers
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+  done
+  echo 18080
+}
+wait_http() { # URL -> prints the body; up to 60 s (a cold JVM on a loaded machine)
+  for _ in $(seq 1 300); do curl -fsS --max-time 2 "$1" 2>/dev/null && return 0; sleep 0.2; done
+  return 1
+}
+# buildah: the STEP lines whose result came from the cache
+buildah_cached() { awk '/^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+: /{step=$0; next} /^--> Using cache /{print step}' "$1"; }
+# buildah: the STEP lines that ran
+buildah_steps() { grep -E '^(\[[0-9]+/[0-9]+\] )?STEP [0-9]+/[0-9]+: ' "$1"; }
+# BuildKit (--progress plain): the step lines marked CACHED
+buildkit_cached() { awk '/^#[0-9]+ \[/{ line[$1]=$0 } /^#[0-9]+ CACHED$/{ print line[$1] }' "$1"; }
+buildkit_steps() { grep -E '^#[0-9]+ \[' "$1" | sort -u; }
+# descendants PID: every process below PID
+descendants() {
+  local p c
+  for p in "$@"; do
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do echo "$c"; descendants "$c"; done
+  done
+}
+not() { ! "$@"; }
+# reran RE STEPS CACHED: the step matching RE ran in the build and was not a cache hit
+reran() { grep -qE -- "$1" "$2" && ! grep -qE -- "$1" "$3"; }
+uid_of() { awk '/^Uid:/{print $2}' /proc/"$1"/status 2>/dev/null; }
+# The service's own processes below a `buildah run` (not buildah's re-exec helpers)
+service_uids() {
+  local p
+  for p in $(descendants "$1"); do
+    case "$(cat /proc/"$p"/comm 2>/dev/null)" in memfd:buildah*|buildah*|"") continue ;; esac
+    uid_of "$p"
+  done | sort -u | tr '\n' ' '
+}
+# wbuildc build/test, output to a log, exit status kept; sets LAST_SECS
+LAST_SECS=0
+wb() { # LOG ARGS...
+  local log=$1 t rc; shift
+  t=$(now)
+  set +e; "$WBUILDC" "$@" > "$log" 2>&1; rc=$?; set -e
+  LAST_SECS=$(since "$t")
+  return "$rc"
+}
+# The secret: random characters that occur nowhere else.
+SECRET=$WORK/token
+head -c 30 /dev/urandom | base64 | tr -d '/+=\n' > "$SECRET"
+echo >> "$SECRET"
+secret_in() { # FILE...: true when the secret's bytes occur in any file, raw or gunzipped
+  local f
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    grep -a -q -F -f "$SECRET" "$f" && return 0
+    if gzip -t "$f" 2>/dev/null; then gzip -dc "$f" | grep -a -q -F -f "$SECRET" && return 0; fi
+  done
+  return 1
+}
+text_in() { # TEXT FILE...: like secret_in, for a fixed string
+  local s=$1 f; shift
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    grep -a -q -F -e "$s" "$f" && return 0
+    if gzip -t "$f" 2>/dev/null; then gzip -dc "$f" | grep -a -q -F -e "$s" && return 0; fi
+  done
+  return 1
+}
+
+# Per example: the file changed for the cache check, the dependency step that must
+# come from the cache, the changed COPY, the deliberately failing test, and what the
+# production image must not contain besides the common build tools.
+example_conf() {
+  CHANGE="" DEPS_RE="" COPY_RE="" FAIL_FILE="" FAIL_TEXT="" NOT_SHIPPED=()
+  case "$1" in
+    python-web)
+      CHANGE=webapp/greeting.py DEPS_RE='pip install' COPY_RE='COPY \["webapp/"'
+      FAIL_FILE=tests/test_fail.py
+      FAIL_TEXT=$'def test_fail():\n    assert False, "deliberate failure"\n'
+      NOT_SHIPPED=(srv/app/tests srv/app/pytest.ini srv/app/requirements-test.txt
+                   opt/lib/venv/lib/python3.11/site-packages/pytest opt/lib/venv/lib/python3.11/site-packages/_pytest) ;;
+    node-service)
+      CHANGE=src/greeting.js DEPS_RE='npm ci' COPY_RE='COPY \["src/"'
+      FAIL_FILE=test/fail.test.js
+      FAIL_TEXT=$'const test = require("node:test");\nconst assert = require("node:assert/strict");\ntest("deliberate failure", () => { assert.equal(1, 2); });\n'
+      NOT_SHIPPED=(srv/app/test srv/app/node_modules/supertest usr/share/nodejs/npm) ;;
+    php-app)
+      CHANGE=src/Greeting.php DEPS_RE='"composer", "install"' COPY_RE='COPY \["src/"'
+      FAIL_FILE=tests/FailTest.php
+      FAIL_TEXT=$'<?php\n\ndeclare(strict_types=1);\n\nnamespace App\\Tests;\n\nuse PHPUnit\\Framework\\TestCase;\n\nfinal class FailTest extends TestCase\n{\n    public function testDeliberateFailure(): void\n    {\n        self::assertSame(1, 2, \'deliberate failure\');\n    }\n}\n'
+      NOT_SHIPPED=(srv/app/tests srv/app/phpunit.xml srv/app/vendor/phpunit usr/share/php/PHPUnit) ;;
+    java-service)
+      CHANGE=src/main/java/dev/wbuild/examples/javaservice/Greeting.java
+      DEPS_RE='apt-get install -y --no-install-recommends maven' COPY_RE='COPY \["src/main/"'
+      FAIL_FILE=src/test/java/dev/wbuild/examples/javaservice/FailTest.java
+      FAIL_TEXT=$'package dev.wbuild.examples.javaservice;\n\nimport static org.junit.Assert.assertEquals;\n\nimport org.junit.Test;\n\npublic class FailTest {\n    @Test\n    public void deliberateFailure() {\n        assertEquals("deliberate failure", 1, 2);\n    }\n}\n'
+      NOT_SHIPPED=(srv/app/src srv/app/pom.xml srv/app/target usr/share/java/junit4.jar) ;;
+    go-service)
+      CHANGE=internal/greeting/greeting.go DEPS_RE='"go", "mod", "download"' COPY_RE='COPY \["internal/"'
+      FAIL_FILE=internal/greeting/fail_test.go
+      FAIL_TEXT=$'package greeting\n\nimport "testing"\n\nfunc TestDeliberateFailure(t *testing.T) {\n\tt.Fatal("deliberate failure")\n}\n'
+      NOT_SHIPPED=(srv/app/internal srv/app/cmd srv/app/go.mod bin/sh usr/bin) ;;
+    *) return 1 ;;
+  esac
+}
+# Build-only tools and caches that no production image may contain.
+BUILD_ONLY=(usr/bin/gcc usr/bin/cc usr/bin/make usr/bin/pip usr/bin/pip3 usr/bin/go usr/lib/go usr/bin/mvn
+            usr/share/maven usr/share/maven-repo usr/bin/javac usr/bin/composer usr/bin/npm usr/bin/phpunit
+            root/.npm root/.cache/pip root/.cache/go-build root/.m2 root/.composer srv/app/.npm)
+present_of() { # ROOTFS PATH...: prints the paths that exist
+  local r=$1 p; shift
+  for p in "$@"; do [ -e "$r/$p" ] || [ -L "$r/$p" ] && echo "/$p"; done
+  return 0
+}
+
+# Prepares a fresh copy of an example; echoes its directory.
+copy_example() { # EXAMPLE ENGINE
+  local dir=$WORK/$2/$1
+  mkdir -p "$WORK/$2"
+  rm -rf "$dir"
+  cp -r "$ROOT/examples/$1" "$dir"
+  echo "$dir"
+}
+# A one-line change to a source file that is unique to this run.
+touch_source() { # FILE
+  case "$1" in
+    *.py) printf '\n# e2e change %s\n' "$RUN_ID" >> "$1" ;;
+    *) printf '\n// e2e change %s\n' "$RUN_ID" >> "$1" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- buildah: examples
+buildah_example() {
+  local ex=$1 dir img t1 t2 cold=0 log ctr mnt port pid body argv_s uids missing
+  example_conf "$ex" || { bad "$ex: unknown example"; return; }
+  section "buildah: $ex"
+  dir=$(copy_example "$ex" buildah)
+  img=localhost/wbuild-e2e-$ex:production
+  local B=(build "$dir/service.wbuild" --variant production --network host --tag "$img")
+  local OCI=()
+  [ "$ex" = go-service ] && OCI=(--output "oci:$WORK/oci-1")
+
+  if wb "$WORK/$ex.b1.log" "${B[@]}" "${OCI[@]}"; then
+    t1=$LAST_SECS; ok "$ex: wbuildc build --variant production (${t1}s)"
+  else
+    bad "$ex: wbuildc build --variant production failed"; tail -25 "$WORK/$ex.b1.log"; return
+  fi
+  buildah_cached "$WORK/$ex.b1.log" > "$WORK/$ex.b1.cached"
+  grep -qF -- "$DEPS_RE" "$WORK/$ex.b1.cached" || cold=1
+  record buildah "$ex" "first build (s)" "$t1"
+  record buildah "$ex" "first build was cold" "$cold"
+
+  touch_source "$dir/$CHANGE"
+  [ "$ex" = go-service ] && OCI=(--output "oci:$WORK/oci-2")
+  if wb "$WORK/$ex.b2.log" "${B[@]}" "${OCI[@]}"; then
+    t2=$LAST_SECS; ok "$ex: rebuild after changing $CHANGE (${t2}s)"
+  else
+    bad "$ex: rebuild failed"; tail -25 "$WORK/$ex.b2.log"; return
+  fi
+  record buildah "$ex" "rebuild after one-file change (s)" "$t2"
+  buildah_cached "$WORK/$ex.b2.log" > "$WORK/$ex.b2.cached"
+  check "$ex: rebuild reused every 'apt-get install' layer (--> Using cache)" \
+    test "$(buildah_steps "$WORK/$ex.b2.log" | grep -c 'apt-get install')" = "$(grep -c 'apt-get install' "$WORK/$ex.b2.cached")"
+  check "$ex: rebuild reused the dependency step ($DEPS_RE)" grep -qF -- "$DEPS_RE" "$WORK/$ex.b2.cached"
+  check "$ex: rebuild re-ran the changed COPY" reran "$COPY_RE" <(buildah_steps "$WORK/$ex.b2.log") "$WORK/$ex.b2.cached"
+  if [ "$cold" = 1 ]; then
+    check "$ex: rebuild much faster than the cold build (${t2}s vs ${t1}s, at most half)" \
+      awk -v a="$t1" -v b="$t2" 'BEGIN { exit !(b * 2 <= a) }'
+  else
+    note "$ex: first build came from a warm cache (${t1}s), so no cold/warm ratio this run; rebuild ${t2}s"
+  fi
+
+  # run it: the image's own ENTRYPOINT + CMD, PORT set, on the host network
+  local user entry
+  user=$(buildah inspect --type image --format '{{.OCIv1.Config.User}}' "$img")
+  check "$ex: image config User is 65533:65533 ($user)" test "$user" = 65533:65533
+  mapfile -t argv < <(buildah inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}{{range .OCIv1.Config.Cmd}}{{println .}}{{end}}' "$img")
+  port=$(free_port)
+  # php's CMD names its port (0.0.0.0:8080); every other service reads PORT
+  argv=("${argv[@]/0.0.0.0:8080/0.0.0.0:$port}")
+  ctr=$(buildah from --pull-never "$img"); CTRS+=("$ctr")
+  buildah run --network host --env "PORT=$port" "$ctr" -- "${argv[@]}" > "$WORK/$ex.run.log" 2>&1 &
+  pid=$!; BG_PIDS+=("$pid")
+  body=$(wait_http "http://127.0.0.1:$port/" || true)
+  check "$ex: GET / answers 'hello from $ex' (${argv[*]})" test "$body" = "hello from $ex"
+  body=$(wait_http "http://127.0.0.1:$port/healthz" || true)
+  check "$ex: GET /healthz answers ok" test "$body" = ok
+  uids=$(service_uids "$pid")
+  check "$ex: the running service's processes have uid 65533 (${uids% })" test "${uids% }" = 65533
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  if [ "$ex" != go-service ]; then
+    check "$ex: buildah run id -u prints 65533" test "$(buildah run "$ctr" -- id -u 2>/dev/null)" = 65533
+  fi
+
+  # what is not in it
+  mnt=$(buildah mount "$ctr")
+  missing=$(present_of "$mnt" "${BUILD_ONLY[@]}" | tr '\n' ' ')
+  check "$ex: no build-only tools or caches (${#BUILD_ONLY[@]} paths: compilers, package managers, their caches)${missing:+: found $missing}" test -z "$missing"
+  missing=$(present_of "$mnt" "${NOT_SHIPPED[@]}" | tr '\n' ' ')
+  check "$ex: no tests, test dependencies or sources (${NOT_SHIPPED[*]})${missing:+: found $missing}" test -z "$missing"
+  if [ "$ex" = python-web ] && [ -e "$mnt/opt/lib/venv/bin/pip" ]; then
+    note "python-web: the virtualenv copied from the build stage keeps its own pip (/opt/lib/venv/bin/pip)"
+  fi
+  buildah umount "$ctr" >/dev/null
+  buildah rm "$ctr" >/dev/null; CTRS=("${CTRS[@]/$ctr}")
+  local size
+  size=$(buildah images --format '{{.Size}}' "$img" | head -1)
+  ok "$ex: image size $size"
+  record buildah "$ex" "image size" "$size"
+
+  if [ "$ex" = go-service ]; then oci_checks; fi
+
+  # the test variant: passing, then deliberately failing
+  if wb "$WORK/$ex.t1.log" test "$dir/service.wbuild" --variant test --network host --tag "localhost/wbuild-e2e-$ex:test"; then
+    ok "$ex: wbuildc test passes, exit 0 (${LAST_SECS}s)"
+  else
+    bad "$ex: wbuildc test exited $? (expected 0)"; tail -25 "$WORK/$ex.t1.log"
+  fi
+  record buildah "$ex" "wbuildc test (s)" "$LAST_SECS"
+  mkdir -p "$(dirname "$dir/$FAIL_FILE")"
+  printf '%s' "$FAIL_TEXT" > "$dir/$FAIL_FILE"
+  local rc=0
+  wb "$WORK/$ex.t2.log" test "$dir/service.wbuild" --variant test --network host --tag "localhost/wbuild-e2e-$ex:test" || rc=$?
+  if [ "$rc" != 0 ] && grep -q 'wbuildc: the test exited with status' "$WORK/$ex.t2.log"; then
+    ok "$ex: wbuildc test with a deliberately failing test exits $rc (${LAST_SECS}s)"
+  else
+    bad "$ex: wbuildc test with a deliberately failing test exited $rc"; tail -25 "$WORK/$ex.t2.log"
+  fi
+}
+
+oci_checks() {
+  local ref=production labels raw c1 c2 m1 m2
+  check "go-service: --output oci:DIR wrote an OCI layout" test -s "$WORK/oci-1/index.json"
+  labels=$(skopeo inspect "oci:$WORK/oci-1:$ref" 2>&1 || true)
+  check "go-service: skopeo inspect shows the org.opencontainers.image.* annotations as labels (title, version, created=$EPOCH_RFC3339)" \
+    bash -c 'jq -e ".Labels[\"org.opencontainers.image.title\"] == \"go-service\" and .Labels[\"org.opencontainers.image.version\"] == \"1.0.0\" and .Labels[\"org.opencontainers.image.created\"] == \"'$EPOCH_RFC3339'\"" >/dev/null <<<"$1"' _ "$labels"
+  raw=$(skopeo inspect --raw "oci:$WORK/oci-1:$ref" 2>/dev/null | jq -c '.annotations // {}' || true)
+  # Known gap (not asserted): wbuildc builds with buildah --format docker (for SHELL), and
+  # Docker schema 2 has no manifest annotations, so buildah drops --annotation.
+  note "go-service: manifest annotations in the OCI layout: $raw"
+  c1=$(skopeo inspect --config --raw "oci:$WORK/oci-1:$ref" | jq -r .created)
+  c2=$(skopeo inspect --config --raw "oci:$WORK/oci-2:$ref" | jq -r .created)
+  m1=$(skopeo inspect "oci:$WORK/oci-1:$ref" | jq -r .Digest)
+  m2=$(skopeo inspect "oci:$WORK/oci-2:$ref" | jq -r .Digest)
+  check "go-service: two builds (different sources, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH) have the same config created ($c1 = $c2)" \
+    test "$c1" = "$c2" -a "$c1" = "$EPOCH_RFC3339"
+  note "go-service: manifest digests ${m1:7:12} / ${m2:7:12} (a comment-only change gives the same Go binary, so equal digests mean a reproducible image)"
+}
+
+# ---------------------------------------------------------------- docker: examples
+docker_example() {
+  local ex=$1 dir img t1 t2 cold=0 name port pid body user uids
+  example_conf "$ex" || { bad "$ex: unknown example"; return; }
+  section "docker: $ex"
+  dir=$(copy_example "$ex" docker)
+  img=localhost/wbuild-e2e-$ex:production
+  local B=(build "$dir/service.wbuild" --variant production --engine docker --network host --tag "$img")
+  if wb "$WORK/$ex.d1.log" "${B[@]}"; then
+    t1=$LAST_SECS; ok "$ex: wbuildc build --engine docker (${t1}s)"
+  else
+    bad "$ex: wbuildc build --engine docker failed"; tail -25 "$WORK/$ex.d1.log"; return
+  fi
+  buildkit_cached "$WORK/$ex.d1.log" > "$WORK/$ex.d1.cached"
+  grep -qF -- "$DEPS_RE" "$WORK/$ex.d1.cached" || cold=1
+  record docker "$ex" "first build (s)" "$t1"
+  record docker "$ex" "first build was cold" "$cold"
+  check "$ex: the Dockerfile has a BuildKit cache mount" \
+    bash -c "'$WBUILDC' compile '$dir/service.wbuild' --variant production | grep -q -- '--mount=type=cache'"
+
+  touch_source "$dir/$CHANGE"
+  if wb "$WORK/$ex.d2.log" "${B[@]}"; then
+    t2=$LAST_SECS; ok "$ex: docker rebuild after changing $CHANGE (${t2}s)"
+  else
+    bad "$ex: docker rebuild failed"; tail -25 "$WORK/$ex.d2.log"; return
+  fi
+  record docker "$ex" "rebuild after one-file change (s)" "$t2"
+  buildkit_cached "$WORK/$ex.d2.log" > "$WORK/$ex.d2.cached"
+  check "$ex: rebuild reused the apt-get layers (#N CACHED)" grep -q 'apt-get install' "$WORK/$ex.d2.cached"
+  check "$ex: rebuild reused the dependency step ($DEPS_RE)" grep -qF -- "$DEPS_RE" "$WORK/$ex.d2.cached"
+  check "$ex: rebuild re-ran the changed COPY" reran "$COPY_RE" <(buildkit_steps "$WORK/$ex.d2.log") "$WORK/$ex.d2.cached"
+  if [ "$cold" = 1 ]; then
+    check "$ex: rebuild much faster than the cold build (${t2}s vs ${t1}s, at most half)" \
+      awk -v a="$t1" -v b="$t2" 'BEGIN { exit !(b * 2 <= a) }'
+  else
+    note "$ex: first docker build came from a warm cache (${t1}s); rebuild ${t2}s"
+  fi
+
+  user=$(d image inspect --format '{{.Config.User}}' "$img")
+  check "$ex: image config User is 65533:65533 ($user)" test "$user" = 65533:65533
+  port=$(free_port)
+  name=wbuild-e2e-$ex-$$
+  DCTRS+=("$name")
+  d run -d --name "$name" --network host -e "PORT=$port" "$img" >/dev/null
+  body=$(wait_http "http://127.0.0.1:$port/" || true)
+  check "$ex: docker run: GET / answers 'hello from $ex'" test "$body" = "hello from $ex"
+  body=$(wait_http "http://127.0.0.1:$port/healthz" || true)
+  check "$ex: docker run: GET /healthz answers ok" test "$body" = ok
+  pid=$(d inspect --format '{{.State.Pid}}' "$name")
+  uids=$( { uid_of "$pid"; for p in $(descendants "$pid"); do uid_of "$p"; done; } | sort -u | tr '\n' ' ')
+  check "$ex: docker run: the service's processes have uid 65533 (${uids% })" test "${uids% }" = 65533
+  d rm -f "$name" >/dev/null
+  local size
+  size=$(d image inspect --format '{{.Size}}' "$img" | awk '{ printf "%.1f MB", $1 / 1e6 }')
+  ok "$ex: docker image size $size"
+  record docker "$ex" "image size" "$size"
+
+  # every layer: no build-only tools, no cache-mount contents
+  mkdir -p "$WORK/save-$ex"
+  d save "$img" -o "$WORK/save-$ex.tar"
+  tar -C "$WORK/save-$ex" -xf "$WORK/save-$ex.tar"
+  local found
+  found=$(find "$WORK/save-$ex" -name layer.tar -exec tar -tf {} \; |
+          grep -E '^(root/\.npm|root/\.cache/go-build|usr/bin/(go|npm|gcc|pip3?))(/|$)' | head -3 | tr '\n' ' ' || true)
+  check "$ex: no layer holds build tools or cache-mount contents (/root/.npm, /root/.cache/go-build, go, npm)${found:+: $found}" test -z "$found"
+  rm -rf "$WORK/save-$ex" "$WORK/save-$ex.tar"
+
+  if wb "$WORK/$ex.dt1.log" test "$dir/service.wbuild" --variant test --engine docker --network host --tag "localhost/wbuild-e2e-$ex:test"; then
+    ok "$ex: wbuildc test --engine docker passes, exit 0 (${LAST_SECS}s)"
+  else
+    bad "$ex: wbuildc test --engine docker exited non-zero"; tail -25 "$WORK/$ex.dt1.log"
+  fi
+  mkdir -p "$(dirname "$dir/$FAIL_FILE")"
+  printf '%s' "$FAIL_TEXT" > "$dir/$FAIL_FILE"
+  local rc=0
+  wb "$WORK/$ex.dt2.log" test "$dir/service.wbuild" --variant test --engine docker --network host --tag "localhost/wbuild-e2e-$ex:test" || rc=$?
+  if [ "$rc" != 0 ] && grep -q 'wbuildc: the test exited with status' "$WORK/$ex.dt2.log"; then
+    ok "$ex: wbuildc test --engine docker with a failing test exits $rc"
+  else
+    bad "$ex: wbuildc test --engine docker with a failing test exited $rc"; tail -25 "$WORK/$ex.dt2.log"
+  fi
+}
+
+# ---------------------------------------------------------------- fixtures
+FIX=$WORK/fixture
+cp -r "$HERE/fixtures/wbuild" "$FIX"
+FIXTURE=$FIX/service.wbuild
+BROKEN_LINE=$(grep -n 'exit 3' "$FIXTURE" | cut -d: -f1)
+
+failure_report() { # ENGINE
+  local rc=0
+  section "$1: a failing step is reported at its .wbuild line"
+  wb "$WORK/broken-$1.log" build "$FIXTURE" --variant broken --engine "$1" --network host --tag "localhost/wbuild-e2e-broken:$1" || rc=$?
+  check "$1: wbuildc build of a failing step exits 1 (got $rc)" test "$rc" = 1
+  check "$1: it reports error[WB6001]" grep -q '^error\[WB6001\]' "$WORK/broken-$1.log"
+  check "$1: ... pointing at service.wbuild:$BROKEN_LINE" grep -qE "┌─ .*service\.wbuild:$BROKEN_LINE:" "$WORK/broken-$1.log"
+}
+
+secret_check() { # ENGINE
+  local e=$1 files=() out
+  section "$e: build secret"
+  if wb "$WORK/secret-$e.log" build "$FIXTURE" --variant secret --engine "$e" --network host \
+       --secret "id=token,src=$SECRET" --build-arg "RUN_ID=$RUN_ID" --tag "localhost/wbuild-e2e-secret:$e"; then
+    ok "$e: build with --secret id=token (${LAST_SECS}s)"
+  else
+    bad "$e: build with --secret failed"; tail -20 "$WORK/secret-$e.log"; return
+  fi
+  mkdir -p "$WORK/secret-$e"
+  if [ "$e" = docker ]; then
+    out=$(d run --rm "localhost/wbuild-e2e-secret:$e")
+    d save "localhost/wbuild-e2e-secret:$e" -o "$WORK/secret-$e.tar"
+    tar -C "$WORK/secret-$e" -xf "$WORK/secret-$e.tar"
+  else
+    local c; c=$(buildah from --pull-never "localhost/wbuild-e2e-secret:$e"); CTRS+=("$c")
+    out=$(buildah run "$c" -- cat /srv/app/secret-status)
+    buildah rm "$c" >/dev/null; CTRS=("${CTRS[@]/$c}")
+    buildah push --quiet "localhost/wbuild-e2e-secret:$e" "oci:$WORK/secret-$e/oci:x" >/dev/null 2>&1
+  fi
+  check "$e: the step read the secret during this run ('$out')" test "$out" = "secret-was-readable run $RUN_ID"
+  mapfile -t files < <(find "$WORK/secret-$e" -type f)
+  local layers
+  layers=$(find "$WORK/secret-$e" \( -name layer.tar -o -path '*/blobs/*' \) -type f | wc -l)
+  check "$e: control: the scan sees this run's marker in the layers" text_in "run $RUN_ID" "${files[@]}"
+  check "$e: the secret's bytes are in none of the ${#files[@]} files ($layers layer tarballs/blobs, configs, manifests)" \
+    not secret_in "${files[@]}"
+  rm -rf "$WORK/secret-$e" "$WORK/secret-$e.tar"
+}
+
+ignore_check() { # ENGINE
+  local e=$1 files=() marker=IGNORED-$RUN_ID
+  section "$e: generated ignore file"
+  mkdir -p "$FIX/.git" "$FIX/.ssh" "$FIX/sub"
+  echo "API_TOKEN=$marker-env" > "$FIX/.env"
+  echo "$marker-envlocal" > "$FIX/.env.local"
+  echo "$marker-git" > "$FIX/.git/config"
+  echo "$marker-ssh" > "$FIX/.ssh/id_ed25519"
+  echo "$marker-pem" > "$FIX/sub/server.key"
+  echo "visible-$RUN_ID" > "$FIX/visible.txt"
+  if wb "$WORK/context-$e.log" build "$FIXTURE" --variant context --engine "$e" --network host --tag "localhost/wbuild-e2e-context:$e"; then
+    ok "$e: build of a variant that copies the whole directory (${LAST_SECS}s)"
+  else
+    bad "$e: build of the context variant failed"; tail -20 "$WORK/context-$e.log"; return
+  fi
+  mkdir -p "$WORK/context-$e"
+  if [ "$e" = docker ]; then
+    d save "localhost/wbuild-e2e-context:$e" -o "$WORK/context-$e.tar"
+    tar -C "$WORK/context-$e" -xf "$WORK/context-$e.tar"
+  else
+    buildah push --quiet "localhost/wbuild-e2e-context:$e" "oci:$WORK/context-$e/oci:x" >/dev/null 2>&1
+  fi
+  mapfile -t files < <(find "$WORK/context-$e" -type f)
+  check "$e: control: visible.txt is in the image" text_in "visible-$RUN_ID" "${files[@]}"
+  check "$e: .env, .env.local, .git, .ssh keys and *.key are not (marker absent from every layer)" \
+    not text_in "$marker" "${files[@]}"
+  rm -rf "$WORK/context-$e" "$WORK/context-$e.tar"
+}
+
+# ---------------------------------------------------------------- run
+for ex in $EXAMPLES; do buildah_example "$ex"; done
+failure_report buildah
+secret_check buildah
+ignore_check buildah
+if [ "$DO_DOCKER" = 1 ]; then
+  for ex in $DOCKER_EXAMPLES; do docker_example "$ex"; done
+  failure_report docker
+  secret_check docker
+  ignore_check docker
+fi
+
+section "results"
+column -t -s $'\t' "$RESULTS" || cat "$RESULTS"
+cp "$RESULTS" "$WBUILD_E2E_STATE/last-run.tsv"
+summary
