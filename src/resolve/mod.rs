@@ -117,6 +117,11 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
     };
     // One namespace for lets, variants, presets and import aliases.
     let mut seen: IndexMap<String, Span> = IndexMap::new();
+    // Variant names folded to lower case → the name as defined. No two variants
+    // differ only in case, so this finds a clash in O(1) (scanning every variant
+    // per variant made a file with many variants quadratic).
+    let mut folded_variants: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
     let mut define = |scope: &mut Scope, name: &ast::Ident| -> bool {
         if name.name.is_empty() {
             return false;
@@ -159,6 +164,21 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                     .alias
                     .as_ref()
                     .map_or_else(|| default_alias(&spec), |a| a.name.clone());
+                if alias.is_empty() {
+                    // `import ""`, `import "/"`, `import "./.wbuild"`: no module has
+                    // that name, and the empty alias used to drop the import silently.
+                    scope.diagnostics.push(
+                        Diagnostic::new(
+                            Code::ImportNotFound,
+                            format!("cannot find module `{spec}`"),
+                            id,
+                            import.path.span,
+                            "names no module or file",
+                        )
+                        .with_help("import a stdlib module by name (`import \"base\"`) or a file by its relative path (`import \"./common.wbuild\"`)"),
+                    );
+                    continue;
+                }
                 let alias_ident = ast::Ident {
                     name: alias.clone(),
                     span: import.alias.as_ref().map_or(import.path.span, |a| a.span),
@@ -227,10 +247,10 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
             }
             ast::Item::Variant(v) => {
                 // Stage names are case-insensitive in Dockerfiles.
-                let clash = scope
-                    .variants
-                    .keys()
-                    .find(|k| k.eq_ignore_ascii_case(&v.name.name) && **k != v.name.name)
+                let folded = v.name.name.to_ascii_lowercase();
+                let clash = folded_variants
+                    .get(&folded)
+                    .filter(|k| **k != v.name.name)
                     .cloned();
                 if let Some(other) = clash {
                     let first = ast
@@ -256,6 +276,7 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                     );
                 } else if define(&mut scope, &v.name) {
                     scope.variants.insert(v.name.name.clone(), index);
+                    folded_variants.insert(folded, v.name.name.clone());
                 }
             }
             ast::Item::Preset(p) => {

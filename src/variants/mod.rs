@@ -720,6 +720,23 @@ impl<'db> Resolver<'db> {
         use crate::check::types::{Ty, ValKind, VariantRef};
         let mut sink = Sink::default();
         let mut bound: IndexMap<String, Val> = IndexMap::new();
+        let mut declared: HashMap<&str, Span> = HashMap::new();
+        for param in &preset.params {
+            if let Some(&first) = declared.get(param.name.name.as_str()) {
+                self.report(
+                    Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        format!("parameter `{}` is declared twice", param.name.name),
+                        home.id,
+                        param.name.span,
+                        "declared again here",
+                    )
+                    .with_secondary(home.id, first, "first declared here")
+                    .with_help("rename or remove one of them"),
+                );
+            }
+            declared.entry(&param.name.name).or_insert(param.name.span);
+        }
         for param in &preset.params {
             let Some(ty) = eval::resolve_type(home.id, &mut sink, &param.ty) else {
                 return;
