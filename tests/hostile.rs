@@ -1,0 +1,331 @@
+//! Hostile input through the real binary. Every file of `tests/hostile/` (made by
+//! `scripts/gen-hostile-corpus.py`: truncations, mutations, huge values, invalid
+//! UTF-8, NUL bytes, CRLF and lone CR, deep nesting, long extends chains, many
+//! variants, duplicates) must make `wbuildc check` exit with code 1 and print an
+//! `error[WB....]` diagnostic, never panic, overflow its stack or hang. The
+//! resource-limit cases too large to commit are generated here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const WBUILDC: &str = env!("CARGO_BIN_EXE_wbuildc");
+const BASE: &str = "\"registry.example.org/debian:bookworm\"";
+
+/// How long one run may take. An unoptimised build is several times slower than
+/// the release build these limits are about (measured: 100,000 variants take
+/// about 5 s optimised and 27 s unoptimised), so debug builds get more time.
+fn deadline() -> Duration {
+    if cfg!(debug_assertions) {
+        Duration::from_secs(60)
+    } else {
+        Duration::from_secs(10)
+    }
+}
+
+struct Outcome {
+    code: Option<i32>,
+    stderr: String,
+    elapsed: Duration,
+    timed_out: bool,
+}
+
+/// Runs `wbuildc check FILE` (stdout and stderr go to files, so that a huge
+/// output cannot block on a full pipe); kills it at the deadline.
+fn check(file: &Path, scratch: &Path) -> Outcome {
+    let name = file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let err_path = scratch.join(format!("{name}.stderr"));
+    let stderr = std::fs::File::create(&err_path).expect("create stderr file");
+    let start = Instant::now();
+    let mut child = Command::new(WBUILDC)
+        .arg("check")
+        .arg("--color=never")
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("start wbuildc");
+    let limit = deadline();
+    let (status, timed_out) = loop {
+        if let Some(status) = child.try_wait().expect("wait for wbuildc") {
+            break (Some(status), false);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break (None, true);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = start.elapsed();
+    let bytes = std::fs::read(&err_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&err_path);
+    Outcome {
+        code: status.and_then(|s| s.code()),
+        stderr: String::from_utf8_lossy(&bytes).into_owned(),
+        elapsed,
+        timed_out,
+    }
+}
+
+/// Why the outcome is not "a clean failure with a diagnostic", if it is not.
+fn crash(outcome: &Outcome) -> Option<String> {
+    if outcome.timed_out {
+        return Some(format!("no result within {:?}", deadline()));
+    }
+    for sign in [
+        "panicked",
+        "overflowed its stack",
+        "RUST_BACKTRACE",
+        "memory allocation of",
+    ] {
+        if outcome.stderr.contains(sign) {
+            let first = outcome
+                .stderr
+                .lines()
+                .find(|l| l.contains(sign))
+                .unwrap_or(sign);
+            return Some(format!("crashed: {first}"));
+        }
+    }
+    match outcome.code {
+        None => Some("killed by a signal".to_string()),
+        Some(0 | 1) => None,
+        Some(code) => Some(format!("exit code {code}")),
+    }
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/hostile exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wbuild"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_hostile_file_fails_with_a_diagnostic_and_never_crashes() {
+    let files = corpus();
+    assert!(files.len() >= 200, "only {} corpus files", files.len());
+    let scratch = scratch_dir("hostile-corpus");
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let slowest = Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(2, 8);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let outcome = check(file, &scratch);
+                let name = file
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                slowest
+                    .lock()
+                    .expect("lock")
+                    .push((outcome.elapsed, name.clone()));
+                let problem = crash(&outcome).or_else(|| {
+                    if outcome.code != Some(1) {
+                        Some(format!("exit code {:?}, expected 1", outcome.code))
+                    } else if !outcome.stderr.contains("error[WB") {
+                        Some("no error[WB....] diagnostic on stderr".to_string())
+                    } else {
+                        None
+                    }
+                });
+                if let Some(problem) = problem {
+                    let head: String = outcome.stderr.chars().take(600).collect();
+                    failures
+                        .lock()
+                        .expect("lock")
+                        .push(format!("{name}: {problem}\n{head}"));
+                }
+            });
+        }
+    });
+    let mut slowest = slowest.into_inner().expect("lock");
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for (elapsed, name) in slowest.iter().take(5) {
+        eprintln!("slowest: {name} {elapsed:?}");
+    }
+    let failures = failures.into_inner().expect("lock");
+    assert!(
+        failures.is_empty(),
+        "{} of {} hostile files were not rejected cleanly:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Writes `text` to a scratch file and checks it; the run must end in time with a
+/// result or a diagnostic (exit 0 or 1), never a crash.
+fn limit_case(name: &str, text: &str, expect_code: Option<&str>) -> Outcome {
+    let dir = scratch_dir(&format!("limits-{name}"));
+    let path = dir.join(format!("{name}.wbuild"));
+    std::fs::write(&path, text).expect("write case");
+    let outcome = check(&path, &dir);
+    eprintln!(
+        "{name}: {} bytes, exit {:?}, {:?}",
+        text.len(),
+        outcome.code,
+        outcome.elapsed
+    );
+    if let Some(problem) = crash(&outcome) {
+        let head: String = outcome.stderr.chars().take(600).collect();
+        panic!("{name}: {problem}\n{head}");
+    }
+    if outcome.code == Some(1) {
+        assert!(
+            outcome.stderr.contains("error[WB"),
+            "{name}: exit 1 without a diagnostic"
+        );
+    }
+    if let Some(code) = expect_code {
+        assert!(
+            outcome.stderr.contains(&format!("error[{code}]")),
+            "{name}: expected {code}:\n{}",
+            outcome.stderr.chars().take(600).collect::<String>()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+#[test]
+fn one_hundred_thousand_variants() {
+    // Compact, so that the file stays under the 8 MiB limit and is really checked.
+    let mut text = format!(
+        "image \"svc\" {{}}\nvariant t {{\n  base = {BASE}\n  user = user(\"app\", 1000, 1000)\n  cmd = [\"/bin/t\"]\n}}\n"
+    );
+    for i in 0..100_000 {
+        text.push_str(&format!("variant v{i} extends t {{}}\n"));
+    }
+    let outcome = limit_case("variants-100000", &text, None);
+    assert!(
+        !outcome.stderr.contains("WB0005"),
+        "refused as too large, not checked"
+    );
+}
+
+#[test]
+fn a_fifty_megabyte_file() {
+    let block = format!("variant v {{\n  base = {BASE}\n  cmd = [\"/bin/true\"]\n}}\n");
+    let mut text = String::from("image \"svc\" {}\n");
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(&block);
+    }
+    limit_case("fifty-megabytes", &text, Some("WB0005"));
+}
+
+#[test]
+fn ten_thousand_deep_nesting() {
+    for (name, open, close) in [
+        ("lists", "[", "]"),
+        ("blocks", "{", "}"),
+        ("calls", "user(", ")"),
+    ] {
+        let text = format!("let a = {}1{}\n", open.repeat(10_000), close.repeat(10_000));
+        limit_case(&format!("nesting-{name}"), &text, Some("WB0005"));
+    }
+}
+
+fn extends_chain(n: usize, reverse: bool) -> String {
+    let mut items = vec![format!(
+        "variant v0 {{\n  base = {BASE}\n  cmd = [\"x\"]\n}}\n"
+    )];
+    items.extend((1..n).map(|i| format!("variant v{i} extends v{} {{}}\n", i - 1)));
+    if reverse {
+        items.reverse();
+    }
+    format!("image \"svc\" {{}}\n{}", items.concat())
+}
+
+#[test]
+fn an_extends_chain_of_ten_thousand_defined_parent_first() {
+    limit_case(
+        "extends-forward",
+        &extends_chain(10_000, false),
+        Some("WB3005"),
+    );
+}
+
+#[test]
+fn an_extends_chain_of_ten_thousand_defined_child_first() {
+    limit_case(
+        "extends-reverse",
+        &extends_chain(10_000, true),
+        Some("WB3005"),
+    );
+}
+
+#[test]
+fn a_preset_chain_of_ten_thousand() {
+    let mut text = format!("image \"svc\" {{}}\npreset p0() {{\n  base = {BASE}\n}}\n");
+    for i in 1..10_000 {
+        text.push_str(&format!("preset p{i}() extends p{}() {{}}\n", i - 1));
+    }
+    text.push_str("variant v extends p9999() {\n  cmd = [\"x\"]\n}\n");
+    limit_case("preset-chain", &text, Some("WB3005"));
+}
+
+/// Known problem, reported: every diagnostic is rendered with its whole source
+/// line, so N diagnostics on one long line print O(N × line) bytes: 20,000 bad
+/// escapes in one 40 KB string print about 800 MB and take minutes. Run with
+/// `cargo test --test hostile -- --ignored` once rendering is bounded.
+#[test]
+#[ignore = "human rendering is quadratic in diagnostics per long line (reported)"]
+fn many_diagnostics_on_one_long_line() {
+    let text = format!(
+        "image \"svc\" {{}}\nvariant v {{\n  base = {BASE}\n  cmd = [\"{}\"]\n}}\n",
+        "\\q".repeat(20_000)
+    );
+    limit_case("escapes-20000", &text, Some("WB0003"));
+}
+
+/// Known problem, reported: imports are read with `std::fs::read`, which has no
+/// size limit, so an import of an endless file (`/dev/zero`) reads until memory
+/// runs out. Run under a 1 GiB address-space limit so that it fails fast.
+#[test]
+#[ignore = "imports are read without a size limit (reported)"]
+fn an_import_of_an_endless_file_is_bounded() {
+    let dir = scratch_dir("limits-dev-zero");
+    let path = dir.join("dev-zero.wbuild");
+    std::fs::write(&path, "import \"/dev/zero\"\nimage \"svc\" {}\n").expect("write case");
+    let start = Instant::now();
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576; exec timeout 20 \"$0\" check \"$1\"")
+        .arg(WBUILDC)
+        .arg(&path)
+        .output()
+        .expect("run sh");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{:?}: {stderr}",
+        start.elapsed()
+    );
+    assert!(stderr.contains("error[WB"), "{stderr}");
+}
