@@ -108,8 +108,19 @@ pub(crate) fn read_source(path: &Path) -> Result<String, UsageError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// Reads a file, but never more than a manifest may hold (plus one byte, so the
+/// parser reports the file as too large): `/dev/zero` or a huge file cannot
+/// exhaust memory.
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, UsageError> {
-    std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))
+    use std::io::Read;
+    let limit = crate::syntax::MAX_FILE_BYTES as u64 + 1;
+    let file = std::fs::File::open(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    Ok(bytes)
 }
 
 /// Adds a manifest with its imports and the context files its rules read.
@@ -126,7 +137,7 @@ pub(crate) fn load(
             if p == shown {
                 first.take()
             } else {
-                std::fs::read(p).ok()
+                read_bytes(Path::new(p)).ok()
             }
         })
         .ok_or_else(|| UsageError(format!("cannot read {shown}")))
@@ -144,8 +155,7 @@ pub(crate) fn load_all(
 ) -> Result<Option<Vec<crate::SourceFile>>, UsageError> {
     let mut sources = Vec::with_capacity(paths.len());
     for path in paths {
-        let bytes = std::fs::read(path)
-            .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+        let bytes = read_bytes(path)?;
         let Ok(text) = String::from_utf8(bytes) else {
             return Ok(None);
         };
@@ -225,7 +235,7 @@ pub(crate) fn apply_policy(
 pub(crate) fn load_context(compiler: &mut crate::Compiler, files: &[crate::SourceFile]) {
     for &file in files {
         for path in compiler.wanted_context_files(file) {
-            if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Ok(text) = read_source(Path::new(&path)) {
                 compiler.add_context_file(&path, &text);
             }
         }

@@ -14,13 +14,26 @@ pub struct SourceInfo<'a> {
     pub text: &'a str,
 }
 
+/// How many diagnostics per file the terminal renderer shows.
+pub const MAX_SHOWN_PER_FILE: usize = 200;
+
 /// Renders diagnostics for a terminal; `color` adds ANSI colours.
 pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: bool) -> String {
+    // Only the files a diagnostic points into are handed to codespan.
     let mut simple = SimpleFiles::new();
     let mut ids = std::collections::HashMap::new();
-    for f in files {
+    let referenced: std::collections::HashSet<FileId> = diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
+        .collect();
+    for f in files.iter().filter(|f| referenced.contains(&f.id)) {
         ids.insert(f.id, simple.add(f.path.to_string(), f.text.to_string()));
     }
+    // Each rendered diagnostic repeats its source lines, so thousands of them on one
+    // long line would print gigabytes: show the first ones per file and count the rest.
+    let mut shown_per_file: std::collections::HashMap<FileId, usize> =
+        std::collections::HashMap::new();
+    let mut hidden = 0usize;
     let config = term::Config::default();
     let mut buffer = if color {
         termcolor::Buffer::ansi()
@@ -28,6 +41,12 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
         termcolor::Buffer::no_color()
     };
     for d in diagnostics {
+        let shown = shown_per_file.entry(d.primary.file).or_insert(0);
+        if *shown >= MAX_SHOWN_PER_FILE {
+            hidden += 1;
+            continue;
+        }
+        *shown += 1;
         let severity = match d.severity {
             Severity::Error => cs::Severity::Error,
             Severity::Warning => cs::Severity::Warning,
@@ -57,7 +76,13 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
             buffer_fallback(&mut buffer, d);
         }
     }
-    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+    let mut text = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    if hidden > 0 {
+        text.push_str(&format!(
+            "note: {hidden} more diagnostics not shown (at most {MAX_SHOWN_PER_FILE} per file); `--format json` lists them all\n"
+        ));
+    }
+    text
 }
 
 fn buffer_fallback(buffer: &mut termcolor::Buffer, d: &Diagnostic) {
