@@ -28,6 +28,15 @@ pub struct Workspace {
     pub files: IndexMap<String, SourceFile>,
 }
 
+/// Files of the build context that rules read (dependency manifests), by key
+/// (`ctx:PATH`). Kept apart from the workspace so that handing them in does not
+/// invalidate name resolution, only the rules that read them.
+#[salsa::input(debug)]
+pub struct Context {
+    #[returns(ref)]
+    pub files: IndexMap<String, SourceFile>,
+}
+
 /// Settings that apply to every file: the effective policy and the build mode.
 #[salsa::input(debug)]
 pub struct Settings {
@@ -40,6 +49,7 @@ pub struct Settings {
 #[salsa::db]
 pub trait Db: salsa::Database {
     fn workspace(&self) -> Workspace;
+    fn context(&self) -> Context;
     fn settings(&self) -> Settings;
 }
 
@@ -48,6 +58,7 @@ pub trait Db: salsa::Database {
 pub struct Database {
     storage: salsa::Storage<Self>,
     workspace: Option<Workspace>,
+    context: Option<Context>,
     settings: Option<Settings>,
     next_file: u32,
 }
@@ -57,11 +68,13 @@ impl Default for Database {
         let mut db = Database {
             storage: salsa::Storage::default(),
             workspace: None,
+            context: None,
             settings: None,
             next_file: 0,
         };
         let workspace = Workspace::new(&db, IndexMap::new());
         db.workspace = Some(workspace);
+        db.context = Some(Context::new(&db, IndexMap::new()));
         let settings = Settings::new(&db, crate::policy::Policy::default(), false);
         db.settings = Some(settings);
         db
@@ -76,6 +89,13 @@ impl Db for Database {
     fn workspace(&self) -> Workspace {
         match self.workspace {
             Some(ws) => ws,
+            None => unreachable_workspace(),
+        }
+    }
+
+    fn context(&self) -> Context {
+        match self.context {
+            Some(context) => context,
             None => unreachable_workspace(),
         }
     }
@@ -153,14 +173,36 @@ impl Database {
         out
     }
 
+    /// Adds (or updates) a build-context file.
+    pub fn set_context_file(&mut self, key: &str, path: &str, text: String) -> SourceFile {
+        use salsa::Setter;
+        let context = self.context();
+        if let Some(&file) = context.files(self).get(key) {
+            if file.text(self) != &text {
+                file.set_text(self).to(text);
+            }
+            return file;
+        }
+        let id = FileId(self.next_file);
+        self.next_file += 1;
+        let file = SourceFile::new(self, id, path.to_string(), text);
+        let mut files = context.set_files(self).to(IndexMap::new());
+        files.insert(key.to_string(), file);
+        context.set_files(self).to(files);
+        file
+    }
+
     pub fn file_by_key(&self, key: &str) -> Option<SourceFile> {
         self.workspace().files(self).get(key).copied()
     }
 
     pub fn file_by_id(&self, id: FileId) -> Option<SourceFile> {
-        self.workspace()
+        let workspace = self.workspace();
+        let context = self.context();
+        workspace
             .files(self)
             .values()
+            .chain(context.files(self).values())
             .copied()
             .find(|f| f.id(self) == id)
     }

@@ -173,12 +173,8 @@ impl Compiler {
 
     /// Hands in a file of the build context (see [`Compiler::wanted_context_files`]).
     pub fn add_context_file(&mut self, path: &str, text: &str) -> SourceFile {
-        self.db.set_file(
-            &format!("ctx:{path}"),
-            path,
-            text.to_string(),
-            Durability::LOW,
-        )
+        self.db
+            .set_context_file(&format!("ctx:{path}"), path, text.to_string())
     }
 
     /// The file path and 1-based line of an origin, for reports.
@@ -490,8 +486,10 @@ impl Compiler {
 
     fn sources(&self) -> Vec<SourceInfo<'_>> {
         let ws = <Database as db::Db>::workspace(&self.db);
+        let context = <Database as db::Db>::context(&self.db);
         ws.files(&self.db)
             .values()
+            .chain(context.files(&self.db).values())
             .map(|f| SourceInfo {
                 id: f.id(&self.db),
                 path: f.path(&self.db),
@@ -518,6 +516,14 @@ impl Compiler {
     pub fn parse_all(&self, files: &[SourceFile]) {
         self.for_each_parallel(files, |db, file| {
             db::parse(db, file);
+        });
+    }
+
+    /// Resolves every variant of `files` on every core (so that later per-file
+    /// questions, like [`Compiler::wanted_context_files`], are answered from memos).
+    pub fn evaluate_all(&self, files: &[SourceFile]) {
+        self.for_each_parallel(files, |db, file| {
+            variants::evaluate(db, file);
         });
     }
 

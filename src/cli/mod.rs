@@ -262,13 +262,24 @@ pub(crate) fn context_escapes(
     file: crate::SourceFile,
     context: &Path,
 ) -> Vec<crate::Diagnostic> {
+    let sources = compiler.context_sources(file);
+    // Only paths that exist can lead anywhere (a missing one is the engine's to
+    // report); most checks end at this one `lstat`.
+    let existing: Vec<_> = sources
+        .into_iter()
+        .filter(|(source, _)| {
+            std::fs::symlink_metadata(context.join(source.trim_end_matches('/'))).is_ok()
+        })
+        .collect();
+    if existing.is_empty() {
+        return Vec::new();
+    }
     let Ok(root) = std::fs::canonicalize(context) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (source, origin) in compiler.context_sources(file) {
+    for (source, origin) in existing {
         let candidate = root.join(source.trim_end_matches('/'));
-        // A missing path is the engine's to report; only existing links are checked.
         let Ok(resolved) = std::fs::canonicalize(&candidate) else {
             continue;
         };

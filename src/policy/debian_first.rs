@@ -249,7 +249,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                         continue;
                     };
                     let key = super::context_key(&manifest_path, source);
-                    let Some(file) = cx.db.workspace().files(cx.db).get(&key).copied() else {
+                    let Some(file) = cx.db.context().files(cx.db).get(&key).copied() else {
                         continue;
                     };
                     for (library, span) in declared(eco, file.text(cx.db)) {

@@ -4,6 +4,12 @@ use crate::cli::{
 };
 use std::path::PathBuf;
 
+/// Files checked by one compiler. Manifests that do not import each other are
+/// independent, so a large run is split into batches, each with a fresh
+/// database: memory stays bounded (the memos of one batch are freed and reused by
+/// the next) instead of growing with the number of files.
+const BATCH: usize = 1024;
+
 pub fn run(common: &Common, files: &[PathBuf], format: Format) -> u8 {
     match check(common, files, format) {
         Ok(code) => code,
@@ -11,7 +17,42 @@ pub fn run(common: &Common, files: &[PathBuf], format: Format) -> u8 {
     }
 }
 
+/// What one batch produced.
+struct Checked {
+    failed: bool,
+    human: String,
+    diagnostics: Vec<serde_json::Value>,
+    exceptions: Vec<serde_json::Value>,
+}
+
 fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, UsageError> {
+    let mut failed = false;
+    let mut human = String::new();
+    let mut diagnostics = Vec::new();
+    let mut exceptions = Vec::new();
+    for batch in files.chunks(BATCH) {
+        let checked = check_batch(common, batch, format)?;
+        failed |= checked.failed;
+        human.push_str(&checked.human);
+        diagnostics.extend(checked.diagnostics);
+        exceptions.extend(checked.exceptions);
+    }
+    match format {
+        Format::Human => eprint!("{human}"),
+        Format::Json => {
+            let report =
+                serde_json::json!({ "diagnostics": diagnostics, "exceptions": exceptions });
+            print_stdout(&format!("{report}\n"))?
+        }
+    }
+    Ok(if failed {
+        exit::INPUT_ERRORS
+    } else {
+        exit::SUCCESS
+    })
+}
+
+fn check_batch(common: &Common, files: &[PathBuf], format: Format) -> Result<Checked, UsageError> {
     let mut compiler = compiler(common)?;
     let loaded = match load_all(&mut compiler, files)? {
         Some(loaded) => loaded,
@@ -28,6 +69,7 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
     let mut all =
         crate::cli::apply_policy(common, &mut compiler, files.first().map(PathBuf::as_path))?;
     if all.is_empty() {
+        compiler.evaluate_all(&loaded);
         crate::cli::load_context(&mut compiler, &loaded);
         all.extend(compiler.check_all(&loaded).into_iter().flatten());
         for (file, path) in loaded.iter().zip(files) {
@@ -38,26 +80,30 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
             ));
         }
     }
-    let failed = all.iter().any(|d| d.is_error());
+    let mut checked = Checked {
+        failed: all.iter().any(|d| d.is_error()),
+        human: String::new(),
+        diagnostics: Vec::new(),
+        exceptions: Vec::new(),
+    };
     match format {
-        Format::Human => eprint!("{}", compiler.render(&all, use_color(common))),
+        Format::Human => checked.human = compiler.render(&all, use_color(common)),
         Format::Json => {
             let exceptions: Vec<_> = loaded
                 .iter()
                 .flat_map(|f| compiler.exceptions(*f))
                 .collect();
-            print_stdout(&format!(
-                "{}\n",
-                crate::cli::json_report(&compiler, &all, &exceptions)
-            ))?
+            let report = crate::cli::json_report(&compiler, &all, &exceptions);
+            let list = |key: &str| {
+                report
+                    .get(key)
+                    .and_then(|v| v.as_array())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            checked.diagnostics = list("diagnostics");
+            checked.exceptions = list("exceptions");
         }
     }
-    // The process ends right after this: freeing every memo of a large workspace
-    // one by one takes longer than checking it did.
-    std::mem::forget(compiler);
-    Ok(if failed {
-        exit::INPUT_ERRORS
-    } else {
-        exit::SUCCESS
-    })
+    Ok(checked)
 }
