@@ -78,7 +78,9 @@ if [ "${WBUILD_E2E_HOST_CA:-1}" = 1 ] && [ -s /etc/ssl/certs/ca-certificates.crt
   DERIVED="$CACHE/rootfs-$SUITE-$SOURCE_DATE_EPOCH-hostca-$ca_sum.tar"
   if [ "$FORCE" = 1 ] || [ ! -s "$DERIVED.sha256" ]; then
     cp "$TARBALL" "$DERIVED.tmp.$$"
-    # Appended members win on extraction (buildah add and docker import unpack in order).
+    # Replace, not shadow: docker import refuses a tar with duplicate paths.
+    (cd "$stage" && find . -type f | LC_ALL=C sort) > "$stage.list"
+    grep -Fx -f "$stage.list" <(tar -tf "$TARBALL") | tar --delete -f "$DERIVED.tmp.$$" -T - || true
     (cd "$stage" && find . -type f | LC_ALL=C sort) |
       tar -C "$stage" -rf "$DERIVED.tmp.$$" --owner=0 --group=0 --numeric-owner \
         --mtime="@$SOURCE_DATE_EPOCH" --mode=0644 -T -
@@ -86,7 +88,7 @@ if [ "${WBUILD_E2E_HOST_CA:-1}" = 1 ] && [ -s /etc/ssl/certs/ca-certificates.crt
     sha256sum "$DERIVED" | cut -d' ' -f1 > "$DERIVED.sha256"
     log "host CA bundle added: $DERIVED"
   fi
-  rm -rf "$stage"
+  rm -rf "$stage" "$stage.list"
   TARBALL=$DERIVED
   ENV_EXTRA=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
 fi

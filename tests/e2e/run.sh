@@ -183,29 +183,29 @@ example_conf() {
   CHANGE="" DEPS_RE="" COPY_RE="" FAIL_FILE="" FAIL_TEXT="" NOT_SHIPPED=()
   case "$1" in
     python-web)
-      CHANGE=webapp/greeting.py DEPS_RE='pip install' COPY_RE='COPY \["webapp/"'
+      CHANGE=webapp/greeting.py DEPS_RE='pip install' COPY_RE='COPY \["?webapp/'
       FAIL_FILE=tests/test_fail.py
       FAIL_TEXT=$'def test_fail():\n    assert False, "deliberate failure"\n'
       NOT_SHIPPED=(srv/app/tests srv/app/pytest.ini srv/app/requirements-test.txt
                    opt/lib/venv/lib/python3.11/site-packages/pytest opt/lib/venv/lib/python3.11/site-packages/_pytest) ;;
     node-service)
-      CHANGE=src/greeting.js DEPS_RE='npm ci' COPY_RE='COPY \["src/"'
+      CHANGE=src/greeting.js DEPS_RE='npm ci' COPY_RE='COPY \["?src/'
       FAIL_FILE=test/fail.test.js
       FAIL_TEXT=$'const test = require("node:test");\nconst assert = require("node:assert/strict");\ntest("deliberate failure", () => { assert.equal(1, 2); });\n'
       NOT_SHIPPED=(srv/app/test srv/app/node_modules/supertest usr/share/nodejs/npm) ;;
     php-app)
-      CHANGE=src/Greeting.php DEPS_RE='"composer", "install"' COPY_RE='COPY \["src/"'
+      CHANGE=src/Greeting.php DEPS_RE='"composer", "install"' COPY_RE='COPY \["?src/'
       FAIL_FILE=tests/FailTest.php
       FAIL_TEXT=$'<?php\n\ndeclare(strict_types=1);\n\nnamespace App\\Tests;\n\nuse PHPUnit\\Framework\\TestCase;\n\nfinal class FailTest extends TestCase\n{\n    public function testDeliberateFailure(): void\n    {\n        self::assertSame(1, 2, \'deliberate failure\');\n    }\n}\n'
       NOT_SHIPPED=(srv/app/tests srv/app/phpunit.xml srv/app/vendor/phpunit usr/share/php/PHPUnit) ;;
     java-service)
       CHANGE=src/main/java/dev/wbuild/examples/javaservice/Greeting.java
-      DEPS_RE='apt-get install -y --no-install-recommends maven' COPY_RE='COPY \["src/main/"'
+      DEPS_RE='apt-get install -y --no-install-recommends maven' COPY_RE='COPY \["?src/main/'
       FAIL_FILE=src/test/java/dev/wbuild/examples/javaservice/FailTest.java
       FAIL_TEXT=$'package dev.wbuild.examples.javaservice;\n\nimport static org.junit.Assert.assertEquals;\n\nimport org.junit.Test;\n\npublic class FailTest {\n    @Test\n    public void deliberateFailure() {\n        assertEquals("deliberate failure", 1, 2);\n    }\n}\n'
       NOT_SHIPPED=(srv/app/src srv/app/pom.xml srv/app/target usr/share/java/junit4.jar) ;;
     go-service)
-      CHANGE=internal/greeting/greeting.go DEPS_RE='"go", "mod", "download"' COPY_RE='COPY \["internal/"'
+      CHANGE=internal/greeting/greeting.go DEPS_RE='"go", "mod", "download"' COPY_RE='COPY \["?internal/'
       FAIL_FILE=internal/greeting/fail_test.go
       FAIL_TEXT=$'package greeting\n\nimport "testing"\n\nfunc TestDeliberateFailure(t *testing.T) {\n\tt.Fatal("deliberate failure")\n}\n'
       NOT_SHIPPED=(srv/app/internal srv/app/cmd srv/app/go.mod bin/sh usr/bin) ;;
