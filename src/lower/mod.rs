@@ -298,8 +298,16 @@ impl Lowering {
             _ => String::from("/"),
         };
         for step in steps {
-            if matches!(&step.kind, StepKind::Apt { packages, .. } if packages.is_empty()) {
-                continue; // `apt []` (e.g. a preset's optional extra packages) installs nothing
+            // `apt []` and `copy [] to ...` (a preset's optional lists left empty) do nothing.
+            let empty = match &step.kind {
+                StepKind::Apt { packages, .. } => packages.is_empty(),
+                StepKind::Copy { sources, .. } | StepKind::CopyFrom { sources, .. } => {
+                    sources.is_empty()
+                }
+                _ => false,
+            };
+            if empty {
+                continue;
             }
             match self.step(db, evaluated, step, &mut workdir) {
                 Some(instruction) => {
