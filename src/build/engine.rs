@@ -44,17 +44,13 @@ impl Output {
         }
     }
 
-    fn transport(&self, tag: &str) -> String {
-        // The reference inside the layout is the tag's last component.
-        let reference = tag
-            .rsplit(':')
+    /// The reference inside the layout: the tag's last component.
+    fn reference(&self, tag: &str) -> String {
+        tag.rsplit(':')
             .next()
             .filter(|r| !r.contains('/'))
-            .unwrap_or("latest");
-        match self {
-            Output::OciDir(dir) => format!("oci:{dir}:{reference}"),
-            Output::OciArchive(file) => format!("oci-archive:{file}:{reference}"),
-        }
+            .unwrap_or("latest")
+            .to_string()
     }
 }
 
@@ -141,19 +137,24 @@ fn run_quiet(mut cmd: Command, what: &str) -> Result<String, BuildError> {
 }
 
 pub(super) fn export(request: &BuildRequest, output: &Output) -> Result<(), BuildError> {
-    let destination = output.transport(&request.tag);
-    if let Output::OciDir(dir) = output {
-        // A fresh layout: an old index.json would keep references to old images.
-        let _ = std::fs::remove_dir_all(dir);
-    }
+    let reference = output.reference(&request.tag);
+    // Export into an OCI layout directory first (the archive is made from it), so
+    // the annotations can be written into the manifest on the way.
+    let dir = match output {
+        Output::OciDir(dir) => std::path::PathBuf::from(dir),
+        Output::OciArchive(_) => request.work_dir.join("oci-layout"),
+    };
+    // A fresh layout: an old index.json would keep references to old images.
+    let _ = std::fs::remove_dir_all(&dir);
+    let layout = format!("oci:{}:{reference}", dir.display());
     match request.engine {
         Engine::Buildah => {
             let mut cmd = Command::new(program(Engine::Buildah));
             cmd.arg("push")
                 .arg("--quiet")
                 .arg(&request.tag)
-                .arg(&destination);
-            run_quiet(cmd, "buildah push").map(|_| ())
+                .arg(&layout);
+            run_quiet(cmd, "buildah push")?;
         }
         Engine::Docker => {
             // Docker 20.10 cannot write OCI layouts: save, then convert with skopeo.
@@ -164,12 +165,21 @@ pub(super) fn export(request: &BuildRequest, output: &Output) -> Result<(), Buil
             let mut copy = Command::new("skopeo");
             copy.arg("copy")
                 .arg(format!("docker-archive:{}", archive.display()))
-                .arg(&destination);
-            let result = run_quiet(copy, "skopeo copy").map(|_| ());
+                .arg(&layout);
+            let result = run_quiet(copy, "skopeo copy");
             let _ = std::fs::remove_file(&archive);
-            result
+            result?;
         }
     }
+    super::layout::annotate(&dir, &reference, &request.annotations).map_err(BuildError::Io)?;
+    if let Output::OciArchive(file) = output {
+        let mut copy = Command::new("skopeo");
+        copy.arg("copy")
+            .arg(&layout)
+            .arg(format!("oci-archive:{file}:{reference}"));
+        run_quiet(copy, "skopeo copy")?;
+    }
+    Ok(())
 }
 
 pub(super) fn run_image(

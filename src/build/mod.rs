@@ -9,6 +9,7 @@
 mod annotations;
 mod engine;
 mod ignore;
+mod layout;
 mod stream;
 
 pub use annotations::{annotations, rfc3339};
