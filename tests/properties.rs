@@ -79,24 +79,9 @@ fn any_value() -> impl Strategy<Value = String> {
     ]
 }
 
-/// `value` as a .wbuild string literal.
+/// `value` as a .wbuild string literal (the formatter's own escaping).
 fn literal(value: &str) -> String {
-    let mut out = String::from("\"");
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    wbuild::fmt::string_literal(value)
 }
 
 // ---- (a) well-formed manifests ---------------------------------------------------

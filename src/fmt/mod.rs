@@ -18,6 +18,8 @@ mod comments;
 mod doc;
 mod printer;
 mod strings;
+
+pub use strings::literal as string_literal;
 mod verify;
 
 use crate::span::Span;

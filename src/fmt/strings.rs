@@ -23,6 +23,15 @@ pub fn quote(lit: &StringLit) -> String {
     out
 }
 
+/// A `.wbuild` string literal whose value is exactly `text` (no interpolation),
+/// for tools that generate manifests.
+pub fn literal(text: &str) -> String {
+    let mut out = String::from("\"");
+    escape_into(&mut out, text);
+    out.push('"');
+    out
+}
+
 fn escape_into(out: &mut String, text: &str) {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
