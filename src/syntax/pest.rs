@@ -58,12 +58,32 @@ struct Cx<'t> {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// The pair's span without the trailing whitespace pest includes when an
-/// optional element at the end of a rule did not match.
+/// The pair's span without the trailing whitespace and comments pest includes
+/// when an optional element at the end of a rule did not match.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    let trimmed = pair.as_str().trim_end().len();
-    Span::new(s.start(), s.start() + trimmed)
+    let text = pair.as_str();
+    let mut end = text.trim_end().len();
+    // Only a last line with a `#` can end in a comment; the full scan (which knows
+    // about strings) runs only then.
+    while text
+        .get(..end)
+        .and_then(|t| t.rsplit('\n').next())
+        .is_some_and(|line| line.contains('#'))
+    {
+        let head = text.get(..end).unwrap_or("");
+        match super::trivia::comments(head).last() {
+            Some(c) if c.span.end as usize == end => {
+                end = head
+                    .get(..c.span.start as usize)
+                    .unwrap_or("")
+                    .trim_end()
+                    .len()
+            }
+            _ => break,
+        }
+    }
+    Span::new(s.start(), s.start() + end)
 }
 
 fn error_offset(error: &pest::error::Error<Rule>) -> usize {
