@@ -16,7 +16,8 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// Use this directory's *.wbuild files as the standard library instead of the embedded one.
+    /// Use this directory's *.wbuild files as the standard library instead of the embedded one
+    /// (default: `[stdlib] dir` of the nearest wbuild.toml above the manifest, if any).
     #[arg(long, value_name = "DIR", global = true)]
     pub stdlib: Option<PathBuf>,
     /// When to colour terminal output.

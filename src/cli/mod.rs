@@ -73,13 +73,54 @@ pub(crate) fn report_usage(e: UsageError) -> u8 {
     exit::USAGE
 }
 
-/// Builds a compiler with the stdlib the options ask for.
-pub(crate) fn compiler(common: &Common) -> Result<crate::Compiler, UsageError> {
-    let Some(dir) = &common.stdlib else {
+/// The file that configures wbuildc for a repository (found from the manifest's
+/// directory upwards, the nearest wins).
+pub const CONFIG_FILE: &str = "wbuild.toml";
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    stdlib: Option<StdlibConfig>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StdlibConfig {
+    /// The organisation's stdlib directory, relative to the config file.
+    dir: PathBuf,
+}
+
+/// The stdlib directory in force: `--stdlib DIR`, else `[stdlib] dir` of the
+/// nearest `wbuild.toml` above the manifest, else none (the embedded stdlib).
+fn stdlib_dir(common: &Common, manifest: Option<&Path>) -> Result<Option<PathBuf>, UsageError> {
+    if let Some(dir) = &common.stdlib {
+        return Ok(Some(dir.clone()));
+    }
+    let start = manifest.map_or_else(|| PathBuf::from("."), default_context);
+    let start = std::fs::canonicalize(&start).unwrap_or(start);
+    for dir in start.ancestors() {
+        let candidate = dir.join(CONFIG_FILE);
+        if !candidate.is_file() {
+            continue;
+        }
+        let text = read_source(&candidate)?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| UsageError(format!("{}: {}", candidate.display(), e.message())))?;
+        return Ok(config.stdlib.map(|s| dir.join(s.dir)));
+    }
+    Ok(None)
+}
+
+/// Builds a compiler with the stdlib the options (or `wbuild.toml`) ask for.
+pub(crate) fn compiler(
+    common: &Common,
+    manifest: Option<&Path>,
+) -> Result<crate::Compiler, UsageError> {
+    let Some(dir) = stdlib_dir(common, manifest)? else {
         return Ok(crate::Compiler::new());
     };
     let mut compiler = crate::Compiler::without_stdlib();
-    let entries = std::fs::read_dir(dir).map_err(|e| {
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
         UsageError(format!(
             "cannot read stdlib directory {}: {e}",
             dir.display()
@@ -248,7 +289,7 @@ pub(crate) fn prepare(
     common: &Common,
     path: &Path,
 ) -> Result<(crate::Compiler, crate::SourceFile, Vec<crate::Diagnostic>), UsageError> {
-    let mut compiler = compiler(common)?;
+    let mut compiler = compiler(common, Some(path))?;
     let file = load(&mut compiler, path)?;
     let problems = apply_policy(common, &mut compiler, Some(path))?;
     Ok((compiler, file, problems))

@@ -272,3 +272,49 @@ fn fmt_rewrites_checks_and_refuses_broken_files() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_wbuild_toml_above_the_manifest_selects_the_organisation_stdlib() {
+    let root = std::env::temp_dir().join(format!("wbuildc-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let service = root.join("services/svc");
+    std::fs::create_dir_all(&service).unwrap_or_default();
+    std::fs::create_dir_all(root.join("org-stdlib")).unwrap_or_default();
+    std::fs::write(root.join("wbuild.toml"), "[stdlib]\ndir = \"org-stdlib\"\n")
+        .unwrap_or_default();
+    // The organisation's own `base` module, with its own approved image.
+    std::fs::write(
+        root.join("org-stdlib/base.wbuild"),
+        "preset runtime() {\n  base = \"registry.org.example/base:2026\"\n  user = user(\"svc\", 7000)\n}\n",
+    )
+    .unwrap_or_default();
+    std::fs::write(
+        root.join("wbuild-policy.toml"),
+        "[images]\nallowed_registries = [\"registry.org.example\"]\n",
+    )
+    .unwrap_or_default();
+    let manifest = service.join("service.wbuild");
+    std::fs::write(&manifest, "import \"base\"\nimage \"svc\" {}\nvariant production extends base.runtime() {\n  cmd = [\"/svc\"]\n}\n")
+        .unwrap_or_default();
+    let path = manifest.to_str().unwrap_or_default();
+
+    let out = wbuildc(&["compile", path, "--variant", "production"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let dockerfile = text(&out.stdout);
+    assert!(
+        dockerfile.contains("FROM registry.org.example/base:2026 AS production")
+            && dockerfile.contains("USER 7000:7000"),
+        "{dockerfile}"
+    );
+
+    // A broken config file is reported, not ignored.
+    std::fs::write(root.join("wbuild.toml"), "[stdlib]\ndirectory = \"x\"\n").unwrap_or_default();
+    let out = wbuildc(&["compile", path, "--variant", "production"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("wbuild.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

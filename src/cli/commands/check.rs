@@ -53,12 +53,12 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
 }
 
 fn check_batch(common: &Common, files: &[PathBuf], format: Format) -> Result<Checked, UsageError> {
-    let mut compiler = compiler(common)?;
+    let mut compiler = compiler(common, files.first().map(PathBuf::as_path))?;
     let loaded = match load_all(&mut compiler, files)? {
         Some(loaded) => loaded,
         None => {
             // A file import or invalid UTF-8: load one file after the other.
-            compiler = crate::cli::compiler(common)?;
+            compiler = crate::cli::compiler(common, files.first().map(PathBuf::as_path))?;
             let mut loaded = Vec::new();
             for path in files {
                 loaded.push(load(&mut compiler, path)?);

@@ -10,7 +10,7 @@ pub fn explain(common: &Common, file: Option<&Path>) -> u8 {
 }
 
 fn run(common: &Common, file: Option<&Path>) -> Result<u8, UsageError> {
-    let mut compiler = compiler(common)?;
+    let mut compiler = compiler(common, file)?;
     let problems = apply_policy(common, &mut compiler, file)?;
     if !problems.is_empty() {
         eprint!("{}", compiler.render(&problems, use_color(common)));

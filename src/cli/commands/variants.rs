@@ -10,7 +10,7 @@ pub fn run(common: &Common, file: &Path) -> u8 {
 }
 
 fn variants(common: &Common, path: &Path) -> Result<u8, UsageError> {
-    let mut compiler = compiler(common)?;
+    let mut compiler = compiler(common, Some(path))?;
     let file = load(&mut compiler, path)?;
     let mut text = String::new();
     for name in compiler.variants(file) {
