@@ -54,8 +54,10 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
 
 fn check_batch(common: &Common, files: &[PathBuf], format: Format) -> Result<Checked, UsageError> {
     let mut compiler = compiler(common, files.first().map(PathBuf::as_path))?;
-    let loaded = match load_all(&mut compiler, files)? {
-        Some(loaded) => loaded,
+    // `load` also reads the context files; the bulk path reads them after resolving
+    // every file's variants in parallel.
+    let (loaded, context_loaded) = match load_all(&mut compiler, files)? {
+        Some(loaded) => (loaded, false),
         None => {
             // A file import or invalid UTF-8: load one file after the other.
             compiler = crate::cli::compiler(common, files.first().map(PathBuf::as_path))?;
@@ -63,14 +65,16 @@ fn check_batch(common: &Common, files: &[PathBuf], format: Format) -> Result<Che
             for path in files {
                 loaded.push(load(&mut compiler, path)?);
             }
-            loaded
+            (loaded, true)
         }
     };
     let mut all =
         crate::cli::apply_policy(common, &mut compiler, files.first().map(PathBuf::as_path))?;
     if all.is_empty() {
-        compiler.evaluate_all(&loaded);
-        crate::cli::load_context(&mut compiler, &loaded);
+        if !context_loaded {
+            compiler.evaluate_all(&loaded);
+            crate::cli::load_context(&mut compiler, &loaded);
+        }
         all.extend(compiler.check_all(&loaded).into_iter().flatten());
         for (file, path) in loaded.iter().zip(files) {
             all.extend(crate::cli::context_escapes(
