@@ -19,13 +19,22 @@ pub struct SourceFile {
     pub path: String,
     #[returns(ref)]
     pub text: String,
+    /// When the file's bytes were not valid UTF-8: the offset (in `text`, which
+    /// holds them decoded lossily) of the first replacement character.
+    #[returns(copy)]
+    pub invalid_utf8: Option<u32>,
 }
 
-/// Every loaded file, by import key (see [`crate::resolve::import_key`]).
+/// Every loaded file, by import key (see [`crate::resolve::import_key`]), and the
+/// imports the driver refused to read, with the reason (an import that leads
+/// outside the repository, into `.git`, or to something that is not a regular
+/// `.wbuild` file).
 #[salsa::input(debug)]
 pub struct Workspace {
     #[returns(ref)]
     pub files: IndexMap<String, SourceFile>,
+    #[returns(ref)]
+    pub refused: IndexMap<String, String>,
 }
 
 /// Files of the build context that rules read (dependency manifests), by key
@@ -72,7 +81,7 @@ impl Default for Database {
             settings: None,
             next_file: 0,
         };
-        let workspace = Workspace::new(&db, IndexMap::new());
+        let workspace = Workspace::new(&db, IndexMap::new(), IndexMap::new());
         db.workspace = Some(workspace);
         db.context = Some(Context::new(&db, IndexMap::new()));
         let settings = Settings::new(&db, crate::policy::Policy::default(), false);
@@ -157,7 +166,7 @@ impl Database {
             }
             let id = FileId(self.next_file);
             self.next_file += 1;
-            let file = SourceFile::builder(id, path, text)
+            let file = SourceFile::builder(id, path, text, None)
                 .durability(durability)
                 .new(self);
             // Take the map out of the input instead of cloning it (the setter
@@ -185,11 +194,36 @@ impl Database {
         }
         let id = FileId(self.next_file);
         self.next_file += 1;
-        let file = SourceFile::new(self, id, path.to_string(), text);
+        let file = SourceFile::new(self, id, path.to_string(), text, None);
         let mut files = context.set_files(self).to(IndexMap::new());
         files.insert(key.to_string(), file);
         context.set_files(self).to(files);
         file
+    }
+
+    /// Records that the driver refused to read the file under `key`, and why.
+    pub fn set_refused(&mut self, key: &str, reason: String) {
+        use salsa::Setter;
+        let workspace = self.workspace();
+        if workspace.refused(self).get(key) == Some(&reason) {
+            return;
+        }
+        let mut refused = workspace.set_refused(self).to(IndexMap::new());
+        refused.insert(key.to_string(), reason);
+        workspace.set_refused(self).to(refused);
+    }
+
+    /// Records where the file's text was not valid UTF-8 (`None`: it was).
+    pub fn set_invalid_utf8(&mut self, file: SourceFile, offset: Option<u32>) {
+        use salsa::Setter;
+        if file.invalid_utf8(self) != offset {
+            file.set_invalid_utf8(self).to(offset);
+        }
+    }
+
+    /// Whether the driver refused to read the file under `key`.
+    pub fn is_refused(&self, key: &str) -> bool {
+        self.workspace().refused(self).contains_key(key)
     }
 
     pub fn file_by_key(&self, key: &str) -> Option<SourceFile> {
@@ -219,6 +253,20 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
 #[salsa::tracked(returns(ref))]
 pub fn check_file(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     let mut out = parse(db, file).errors.clone();
+    if let Some(offset) = file.invalid_utf8(db) {
+        let offset = offset as usize;
+        let span = crate::span::Span::new(offset, offset + '\u{FFFD}'.len_utf8());
+        out.push(
+            Diagnostic::new(
+                crate::diagnostics::Code::InvalidUtf8,
+                "the file is not valid UTF-8",
+                file.id(db),
+                span,
+                "invalid bytes here",
+            )
+            .with_help("re-save the file as UTF-8"),
+        );
+    }
     out.extend(
         crate::check::eval::module_env(db, file)
             .diagnostics
@@ -240,5 +288,6 @@ pub fn check_file(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     out.extend(crate::policy::check(db, file).diagnostics.iter().cloned());
     crate::diagnostics::sort(&mut out);
     out.dedup();
+    crate::diagnostics::limit(&mut out, file.id(db));
     out
 }

@@ -43,6 +43,37 @@ pub mod variants;
 pub use db::SourceFile;
 pub use diagnostics::{Code, Diagnostic, Severity};
 
+/// What the driver is asked to read, so that it can apply the rules for each kind
+/// of file (a manifest or an import must be a `.wbuild` file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wanted {
+    /// The manifest being loaded.
+    Manifest,
+    /// A file another manifest imports.
+    Import,
+    /// A dependency manifest of the build context (requirements.txt, package.json).
+    Context,
+}
+
+/// Why the driver did not hand a file in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadFailure {
+    /// There is no such file.
+    Missing,
+    /// The driver refused to read it; the reason says why, in words (never the
+    /// file's text).
+    Refused(String),
+}
+
+/// A policy file handed to [`Compiler::set_policy`]: which layer it is, where it
+/// is (as shown in diagnostics and the audit) and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyFile {
+    pub layer: policy::Layer,
+    pub path: String,
+    pub text: String,
+}
+
 use db::Database;
 use diagnostics::render::SourceInfo;
 use salsa::Durability;
@@ -51,9 +82,6 @@ use salsa::Durability;
 /// Repeated calls reuse everything that did not change.
 pub struct Compiler {
     db: Database,
-    /// Files that were not valid UTF-8: the offset (in the decoded text) of the
-    /// first replacement character.
-    invalid_utf8: std::collections::HashMap<SourceFile, usize>,
 }
 
 impl Default for Compiler {
@@ -76,7 +104,6 @@ impl Compiler {
     pub fn without_stdlib() -> Compiler {
         Compiler {
             db: Database::new(),
-            invalid_utf8: std::collections::HashMap::new(),
         }
     }
 
@@ -100,45 +127,83 @@ impl Compiler {
     /// Adds a user file from raw bytes. Invalid UTF-8 is decoded lossily so the rest
     /// of the file is still checked, and reported as WB0006, which fails compilation.
     pub fn add_file_bytes(&mut self, path: &str, bytes: &[u8]) -> SourceFile {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => {
-                let file = self.add_file(path, text);
-                self.invalid_utf8.remove(&file);
-                file
-            }
-            Err(e) => {
-                let valid = e.valid_up_to();
-                let text = String::from_utf8_lossy(bytes);
-                let file = self.add_file(path, &text);
-                self.invalid_utf8.insert(file, valid);
-                file
-            }
-        }
+        let (text, invalid) = match std::str::from_utf8(bytes) {
+            Ok(text) => (std::borrow::Cow::Borrowed(text), None),
+            Err(e) => (
+                String::from_utf8_lossy(bytes),
+                u32::try_from(e.valid_up_to()).ok(),
+            ),
+        };
+        let file = self.add_file(path, &text);
+        self.db.set_invalid_utf8(file, invalid);
+        file
     }
 
-    /// Sets the policy: the embedded default, then each `(path, text)` policy file in
-    /// order (outermost first), each overriding the keys it sets. Invalid files are
-    /// reported as WB5000 diagnostics and leave the previous policy in force.
-    pub fn set_policy_files(&mut self, files: &[(String, String)]) -> Vec<Diagnostic> {
+    /// Sets the policy: the embedded default, then each policy file in order (the
+    /// organisation's first, then the repository's from the outermost directory
+    /// in), each setting the keys it names. A repository file may only tighten the
+    /// policy (see `policy::config`). Problems come back as diagnostics in the
+    /// policy files (WB5000, WB5011, WB5012); what is valid and does not loosen the
+    /// policy is applied even then, and the caller fails on any error.
+    pub fn set_policy(&mut self, files: &[PolicyFile]) -> Vec<Diagnostic> {
         use salsa::Setter;
         let mut policy = policy::Policy::default();
         let mut problems = Vec::new();
-        for (path, text) in files {
+        for file in files {
             let source = self.db.set_file(
-                &format!("policy:{path}"),
-                path,
-                text.clone(),
+                &format!("policy:{}", file.path),
+                &file.path,
+                file.text.clone(),
                 Durability::MEDIUM,
             );
-            if let Err(d) = policy.apply(Some(path), text, source.id(&self.db)) {
-                problems.push(*d);
-            }
+            problems.extend(policy.apply(
+                file.layer,
+                Some(&file.path),
+                &file.text,
+                source.id(&self.db),
+            ));
         }
-        if problems.is_empty() {
-            let settings = <Database as db::Db>::settings(&self.db);
+        let settings = <Database as db::Db>::settings(&self.db);
+        if settings.policy(&self.db) != &policy {
             settings.set_policy(&mut self.db).to(policy);
         }
         problems
+    }
+
+    /// A diagnostic about a configuration file that was not read (its text is
+    /// never shown): the reason is the message.
+    pub fn file_problem(&mut self, path: &std::path::Path, reason: &str) -> Diagnostic {
+        let shown = path.to_string_lossy();
+        let file = self.db.set_file(
+            &format!("config:{shown}"),
+            &shown,
+            String::new(),
+            Durability::MEDIUM,
+        );
+        Diagnostic::new(
+            Code::UntrustedConfig,
+            reason.to_string(),
+            file.id(&self.db),
+            span::Span::at(0),
+            "not read",
+        )
+        .with_help("configuration files of the repository are regular files inside it")
+    }
+
+    /// Checks a repository's `wbuild.toml` (see `policy::check_repository_config`).
+    pub fn check_repository_config(&mut self, path: &str, text: &str) -> Vec<Diagnostic> {
+        let file = self.db.set_file(
+            &format!("config:{path}"),
+            path,
+            text.to_string(),
+            Durability::MEDIUM,
+        );
+        policy::config::check_repository_config(text, file.id(&self.db))
+    }
+
+    /// Whether `file` imports other files (not stdlib modules).
+    pub fn imports_files(&self, file: SourceFile) -> bool {
+        !resolve::file_imports(&self.db, file).is_empty()
     }
 
     /// The effective policy.
@@ -269,38 +334,58 @@ impl Compiler {
     /// Adds the manifest `path` and, transitively, the files it imports and the
     /// dependency manifests its variants copy (for the Debian-first rule). Every
     /// file is read through `read`, the driver's access to the file system (paths
-    /// as the manifest names them, relative to the current directory); the library
-    /// itself does no I/O. `None` when the manifest itself cannot be read. A missing
-    /// import becomes a WB1003 diagnostic, a missing context file is skipped.
+    /// as the manifest names them, relative to the current directory, with what
+    /// the file is for); the library itself does no I/O. `Err` when the manifest
+    /// itself cannot be read. A missing import becomes a WB1003 diagnostic, a
+    /// refused one (outside the repository, not a regular `.wbuild` file) WB1009,
+    /// and a missing or refused context file is skipped.
     pub fn load(
         &mut self,
         path: &str,
-        mut read: impl FnMut(&str) -> Option<Vec<u8>>,
-    ) -> Option<SourceFile> {
-        let file = self.add_file_bytes(path, &read(path)?);
-        let mut tried: Vec<String> = Vec::new();
-        loop {
-            let pending: Vec<String> = self
-                .pending_imports(file)
-                .into_iter()
-                .filter(|p| !tried.contains(p))
-                .collect();
-            if pending.is_empty() {
-                break;
-            }
-            for p in pending {
-                if let Some(bytes) = read(&p) {
-                    self.add_file(&p, &String::from_utf8_lossy(&bytes));
-                }
-                tried.push(p);
-            }
-        }
+        mut read: impl FnMut(&str, Wanted) -> Result<Vec<u8>, ReadFailure>,
+    ) -> Result<SourceFile, ReadFailure> {
+        let file = self.add_file_bytes(path, &read(path, Wanted::Manifest)?);
+        self.load_imports(file, &mut read);
         for context_file in self.wanted_context_files(file) {
-            if let Some(bytes) = read(&context_file) {
+            if let Ok(bytes) = read(&context_file, Wanted::Context) {
                 self.add_context_file(&context_file, &String::from_utf8_lossy(&bytes));
             }
         }
-        Some(file)
+        Ok(file)
+    }
+
+    /// Reads the file imports of `file`, transitively: each file is scanned once,
+    /// so a chain of N imports costs O(N).
+    fn load_imports(
+        &mut self,
+        file: SourceFile,
+        read: &mut impl FnMut(&str, Wanted) -> Result<Vec<u8>, ReadFailure>,
+    ) {
+        let mut scanned: std::collections::HashSet<SourceFile> = std::collections::HashSet::new();
+        let mut todo = vec![file];
+        while let Some(f) = todo.pop() {
+            if !scanned.insert(f) {
+                continue;
+            }
+            for key in resolve::file_imports(&self.db, f).clone() {
+                if let Some(target) = self.db.file_by_key(&key) {
+                    todo.push(target);
+                    continue;
+                }
+                if self.db.is_refused(&key) {
+                    continue;
+                }
+                let Some(path) = key.strip_prefix("file:") else {
+                    continue;
+                };
+                let path = path.to_string();
+                match read(&path, Wanted::Import) {
+                    Ok(bytes) => todo.push(self.add_file_bytes(&path, &bytes)),
+                    Err(ReadFailure::Missing) => {}
+                    Err(ReadFailure::Refused(reason)) => self.db.set_refused(&key, reason),
+                }
+            }
+        }
     }
 
     /// File imports of `file` (and of what it imports) that are not loaded yet, as
@@ -308,24 +393,13 @@ impl Compiler {
     pub fn pending_imports(&self, file: SourceFile) -> Vec<String> {
         let mut pending = Vec::new();
         let mut todo = vec![file];
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         while let Some(f) = todo.pop() {
-            if seen.contains(&f) {
+            if !seen.insert(f) {
                 continue;
             }
-            seen.push(f);
-            for item in &db::parse(&self.db, f).ast.items {
-                let syntax::ast::Item::Import(import) = item else {
-                    continue;
-                };
-                let Some(spec) = import.path.as_plain() else {
-                    continue;
-                };
-                if !resolve::is_file_import(&spec) {
-                    continue;
-                }
-                let key = resolve::import_key(f.path(&self.db), &spec);
-                match self.db.file_by_key(&key) {
+            for key in resolve::file_imports(&self.db, f) {
+                match self.db.file_by_key(key) {
                     Some(target) => todo.push(target),
                     None => {
                         if let Some(path) = key.strip_prefix("file:") {
@@ -344,28 +418,28 @@ impl Compiler {
     /// Every diagnostic of the file and of the user files it imports, sorted.
     pub fn check(&self, file: SourceFile) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
+        let mut seen: std::collections::HashSet<&Diagnostic> = std::collections::HashSet::new();
         for f in self.user_imports(file) {
-            diagnostics.extend(
-                db::check_file(&self.db, f)
-                    .iter()
-                    .filter(|d| !diagnostics.contains(*d))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            );
+            for d in db::check_file(&self.db, f) {
+                if seen.insert(d) {
+                    diagnostics.push(d.clone());
+                }
+            }
         }
         diagnostics.extend(self.file_diagnostics(file));
         diagnostics
     }
 
-    /// The user files `file` imports, transitively (not the stdlib), dependencies first.
+    /// The user files `file` imports, transitively (not the stdlib).
     fn user_imports(&self, file: SourceFile) -> Vec<SourceFile> {
         let mut order = Vec::new();
+        let mut seen = std::collections::HashSet::from([file]);
         let mut todo = vec![file];
         while let Some(f) = todo.pop() {
             for import in resolve::scope(&self.db, f).imports.values() {
                 if let Some(target) = import.target {
                     let is_user = !target.path(&self.db).starts_with("std/");
-                    if is_user && target != file && !order.contains(&target) {
+                    if is_user && seen.insert(target) {
                         order.push(target);
                         todo.push(target);
                     }
@@ -377,22 +451,7 @@ impl Compiler {
 
     /// The diagnostics of one file only.
     fn file_diagnostics(&self, file: SourceFile) -> Vec<Diagnostic> {
-        let mut diagnostics = db::check_file(&self.db, file).clone();
-        if let Some(&offset) = self.invalid_utf8.get(&file) {
-            let span = span::Span::new(offset, offset + '\u{FFFD}'.len_utf8());
-            diagnostics.insert(
-                0,
-                Diagnostic::new(
-                    Code::InvalidUtf8,
-                    "the file is not valid UTF-8",
-                    file.id(&self.db),
-                    span,
-                    "invalid bytes here",
-                )
-                .with_help("re-save the file as UTF-8"),
-            );
-        }
-        diagnostics
+        db::check_file(&self.db, file).clone()
     }
 
     /// The variant names of the file, in source order.
@@ -455,6 +514,13 @@ impl Compiler {
                 )
                 .with_help("add `image \"NAME\" { }` at the top of the file"),
             );
+        }
+        // In release mode the variant being built is released, whatever the
+        // policy's `release_variants` lists: every stage it needs is pinned.
+        for d in policy::unpinned_release_stages(&self.db, file, variant) {
+            if !diagnostics.contains(&d) {
+                diagnostics.push(d);
+            }
         }
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);

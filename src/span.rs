@@ -93,6 +93,16 @@ impl LineIndex {
         self.line_starts.get(line as usize).copied().unwrap_or(0)
     }
 
+    /// The length in bytes of a zero-based line of `text` (without its `\n`).
+    pub fn line_len(&self, text: &str, line: u32) -> usize {
+        let start = self.line_start(line) as usize;
+        let end = self
+            .line_starts
+            .get(line as usize + 1)
+            .map_or(text.len(), |&next| (next as usize).saturating_sub(1));
+        end.saturating_sub(start)
+    }
+
     /// Line and column, the column counted in UTF-8 bytes.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let line = self.line(offset);

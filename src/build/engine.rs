@@ -3,7 +3,7 @@
 //! another one comes first on PATH); `DOCKER_HOST` is honoured by docker itself.
 
 use super::{BuildError, BuildRequest};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +119,9 @@ pub(super) fn build_command(request: &BuildRequest, dockerfile: &Path, ignore: &
     if let Some(n) = &request.network {
         cmd.arg("--network").arg(n);
     }
-    cmd.arg(&request.context);
+    // The context is a path from the command line, never an option, whatever its
+    // name (a directory called `--network=host`).
+    cmd.arg("--").arg(&request.context);
     cmd
 }
 
@@ -136,31 +138,95 @@ fn run_quiet(mut cmd: Command, what: &str) -> Result<String, BuildError> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-pub(super) fn export(request: &BuildRequest, output: &Output) -> Result<(), BuildError> {
-    let reference = output.reference(&request.tag);
+/// Where an export is written before it replaces its target: a new private
+/// directory beside the target (same file system, so the final rename is atomic).
+pub(super) struct Staged {
+    output: Output,
+    target: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+/// Checks an export target before anything is built. An existing `oci:DIR` is
+/// replaced only if it is an OCI layout (it has an `oci-layout` file) or an empty
+/// directory: `oci:.` or `oci:$HOME` is refused, never deleted. An existing
+/// `oci-archive:FILE` must be a regular file.
+pub(super) fn stage_output(output: &Output) -> Result<Staged, BuildError> {
+    let target = PathBuf::from(match output {
+        Output::OciDir(dir) => dir,
+        Output::OciArchive(file) => file,
+    });
+    let refuse = |why: &str| {
+        Err(BuildError::Io(format!(
+            "refusing to write the image to {}: {why}",
+            target.display()
+        )))
+    };
+    match std::fs::symlink_metadata(&target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return refuse(&e.to_string()),
+        Ok(meta) => match output {
+            Output::OciDir(_) => {
+                if !meta.is_dir() {
+                    return refuse("it exists and is not a directory");
+                }
+                let is_layout = target.join("oci-layout").is_file();
+                let is_empty = std::fs::read_dir(&target)
+                    .map(|mut entries| entries.next().is_none())
+                    .unwrap_or(false);
+                if !is_layout && !is_empty {
+                    return refuse("it is a directory that is neither empty nor an OCI layout");
+                }
+            }
+            Output::OciArchive(_) => {
+                if !meta.is_file() {
+                    return refuse("it exists and is not a regular file");
+                }
+            }
+        },
+    }
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| BuildError::Io(format!("cannot create {}: {e}", parent.display())))?;
+    let dir = tempfile::Builder::new()
+        .prefix(".wbuildc-export-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir_in(&parent)
+        .map_err(|e| BuildError::Io(format!("cannot write beside {}: {e}", target.display())))?;
+    Ok(Staged {
+        output: output.clone(),
+        target,
+        dir,
+    })
+}
+
+pub(super) fn export(request: &BuildRequest, staged: Staged) -> Result<(), BuildError> {
+    let reference = staged.output.reference(&request.tag);
     // Export into an OCI layout directory first (the archive is made from it), so
     // the annotations can be written into the manifest on the way.
-    let dir = match output {
-        Output::OciDir(dir) => std::path::PathBuf::from(dir),
-        Output::OciArchive(_) => request.work_dir.join("oci-layout"),
-    };
-    // A fresh layout: an old index.json would keep references to old images.
-    let _ = std::fs::remove_dir_all(&dir);
-    let layout = format!("oci:{}:{reference}", dir.display());
+    let layout_dir = staged.dir.path().join("layout");
+    let layout = format!("oci:{}:{reference}", layout_dir.display());
     match request.engine {
         Engine::Buildah => {
             let mut cmd = Command::new(program(Engine::Buildah));
             cmd.arg("push")
                 .arg("--quiet")
+                .arg("--")
                 .arg(&request.tag)
                 .arg(&layout);
             run_quiet(cmd, "buildah push")?;
         }
         Engine::Docker => {
             // Docker 20.10 cannot write OCI layouts: save, then convert with skopeo.
-            let archive = request.work_dir.join("image.tar");
+            let archive = staged.dir.path().join("image.tar");
             let mut save = Command::new(program(Engine::Docker));
-            save.arg("save").arg("-o").arg(&archive).arg(&request.tag);
+            save.arg("save")
+                .arg("-o")
+                .arg(&archive)
+                .arg("--")
+                .arg(&request.tag);
             run_quiet(save, "docker save")?;
             let mut copy = Command::new("skopeo");
             copy.arg("copy")
@@ -171,13 +237,38 @@ pub(super) fn export(request: &BuildRequest, output: &Output) -> Result<(), Buil
             result?;
         }
     }
-    super::layout::annotate(&dir, &reference, &request.annotations).map_err(BuildError::Io)?;
-    if let Output::OciArchive(file) = output {
-        let mut copy = Command::new("skopeo");
-        copy.arg("copy")
-            .arg(&layout)
-            .arg(format!("oci-archive:{file}:{reference}"));
-        run_quiet(copy, "skopeo copy")?;
+    super::layout::annotate(&layout_dir, &reference, &request.annotations)
+        .map_err(BuildError::Io)?;
+    let finished = match &staged.output {
+        Output::OciDir(_) => layout_dir,
+        Output::OciArchive(_) => {
+            let file = staged.dir.path().join("image.oci.tar");
+            let mut copy = Command::new("skopeo");
+            copy.arg("copy")
+                .arg(&layout)
+                .arg(format!("oci-archive:{}:{reference}", file.display()));
+            run_quiet(copy, "skopeo copy")?;
+            file
+        }
+    };
+    replace(&finished, &staged.target, staged.dir.path())
+}
+
+/// Moves a finished export over its target: the old target (a layout or archive
+/// checked by [`stage_output`]) is moved aside first and deleted only after the
+/// new one is in place.
+fn replace(finished: &Path, target: &Path, scratch: &Path) -> Result<(), BuildError> {
+    let io = |e: std::io::Error| BuildError::Io(format!("cannot write {}: {e}", target.display()));
+    let old = scratch.join("previous");
+    let had_old = std::fs::symlink_metadata(target).is_ok();
+    if had_old {
+        std::fs::rename(target, &old).map_err(io)?;
+    }
+    if let Err(e) = std::fs::rename(finished, target) {
+        if had_old {
+            let _ = std::fs::rename(&old, target);
+        }
+        return Err(io(e));
     }
     Ok(())
 }
@@ -191,7 +282,7 @@ pub(super) fn run_image(
     let status = match engine {
         Engine::Buildah => {
             let mut from = Command::new(program(engine));
-            from.args(["from", "--pull=false", tag]);
+            from.args(["from", "--pull=false", "--", tag]);
             let container = run_quiet(from, "buildah from")?;
             let mut run = Command::new(program(engine));
             run.arg("run");
@@ -213,7 +304,7 @@ pub(super) fn run_image(
             if let Some(n) = network {
                 run.arg("--network").arg(n);
             }
-            run.arg(tag);
+            run.arg("--").arg(tag);
             run.status()
                 .map_err(|e| BuildError::Io(format!("cannot run docker run: {e}")))?
         }

@@ -37,8 +37,17 @@ pub struct BuildRequest {
     pub timestamp: Option<i64>,
     /// Labels and manifest annotations added at build time (OCI annotations).
     pub annotations: Vec<(String, String)>,
-    /// Where to write the Dockerfile and its ignore file (a scratch directory).
+    /// The ignore file for the context (see [`ignore_file`]).
+    pub ignore: Vec<u8>,
+    /// Where to write the Dockerfile and its ignore file: a private directory
+    /// made for this build (never a predictable path).
     pub work_dir: PathBuf,
+}
+
+/// The ignore file of a build: the context's own `.dockerignore`, then every
+/// file the policy forbids.
+pub fn ignore_file(own: Option<&[u8]>, forbidden: &[String]) -> Vec<u8> {
+    ignore::contents(own, forbidden)
 }
 
 /// Why a build did not produce an image.
@@ -67,16 +76,18 @@ impl std::fmt::Display for BuildError {
 /// Builds the image: writes the Dockerfile and its ignore file, runs the engine,
 /// then exports the image when an output is requested.
 pub fn build(request: &BuildRequest) -> Result<(), BuildError> {
-    std::fs::create_dir_all(&request.work_dir).map_err(|e| {
-        BuildError::Io(format!("cannot create {}: {e}", request.work_dir.display()))
-    })?;
+    // The output is checked before the engine runs, so a bad target costs no build.
+    let staged = match &request.output {
+        Some(output) => Some(engine::stage_output(output)?),
+        None => None,
+    };
     let dockerfile = request.work_dir.join("Dockerfile");
     std::fs::write(&dockerfile, &request.dockerfile)
         .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", dockerfile.display())))?;
     // BuildKit reads `<Dockerfile>.dockerignore` next to the Dockerfile; buildah
     // takes it with --ignorefile. Either way the context's own files are untouched.
     let ignore = request.work_dir.join("Dockerfile.dockerignore");
-    std::fs::write(&ignore, ignore::contents(&request.context))
+    std::fs::write(&ignore, &request.ignore)
         .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", ignore.display())))?;
     let command = engine::build_command(request, &dockerfile, &ignore);
     let outcome = stream::run(command, request.engine)?;
@@ -87,8 +98,8 @@ pub fn build(request: &BuildRequest) -> Result<(), BuildError> {
             failed,
         });
     }
-    if let Some(output) = &request.output {
-        engine::export(request, output)?;
+    if let Some(staged) = staged {
+        engine::export(request, staged)?;
     }
     Ok(())
 }
@@ -129,13 +140,22 @@ pub fn failing_instruction(
                 .or_else(|| quoted.and_then(|q| find_by_text(map, &q, None)))
         }
         Engine::Docker => {
-            // ` > [build 3/4] RUN ...:` names the stage and quotes the instruction.
+            // ` > [build 3/4] RUN ...:` names the stage and the step within it (FROM
+            // is step 1), and quotes the instruction.
             lines.iter().rev().find_map(|l| {
                 let rest = l.trim_start().strip_prefix("> [")?;
                 let (head, text) = rest.split_once("] ")?;
-                let stage_name = head.rsplit_once(' ').map_or("", |(name, _)| name);
+                let (stage_name, counts) = head.rsplit_once(' ').unwrap_or(("", head));
+                let step: Option<usize> = counts.split('/').next().and_then(|n| n.parse().ok());
                 let text = text.strip_suffix(':').unwrap_or(text);
-                find_by_text(map, text, Some(stage_name))
+                let by_step = step.and_then(|step| {
+                    map.iter().find(|m| {
+                        m.stage_name == stage_name && m.step == step && m.origin.is_some()
+                    })
+                });
+                by_step
+                    .cloned()
+                    .or_else(|| find_by_text(map, text, Some(stage_name)))
             })
         }
     }
@@ -164,24 +184,15 @@ fn find_by_text(
     // instruction's first line, whitespace-normalised, as a prefix.
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let wanted = norm(text);
-    let _ = stage_name;
     map.iter()
         .filter(|m| m.origin.is_some())
+        .filter(|m| stage_name.is_none_or(|name| m.stage_name == name))
         .find(|m| {
             let first = norm(m.text.lines().next().unwrap_or(""));
             let first = first.trim_end_matches(" \\").to_string();
             !wanted.is_empty() && (first.starts_with(&wanted) || wanted.starts_with(&first))
         })
         .cloned()
-}
-
-/// A scratch directory for one build's Dockerfile, under the system temp dir.
-pub fn work_dir(tag: &str) -> PathBuf {
-    let safe: String = tag
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    std::env::temp_dir().join(format!("wbuildc-{}-{safe}", std::process::id()))
 }
 
 /// Whether `dir` is inside a git checkout (for the revision annotation).
@@ -194,39 +205,42 @@ mod tests {
     use super::*;
 
     fn map() -> Vec<EmittedInstruction> {
-        let origin = Some(crate::check::types::Origin {
-            file: crate::diagnostics::FileId(0),
-            span: crate::span::Span::default(),
-        });
+        let origin = |n: u32| {
+            Some(crate::check::types::Origin {
+                file: crate::diagnostics::FileId(0),
+                span: crate::span::Span::at(n as usize),
+            })
+        };
+        let at = |stage: usize, name: &str, step: usize, line: usize, text: &str, o| {
+            EmittedInstruction {
+                stage,
+                stage_name: name.into(),
+                step,
+                line,
+                text: text.into(),
+                origin: o,
+            }
+        };
         vec![
-            EmittedInstruction {
-                stage: 0,
-                step: 1,
-                line: 3,
-                text: "FROM r.io/a:1 AS build".into(),
-                origin: None,
-            },
-            EmittedInstruction {
-                stage: 0,
-                step: 2,
-                line: 4,
-                text: "RUN make".into(),
-                origin,
-            },
-            EmittedInstruction {
-                stage: 1,
-                step: 1,
-                line: 6,
-                text: "FROM r.io/a:1 AS production".into(),
-                origin: None,
-            },
-            EmittedInstruction {
-                stage: 1,
-                step: 2,
-                line: 7,
-                text: "RUN echo about to fail && exit 3".into(),
-                origin,
-            },
+            at(0, "build", 1, 3, "FROM r.io/a:1 AS build", None),
+            at(0, "build", 2, 4, "RUN make", origin(1)),
+            at(
+                0,
+                "build",
+                3,
+                5,
+                "RUN echo about to fail && exit 3",
+                origin(2),
+            ),
+            at(1, "production", 1, 7, "FROM r.io/a:1 AS production", None),
+            at(
+                1,
+                "production",
+                2,
+                8,
+                "RUN echo about to fail && exit 3",
+                origin(3),
+            ),
         ]
     }
 
@@ -241,7 +255,7 @@ mod tests {
         .collect();
         assert_eq!(
             failing_instruction(Engine::Buildah, &lines, &map()).map(|m| m.line),
-            Some(7)
+            Some(8)
         );
     }
 
@@ -258,5 +272,22 @@ mod tests {
             failing_instruction(Engine::Docker, &lines, &map()).map(|m| m.line),
             Some(4)
         );
+    }
+
+    #[test]
+    fn an_identical_step_of_another_stage_is_not_mistaken_for_the_failing_one() {
+        // Both stages have the same RUN; BuildKit names the stage and the step.
+        let lines: Vec<String> = [" > [production 2/2] RUN echo about to fail && exit 3:"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let found = failing_instruction(Engine::Docker, &lines, &map());
+        assert_eq!(
+            found.map(|m| (m.stage_name, m.line)),
+            Some(("production".into(), 8))
+        );
+        let lines = vec![" > [build 3/3] RUN echo about to fail && exit 3:".to_string()];
+        let found = failing_instruction(Engine::Docker, &lines, &map());
+        assert_eq!(found.map(|m| m.line), Some(5));
     }
 }

@@ -3,6 +3,7 @@
 //! Evaluation is total: there are no functions, loops or recursion in the language,
 //! only constants defined before use, literals, two constructors and interpolation.
 
+use super::budget::{self, Budget, Exhausted};
 use super::schema::{self, CONSTRUCTORS};
 use super::types::*;
 use crate::db::{self, Db, SourceFile};
@@ -20,8 +21,12 @@ pub struct Env<'a> {
     pub scope: &'a Scope,
     /// The constants evaluated so far (all of them once the file is done).
     pub lets: &'a IndexMap<String, Val>,
+    /// Constants that failed to evaluate (their problem is reported already).
+    pub failed: &'a std::collections::BTreeSet<String>,
     /// A preset's arguments while its body is evaluated.
     pub params: Option<&'a IndexMap<String, Val>>,
+    /// What copying values may cost (shared by the whole query).
+    pub budget: &'a Budget,
 }
 
 impl Env<'_> {
@@ -33,6 +38,25 @@ impl Env<'_> {
         Origin {
             file: self.id(),
             span,
+        }
+    }
+}
+
+/// Charges the budget for copying or building `units` at `origin`; `None` (with
+/// the budget's diagnostic, once) when it is exhausted.
+pub fn charge(env: &Env<'_>, sink: &mut Sink, units: u64, origin: Origin) -> Option<()> {
+    spent(sink, env.budget.charge(units, origin))
+}
+
+/// Turns a budget result into evaluation's `Option`, reporting the first refusal.
+pub fn spent(sink: &mut Sink, result: Result<(), Exhausted>) -> Option<()> {
+    match result {
+        Ok(()) => Some(()),
+        Err(Exhausted(diagnostic)) => {
+            if let Some(d) = diagnostic {
+                sink.push(*d);
+            }
+            None
         }
     }
 }
@@ -362,13 +386,22 @@ fn concat(
             }
         }
     }
-    Some(if all_steps {
+    let kind = if all_steps {
         ValKind::Steps(steps)
     } else if lists {
         ValKind::List(items)
     } else {
         ValKind::Str(text)
-    })
+    };
+    let origin = parts
+        .first()
+        .zip(parts.last())
+        .map_or(env.origin(Span::default()), |(a, b)| {
+            env.origin(a.span.cover(b.span))
+        });
+    let value = Val { kind, origin };
+    spent(sink, env.budget.check_size(budget::size(&value), origin))?;
+    Some(value.kind)
 }
 
 /// Looks a (possibly dotted) name up in value position.
@@ -376,8 +409,10 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
     let first = name.segments.first()?;
     let mut rest = name.segments.iter().skip(1);
     let mut value = if let Some(v) = env.params.and_then(|p| p.get(&first.name)) {
+        charge(env, sink, budget::size(v), env.origin(first.span))?;
         v.clone()
     } else if let Some(v) = env.lets.get(&first.name) {
+        charge(env, sink, budget::size(v), env.origin(first.span))?;
         v.clone()
     } else if env.scope.variants.contains_key(&first.name) {
         Val {
@@ -407,9 +442,16 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
             return None;
         };
         let target = env.scope.imports.get(&first.name)?.target?;
-        let lets = &module_env(env.db, target).lets;
+        let module = module_env(env.db, target);
+        if module.failed.contains(&member.name) {
+            return None;
+        }
+        let lets = &module.lets;
         match lets.get(&member.name) {
-            Some(v) => v.clone(),
+            Some(v) => {
+                charge(env, sink, budget::size(v), env.origin(member.span))?;
+                v.clone()
+            }
             None => {
                 sink.push(
                     Diagnostic::new(
@@ -424,6 +466,9 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
                 return None;
             }
         }
+    } else if env.failed.contains(&first.name) {
+        // Its own problem was reported where it is defined: one mistake, one error.
+        return None;
     } else {
         let mut d = Diagnostic::new(
             Code::UnknownName,
@@ -441,7 +486,7 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
                 "`{}` is a preset: use it with `extends {}`",
                 first.name, first.name
             ));
-        } else {
+        } else if env.budget.may_suggest() {
             let params = env
                 .params
                 .into_iter()
@@ -512,7 +557,14 @@ fn interpolate(env: &Env<'_>, sink: &mut Sink, lit: &ast::StringLit) -> Option<S
             ast::StrPart::Text(t) => out.push_str(t),
             ast::StrPart::Interp(name) => match lookup(env, sink, name) {
                 Some(v) => match v.kind.to_text() {
-                    Some(text) => out.push_str(&text),
+                    Some(text) => {
+                        out.push_str(&text);
+                        spent(
+                            sink,
+                            env.budget
+                                .check_size(out.len() as u64, env.origin(lit.span)),
+                        )?;
+                    }
                     None => {
                         sink.push(
                             Diagnostic::new(
@@ -916,6 +968,21 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
             };
             let repository = single(sink, "repository")?;
             if let (Some(repo), Some(o)) = (&repository, options.get("repository")) {
+                // The line goes into a sources file as written: its words are
+                // separated by spaces, never by a line break or another control.
+                if let Some(c) = repo.chars().find(|c| c.is_whitespace() && *c != ' ') {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::InvalidName,
+                            format!("the APT repository line contains U+{:04X} between its words", c as u32),
+                            env.id(),
+                            o.value.span,
+                            "separate the words with spaces",
+                        )
+                        .with_help("write e.g. \"https://deb.debian.org/debian bookworm-backports main\" on one line"),
+                    );
+                    return None;
+                }
                 let words: Vec<&str> = repo.split_whitespace().collect();
                 let word_ok = |w: &&str| {
                     w.bytes()
@@ -1063,6 +1130,9 @@ mod tests {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ModuleEnv {
     pub lets: IndexMap<String, Val>,
+    /// Constants whose value could not be evaluated (already reported): a use of
+    /// one is not reported again.
+    pub failed: std::collections::BTreeSet<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -1072,6 +1142,8 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
     let ast = &db::parse(db, file).ast;
     let mut sink = Sink::default();
     let mut lets = IndexMap::new();
+    let mut failed = std::collections::BTreeSet::new();
+    let budget = Budget::default();
     for &index in scope.lets.values() {
         let Some(ast::Item::Let(l)) = ast.items.get(index) else {
             continue;
@@ -1082,7 +1154,9 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
                 file,
                 scope,
                 lets: &lets,
+                failed: &failed,
                 params: None,
+                budget: &budget,
             };
             match &l.ty {
                 Some(ty) => resolve_type(file.id(db), &mut sink, ty)
@@ -1090,11 +1164,20 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
                 None => eval(&env, &mut sink, &l.value, None),
             }
         };
-        if let Some(v) = value {
-            lets.insert(l.name.name.clone(), v);
+        match value {
+            Some(v) => {
+                lets.insert(l.name.name.clone(), v);
+            }
+            None => {
+                failed.insert(l.name.name.clone());
+            }
         }
     }
     let mut diagnostics = scope.diagnostics.clone();
     diagnostics.extend(sink.diagnostics);
-    ModuleEnv { lets, diagnostics }
+    ModuleEnv {
+        lets,
+        failed,
+        diagnostics,
+    }
 }

@@ -4,6 +4,7 @@
 //! Invariant: checking never stops at the first problem; every error becomes a
 //! diagnostic and the offending value is dropped, so later fields are still checked.
 
+pub mod budget;
 pub mod eval;
 pub mod schema;
 pub mod types;

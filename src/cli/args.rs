@@ -16,15 +16,19 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// Use this directory's *.wbuild files as the standard library instead of the embedded one
-    /// (default: `[stdlib] dir` of the nearest wbuild.toml above the manifest, if any).
+    /// The organisation's stdlib: this directory's *.wbuild files instead of the embedded ones
+    /// (default: `[stdlib] dir` in $WBUILD_CONFIG/wbuild.toml, if any).
     #[arg(long, value_name = "DIR", global = true)]
     pub stdlib: Option<PathBuf>,
+    /// The repository root: policy discovery stops here and nothing outside it is read
+    /// (default: the nearest directory with .git at or above the manifest, else its directory).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
     /// When to colour terminal output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
-    /// Use this policy file (over the embedded default) instead of discovering
-    /// wbuild-policy.toml files from the manifest's directory upwards.
+    /// The organisation's policy file, over the embedded default (default:
+    /// $WBUILD_CONFIG/policy.toml). The repository's wbuild-policy.toml files can only tighten it.
     #[arg(long, value_name = "PATH", global = true)]
     pub policy: Option<PathBuf>,
     /// Release build: stages of release variants must use images pinned by digest.
@@ -133,6 +137,9 @@ pub enum PolicyCommand {
     Explain {
         /// Discover policy files from this manifest's directory (default: the current directory).
         file: Option<PathBuf>,
+        /// `json`: the repository root, the stdlib and every policy value with its origin.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
         #[command(flatten)]
         common: Common,
     },

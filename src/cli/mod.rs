@@ -1,12 +1,19 @@
-//! The `wbuildc` driver: arguments → loading files → library calls → output.
-//! The only place (with `build/` later) that touches the file system.
+//! The `wbuildc` driver: arguments → configuration → loading files → library
+//! calls → output. With `build/`, the only code that touches the file system;
+//! every file it reads goes through `fs::read` (see docs/security.md).
 
 mod args;
 mod commands;
+mod config;
 pub mod exit;
+mod fs;
+
+pub use config::{CONFIG_ENV, CONFIG_FILE, POLICY_FILE};
 
 use args::{Cli, ColorChoice, Common};
 use clap::Parser;
+use config::{Location, Locator, Organisation, Session};
+use fs::{Confinement, ReadError, Repository};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -59,8 +66,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             common,
         } => commands::build::test(&common, &file, &variant, &engine),
         args::Command::Policy {
-            command: args::PolicyCommand::Explain { file, common },
-        } => commands::policy::explain(&common, file.as_deref()),
+            command:
+                args::PolicyCommand::Explain {
+                    file,
+                    format,
+                    common,
+                },
+        } => commands::policy::explain(&common, file.as_deref(), format),
     };
     ExitCode::from(code)
 }
@@ -69,235 +81,131 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 pub(crate) struct UsageError(pub String);
 
 pub(crate) fn report_usage(e: UsageError) -> u8 {
-    eprintln!("error: {}", e.0);
+    eprintln!("error: {}", crate::diagnostics::render::printable(&e.0));
     exit::USAGE
 }
 
-/// The file that configures wbuildc for a repository (found from the manifest's
-/// directory upwards, the nearest wins).
-pub const CONFIG_FILE: &str = "wbuild.toml";
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    stdlib: Option<StdlibConfig>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StdlibConfig {
-    /// The organisation's stdlib directory, relative to the config file.
-    dir: PathBuf,
-}
-
-/// The stdlib directory in force: `--stdlib DIR`, else `[stdlib] dir` of the
-/// nearest `wbuild.toml` above the manifest, else none (the embedded stdlib).
-fn stdlib_dir(common: &Common, manifest: Option<&Path>) -> Result<Option<PathBuf>, UsageError> {
-    if let Some(dir) = &common.stdlib {
-        return Ok(Some(dir.clone()));
+/// How the driver reads the files the library asks for: confined to the
+/// repository, `.wbuild` files for manifests reached through a link and for
+/// imports.
+fn reader(
+    repository: &Repository,
+) -> impl FnMut(&str, crate::Wanted) -> Result<Vec<u8>, crate::ReadFailure> + '_ {
+    move |path, wanted| {
+        let path = Path::new(path);
+        let extension = match wanted {
+            crate::Wanted::Import => Some("wbuild"),
+            crate::Wanted::Manifest if path.is_symlink() => Some("wbuild"),
+            crate::Wanted::Manifest | crate::Wanted::Context => None,
+        };
+        fs::read(path, Confinement::Repository(repository), extension).map_err(|e| match e {
+            ReadError::NotFound => crate::ReadFailure::Missing,
+            other => crate::ReadFailure::Refused(other.reason()),
+        })
     }
-    let start = manifest.map_or_else(|| PathBuf::from("."), default_context);
-    let start = std::fs::canonicalize(&start).unwrap_or(start);
-    for dir in start.ancestors() {
-        let candidate = dir.join(CONFIG_FILE);
-        if !candidate.is_file() {
-            continue;
+}
+
+fn manifest_error(path: &Path, failure: crate::ReadFailure) -> UsageError {
+    match failure {
+        crate::ReadFailure::Missing => {
+            UsageError(format!("cannot read {}: it does not exist", path.display()))
         }
-        let text = read_source(&candidate)?;
-        let config: Config = toml::from_str(&text)
-            .map_err(|e| UsageError(format!("{}: {}", candidate.display(), e.message())))?;
-        return Ok(config.stdlib.map(|s| dir.join(s.dir)));
+        crate::ReadFailure::Refused(reason) => {
+            UsageError(format!("refused to read {}: {reason}", path.display()))
+        }
     }
-    Ok(None)
-}
-
-/// Builds a compiler with the stdlib the options (or `wbuild.toml`) ask for.
-pub(crate) fn compiler(
-    common: &Common,
-    manifest: Option<&Path>,
-) -> Result<crate::Compiler, UsageError> {
-    let Some(dir) = stdlib_dir(common, manifest)? else {
-        return Ok(crate::Compiler::new());
-    };
-    let mut compiler = crate::Compiler::without_stdlib();
-    let entries = std::fs::read_dir(&dir).map_err(|e| {
-        UsageError(format!(
-            "cannot read stdlib directory {}: {e}",
-            dir.display()
-        ))
-    })?;
-    let mut paths: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "wbuild"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = read_source(&path)?;
-        compiler.add_stdlib_module(&name, text);
-    }
-    Ok(compiler)
-}
-
-/// Reads a stdlib or imported manifest (invalid UTF-8 decoded lossily; user files
-/// go through `load`, which reports it).
-pub(crate) fn read_source(path: &Path) -> Result<String, UsageError> {
-    let bytes = read_bytes(path)?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Reads a file, but never more than a manifest may hold (plus one byte, so the
-/// parser reports the file as too large): `/dev/zero` or a huge file cannot
-/// exhaust memory.
-pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, UsageError> {
-    use std::io::Read;
-    let limit = crate::syntax::MAX_FILE_BYTES as u64 + 1;
-    let file = std::fs::File::open(path)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-    let mut bytes = Vec::new();
-    file.take(limit)
-        .read_to_end(&mut bytes)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-    Ok(bytes)
 }
 
 /// Adds a manifest with its imports and the context files its rules read.
-pub(crate) fn load(
-    compiler: &mut crate::Compiler,
-    path: &Path,
-) -> Result<crate::SourceFile, UsageError> {
-    // Read the manifest first so that its I/O error is reported as such.
-    let bytes = read_bytes(path)?;
+pub(crate) fn load(session: &mut Session, path: &Path) -> Result<crate::SourceFile, UsageError> {
     let shown = path.to_string_lossy().into_owned();
-    let mut first = Some(bytes);
-    compiler
-        .load(&shown, |p| {
-            if p == shown {
-                first.take()
-            } else {
-                read_bytes(Path::new(p)).ok()
-            }
-        })
-        .ok_or_else(|| UsageError(format!("cannot read {shown}")))
+    let repository = session.repository.clone();
+    session
+        .compiler
+        .load(&shown, reader(&repository))
+        .map_err(|failure| manifest_error(path, failure))
 }
 
 /// Loads many files like calling [`load`] on each in order, but faster: all files
 /// are added in one step and parsed on every core. Returns `None`, having added
 /// nothing, when a file is not valid UTF-8, and `None`, having added the files,
 /// when one imports another file: the caller then starts again with a fresh
-/// compiler and [`load`], so that file ids (and with them the order of the
+/// session and [`load`], so that file ids (and with them the order of the
 /// diagnostics) are exactly those of loading one file after the other.
 pub(crate) fn load_all(
-    compiler: &mut crate::Compiler,
+    session: &mut Session,
     paths: &[PathBuf],
 ) -> Result<Option<Vec<crate::SourceFile>>, UsageError> {
     let mut sources = Vec::with_capacity(paths.len());
+    let mut read = reader(&session.repository);
     for path in paths {
-        let bytes = read_bytes(path)?;
+        let bytes = read(&path.to_string_lossy(), crate::Wanted::Manifest)
+            .map_err(|failure| manifest_error(path, failure))?;
         let Ok(text) = String::from_utf8(bytes) else {
             return Ok(None);
         };
         sources.push((path.to_string_lossy().into_owned(), text));
     }
+    let compiler = &mut session.compiler;
     let files = compiler.add_files(sources);
     compiler.parse_all(&files);
-    let imports_files = files.iter().any(|&file| {
-        crate::db::parse(compiler.db(), file)
-            .ast
-            .items
-            .iter()
-            .any(|item| match item {
-                crate::syntax::ast::Item::Import(import) => import
-                    .path
-                    .as_plain()
-                    .is_some_and(|spec| crate::resolve::is_file_import(&spec)),
-                _ => false,
-            })
-    });
+    let imports_files = files.iter().any(|&file| compiler.imports_files(file));
     Ok(if imports_files { None } else { Some(files) })
 }
 
-/// The file name policy discovery looks for.
-pub const POLICY_FILE: &str = "wbuild-policy.toml";
-
-/// The policy files in force for a manifest: `--policy PATH`, or every
-/// `wbuild-policy.toml` from the root down to the manifest's directory
-/// (outermost first, so the nearest file has the last word).
-pub(crate) fn policy_files(
-    common: &Common,
-    manifest: Option<&Path>,
-) -> Result<Vec<(String, String)>, UsageError> {
-    if let Some(path) = &common.policy {
-        return Ok(vec![(
-            path.to_string_lossy().into_owned(),
-            read_source(path)?,
-        )]);
-    }
-    let start = match manifest.and_then(Path::parent) {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let start = std::fs::canonicalize(&start).unwrap_or(start);
-    let mut found = Vec::new();
-    for dir in start.ancestors() {
-        let candidate = dir.join(POLICY_FILE);
-        if candidate.is_file() {
-            found.push((
-                candidate.to_string_lossy().into_owned(),
-                read_source(&candidate)?,
-            ));
-        }
-    }
-    found.reverse();
-    Ok(found)
-}
-
-/// Sets the policy and release mode; policy-file problems are returned as
-/// diagnostics (the caller prints them and fails).
-pub(crate) fn apply_policy(
-    common: &Common,
-    compiler: &mut crate::Compiler,
-    manifest: Option<&Path>,
-) -> Result<Vec<crate::Diagnostic>, UsageError> {
-    let files = policy_files(common, manifest)?;
-    compiler.set_release(common.release);
-    Ok(if files.is_empty() {
-        Vec::new()
-    } else {
-        compiler.set_policy_files(&files)
-    })
-}
-
 /// Hands the compiler the dependency manifests the files' variants copy, for the
-/// Debian-first rule. Missing ones are skipped (the engine reports them at build).
-pub(crate) fn load_context(compiler: &mut crate::Compiler, files: &[crate::SourceFile]) {
+/// Debian-first rule. Missing or refused ones are skipped (the engine reports a
+/// missing one at build time; a refused one is never read).
+pub(crate) fn load_context(session: &mut Session, files: &[crate::SourceFile]) {
+    let mut read = reader(&session.repository);
+    let mut wanted = Vec::new();
     for &file in files {
-        for path in compiler.wanted_context_files(file) {
-            if let Ok(text) = read_source(Path::new(&path)) {
-                compiler.add_context_file(&path, &text);
-            }
+        wanted.extend(session.compiler.wanted_context_files(file));
+    }
+    let mut loaded: Vec<(String, String)> = Vec::new();
+    for path in wanted {
+        if loaded.iter().any(|(p, _)| *p == path) {
+            continue;
         }
+        if let Ok(bytes) = read(&path, crate::Wanted::Context) {
+            loaded.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    for (path, text) in loaded {
+        session.compiler.add_context_file(&path, &text);
     }
 }
 
-/// A compiler with one manifest loaded (with its imports and context files) and
-/// the policy in force. Policy-file problems come back as diagnostics.
-pub(crate) fn prepare(
+/// One manifest, loaded (with its imports and context files) by a compiler set
+/// up for its location.
+pub(crate) struct Prepared {
+    pub session: Session,
+    pub file: crate::SourceFile,
+}
+
+/// Loads one manifest under its configuration. Configuration problems are in
+/// `session.problems`; the caller prints them and fails on errors.
+pub(crate) fn prepare(common: &Common, path: &Path) -> Result<Prepared, UsageError> {
+    let org = Organisation::load(common)?;
+    let location = Locator::default().locate(common, Some(path))?;
+    let mut session = Session::new(&org, &location, common.release)?;
+    let file = load(&mut session, path)?;
+    Ok(Prepared { session, file })
+}
+
+/// The configuration of one location, for `policy explain`.
+pub(crate) fn session_for(
     common: &Common,
-    path: &Path,
-) -> Result<(crate::Compiler, crate::SourceFile, Vec<crate::Diagnostic>), UsageError> {
-    let mut compiler = compiler(common, Some(path))?;
-    let file = load(&mut compiler, path)?;
-    let problems = apply_policy(common, &mut compiler, Some(path))?;
-    Ok((compiler, file, problems))
+    manifest: Option<&Path>,
+) -> Result<(Session, Location), UsageError> {
+    let org = Organisation::load(common)?;
+    let location = Locator::default().locate(common, manifest)?;
+    Ok((Session::new(&org, &location, common.release)?, location))
 }
 
 /// Copy sources that resolve outside the build context through a symlink (the
 /// compiler already refuses `..` and absolute paths; only the file system knows
-/// where a link leads).
+/// where a link leads). Only metadata is read here, never a file's content.
 pub(crate) fn context_escapes(
     compiler: &crate::Compiler,
     file: crate::SourceFile,
@@ -348,14 +256,13 @@ pub(crate) fn default_context(path: &Path) -> PathBuf {
     }
 }
 
-/// The JSON document of `--format json`: diagnostics and the policy exceptions
-/// that applied (an audit lists every exception in a repository this way).
-pub(crate) fn json_report(
+/// The exceptions of `--format json`: every policy exception that applied (an
+/// audit lists every exception in a repository this way).
+pub(crate) fn exceptions_json(
     compiler: &crate::Compiler,
-    diagnostics: &[crate::Diagnostic],
     exceptions: &[crate::policy::Exception],
-) -> serde_json::Value {
-    let exceptions: Vec<serde_json::Value> = exceptions
+) -> Vec<serde_json::Value> {
+    exceptions
         .iter()
         .map(|e| {
             let location = compiler.location(e.origin);
@@ -368,11 +275,36 @@ pub(crate) fn json_report(
                 "suppressed": e.suppressed,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The JSON document of `--format json` for one manifest: its diagnostics, the
+/// policy exceptions that applied, and the configuration it was checked under.
+pub(crate) fn json_report(
+    session: &Session,
+    files: &[&Path],
+    diagnostics: &[crate::Diagnostic],
+    exceptions: &[crate::policy::Exception],
+) -> serde_json::Value {
     serde_json::json!({
-        "diagnostics": compiler.render_json(diagnostics),
-        "exceptions": exceptions,
+        "diagnostics": session.compiler.render_json(diagnostics),
+        "exceptions": exceptions_json(&session.compiler, exceptions),
+        "configurations": [configuration_json(session, files)],
     })
+}
+
+/// The audit entry of one configuration: the files it applied to, the repository
+/// root, the stdlib, and every policy value with its origin.
+pub(crate) fn configuration_json(session: &Session, files: &[&Path]) -> serde_json::Value {
+    let mut audit = session.audit.clone();
+    if let Some(object) = audit.as_object_mut() {
+        let files: Vec<String> = files
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        object.insert("files".into(), serde_json::json!(files));
+    }
+    audit
 }
 
 pub(crate) fn use_color(common: &Common) -> bool {

@@ -133,6 +133,16 @@ Modules that only hold presets (like the stdlib) do not need one.";
 "The variant named on the command line, in `copy from`, or as a variant-typed value
 is not defined in the file. `wbuildc variants FILE` lists the variants.";
 
+    ImportRefused = "WB1009", Error, "import refused",
+"The repository being built is untrusted input, so an import may only name a `.wbuild`
+module of the same repository, by a path relative to the importing file. wbuildc does
+not read an absolute path (`/etc/passwd`), a path that leads outside the repository
+root (`../../../etc/hostname`, or a symbolic link that does), anything inside `.git`,
+a file named like a secret (the policy's `secrets.forbidden_files`), or anything that
+is not a regular `.wbuild` file (a FIFO, a device, a link to `requirements.txt`). The
+file is refused before it is opened, and its text is never shown. Stdlib modules are
+imported by name: `import \"python\"`.";
+
     UnknownField = "WB2001", Error, "unknown field",
 "Images, variants and presets accept a fixed set of fields: base, steps, user,
 workdir, entrypoint, cmd, expose, healthcheck, labels, volumes, allow (policy
@@ -306,6 +316,48 @@ with the reason. The rule must be one of: registry, unpinned-image, image-tag,
 apt-source, apt-keyring, root-user, secret, secret-file, debian-first; and the reason
 may not be empty.";
 
+    PolicyLoosened = "WB5011", Error, "a repository policy file loosens the policy",
+"The repository being built is untrusted input: its `wbuild-policy.toml` files may
+make the organisation's policy stricter, never looser. Each key has one direction:
+allow-lists (`allowed_registries`, `allowed_repositories`, `allowed_components`) may
+only lose entries, `forbidden_files` and `release_variants` may only gain entries,
+permissions (`allow_root`, `allow_keyrings`) may only become `false`, requirements
+(`debian_first.enabled`) only `true`, and thresholds (`min_length`, `min_entropy`)
+may only be lowered. The loosening value is not applied. Ask for the change in the
+organisation's policy (given by CI with `--policy` or `$WBUILD_CONFIG/policy.toml`),
+or write a visible, audited exception on the variant: `allow = { \"RULE\": \"reason\" }`.";
+
+    PolicyIgnored = "WB5012", Warning, "repository policy file not applied",
+"The organisation's policy says `final = true`: no repository may change it, not even
+to tighten it, so this `wbuild-policy.toml` is not applied. Remove it, or ask for its
+rules to be added to the organisation's policy.";
+
+    UntrustedConfig = "WB5013", Error, "configuration a repository cannot set",
+"The repository being built is untrusted input. Its `wbuild.toml` may not choose the
+stdlib (the organisation's presets are what its policy builds on), and a
+configuration or policy file of the repository that wbuildc refused to read (a
+symbolic link out of the repository or into `.git`, a FIFO, a file that is not UTF-8)
+is an error rather than silently skipped. The organisation's configuration comes from
+CI: `--policy PATH`, `--stdlib DIR`, or `$WBUILD_CONFIG` (default `/etc/wbuild`) with
+`policy.toml` and `wbuild.toml` (`[stdlib] dir = \"...\"`). See docs/security.md.";
+
+    Setuid = "WB5014", Error, "setuid file or sudo rule",
+"Processes run as an unprivileged user, and nothing in the image may let that user
+become root: no file with the setuid or setgid bit (`with chmod = \"4755\"`, `chmod
+u+s`, `install -m 4755`), no file capabilities (`setcap`), no sudo rules (copies into
+`/etc/sudoers` or `/etc/sudoers.d`, `NOPASSWD` lines, `visudo`) and no `sudo` or `doas`
+package. Modes and copy destinations are checked exactly; run steps are read on a
+best-effort basis (a script can hide what it does). If a setuid program is really
+needed, say why where everybody can see it: `allow += { \"setuid\": \"reason\" }`.
+Policy rule: `setuid`.";
+
+    SecretPersisted = "WB5015", Error, "build secret written into the image",
+"A build secret (`run \"...\" with secret = \"ID\"`) is mounted at `/run/secrets/ID`
+for that one step and never reaches a layer, unless the step copies it: `cat
+/run/secrets/ID > FILE`, `cp /run/secrets/ID FILE`, `| tee FILE`. The file then stays
+in the image for anyone to read. Use the secret where it is mounted (most tools take
+a path or read it into a variable), or remove the copy in the same step. Run steps
+are read on a best-effort basis. Policy rule: `secret`.";
 
     BuildStepFailed = "WB6001", Error, "build step failed",
 "The image builder (buildah or Docker/BuildKit) ran the Dockerfile and one of its

@@ -60,6 +60,25 @@ pub struct Edit {
     pub replacement: String,
 }
 
+/// The longest message, label, note or help a diagnostic keeps: they quote what
+/// the user wrote, and a 64 KiB name must not make every diagnostic 64 KiB.
+pub const MAX_TEXT: usize = 1024;
+
+fn bounded(text: String) -> String {
+    if text.len() <= MAX_TEXT {
+        return text;
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… ({} more bytes)",
+        text.get(..end).unwrap_or(""),
+        text.len() - end
+    )
+}
+
 impl Diagnostic {
     /// A diagnostic with the code's default severity.
     pub fn new(
@@ -72,11 +91,11 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: code.default_severity(),
-            message: message.into(),
+            message: bounded(message.into()),
             primary: Label {
                 file,
                 span,
-                message: label.into(),
+                message: bounded(label.into()),
             },
             secondary: Vec::new(),
             notes: Vec::new(),
@@ -89,25 +108,25 @@ impl Diagnostic {
         self.secondary.push(Label {
             file,
             span,
-            message: label.into(),
+            message: bounded(label.into()),
         });
         self
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
-        self.notes.push(note.into());
+        self.notes.push(bounded(note.into()));
         self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(bounded(help.into()));
         self
     }
 
     /// Sets the help line only when there is one.
     pub fn with_help_opt(mut self, help: Option<String>) -> Self {
-        if help.is_some() {
-            self.help = help;
+        if let Some(help) = help {
+            self.help = Some(bounded(help));
         }
         self
     }
@@ -115,6 +134,11 @@ impl Diagnostic {
     pub fn with_fix(mut self, fix: Fix) -> Self {
         self.fix = Some(fix);
         self
+    }
+
+    /// The diagnostic on the heap, for `Result`s that would otherwise be large.
+    pub fn into_boxed(self) -> Box<Diagnostic> {
+        Box::new(self)
     }
 
     pub fn is_error(&self) -> bool {
@@ -132,4 +156,32 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
             &b.message,
         ))
     });
+}
+
+/// The most diagnostics one file reports: past them, one more says how many
+/// were left out. A file of 400 KB can hold 40,000 mistakes; listing them all
+/// helps nobody and would make the report grow with the input.
+pub const MAX_PER_FILE: usize = 1000;
+
+/// Keeps the first [`MAX_PER_FILE`] diagnostics of a sorted list (errors first
+/// among the ones cut) and says how many more there were.
+pub fn limit(diagnostics: &mut Vec<Diagnostic>, file: FileId) {
+    if diagnostics.len() <= MAX_PER_FILE {
+        return;
+    }
+    let more = diagnostics.len() - MAX_PER_FILE;
+    let last = diagnostics
+        .get(MAX_PER_FILE - 1)
+        .map_or(Span::default(), |d| d.primary.span);
+    diagnostics.truncate(MAX_PER_FILE);
+    diagnostics.push(
+        Diagnostic::new(
+            Code::TooComplex,
+            format!("{more} more diagnostics in this file are not listed"),
+            file,
+            last,
+            "the list stops after this one",
+        )
+        .with_help("fix the ones above (often one mistake causes many) and check again"),
+    );
 }

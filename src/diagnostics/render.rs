@@ -17,6 +17,64 @@ pub struct SourceInfo<'a> {
 /// How many diagnostics per file the terminal renderer shows.
 pub const MAX_SHOWN_PER_FILE: usize = 200;
 
+/// How much terminal text one call renders at most: past it, diagnostics are
+/// counted instead of shown (`--format json` still lists them).
+pub const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
+
+/// Source lines longer than this are not quoted: the diagnostic shows its
+/// location instead (a snippet repeats the whole line per diagnostic).
+pub const MAX_QUOTED_LINE: usize = 1000;
+
+/// Characters that would act on a terminal or a log viewer instead of being
+/// shown: control characters (escape sequences, carriage returns, C1 controls),
+/// line and paragraph separators, and bidirectional-text controls that reorder
+/// what a reader sees.
+pub fn is_unsafe_to_print(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Text for a terminal or a log: every character that [`is_unsafe_to_print`]
+/// (and line breaks) written as an escape (`\u{1B}`), everything else as is.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(|c| c == '\n' || is_unsafe_to_print(c)) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c == '\n' || is_unsafe_to_print(c) {
+                format!("\\u{{{:X}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A file's text for quoting: each unsafe character becomes as many `?` as it
+/// has bytes, so that every byte offset (and so every span) stays valid. A `\r`
+/// before `\n` is kept: it is a line ending, which codespan handles.
+fn quotable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_at = |i: usize, c: char| {
+        is_unsafe_to_print(c) && !(c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n'))
+    };
+    if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if unsafe_at(i, c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Renders diagnostics for a terminal; `color` adds ANSI colours.
 pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: bool) -> String {
     // Only the files a diagnostic points into are handed to codespan.
@@ -26,8 +84,13 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
         .iter()
         .flat_map(|d| std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)))
         .collect();
+    let mut indexes = std::collections::HashMap::new();
     for f in files.iter().filter(|f| referenced.contains(&f.id)) {
-        ids.insert(f.id, simple.add(f.path.to_string(), f.text.to_string()));
+        ids.insert(
+            f.id,
+            simple.add(printable(f.path), quotable(f.text).into_owned()),
+        );
+        indexes.insert(f.id, (f.path, f.text, LineIndex::new(f.text)));
     }
     // Each rendered diagnostic repeats its source lines, so thousands of them on one
     // long line would print gigabytes: show the first ones per file and count the rest.
@@ -42,7 +105,7 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
     };
     for d in diagnostics {
         let shown = shown_per_file.entry(d.primary.file).or_insert(0);
-        if *shown >= MAX_SHOWN_PER_FILE {
+        if *shown >= MAX_SHOWN_PER_FILE || buffer.as_slice().len() > MAX_RENDERED_BYTES {
             hidden += 1;
             continue;
         }
@@ -52,23 +115,43 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
             Severity::Warning => cs::Severity::Warning,
         };
         let mut labels = Vec::new();
-        if let Some(&file) = ids.get(&d.primary.file) {
-            labels.push(
-                cs::Label::primary(file, d.primary.span.range()).with_message(&d.primary.message),
-            );
-        }
-        for l in &d.secondary {
-            if let Some(&file) = ids.get(&l.file) {
-                labels.push(cs::Label::secondary(file, l.span.range()).with_message(&l.message));
+        let mut notes: Vec<String> = Vec::new();
+        // A label on a very long line is shown by its location only.
+        let mut label = |l: &super::Label, primary: bool| {
+            let (Some(&file), Some((path, text, index))) = (ids.get(&l.file), indexes.get(&l.file))
+            else {
+                return;
+            };
+            let start = index.line_col(l.span.start);
+            if index.line_len(text, start.line) > MAX_QUOTED_LINE {
+                notes.push(format!(
+                    "{}at {}:{}:{}: {} (the line is too long to quote)",
+                    if primary { "" } else { "also " },
+                    printable(path),
+                    start.line + 1,
+                    start.column + 1,
+                    printable(&l.message)
+                ));
+                return;
             }
+            let message = printable(&l.message);
+            labels.push(if primary {
+                cs::Label::primary(file, l.span.range()).with_message(message)
+            } else {
+                cs::Label::secondary(file, l.span.range()).with_message(message)
+            });
+        };
+        label(&d.primary, true);
+        for l in &d.secondary {
+            label(l, false);
         }
-        let mut notes = d.notes.clone();
+        notes.extend(d.notes.iter().map(|n| printable(n)));
         if let Some(help) = &d.help {
-            notes.push(format!("help: {help}"));
+            notes.push(format!("help: {}", printable(help)));
         }
         let diagnostic = cs::Diagnostic::new(severity)
             .with_code(d.code.as_str())
-            .with_message(&d.message)
+            .with_message(printable(&d.message))
             .with_labels(labels)
             .with_notes(notes);
         if term::emit_to_write_style(&mut buffer, &config, &simple, &diagnostic).is_err() {
@@ -92,7 +175,7 @@ fn buffer_fallback(buffer: &mut termcolor::Buffer, d: &Diagnostic) {
         "{}[{}]: {}",
         if d.is_error() { "error" } else { "warning" },
         d.code,
-        d.message
+        printable(&d.message)
     );
 }
 
@@ -139,13 +222,24 @@ pub fn to_json<'a>(
     files: &'a [SourceInfo<'a>],
     diagnostics: &'a [Diagnostic],
 ) -> serde_json::Value {
-    let indexes: Vec<(FileId, &'a str, LineIndex)> = files
+    // Only the files a diagnostic points into are indexed (rendering one file's
+    // diagnostics must not cost a line index of every file in the workspace).
+    let referenced: std::collections::HashSet<FileId> = diagnostics
         .iter()
-        .map(|f| (f.id, f.path, LineIndex::new(f.text)))
+        .flat_map(|d| {
+            std::iter::once(d.primary.file)
+                .chain(d.secondary.iter().map(|l| l.file))
+                .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
+        })
+        .collect();
+    let indexes: std::collections::HashMap<FileId, (&'a str, LineIndex)> = files
+        .iter()
+        .filter(|f| referenced.contains(&f.id))
+        .map(|f| (f.id, (f.path, LineIndex::new(f.text))))
         .collect();
     let locate =
         |file: FileId, span: crate::span::Span, message: &'a str| -> Option<JsonLabel<'a>> {
-            let (_, path, index) = indexes.iter().find(|(id, _, _)| *id == file)?;
+            let (path, index) = indexes.get(&file)?;
             let start = index.line_col(span.start);
             let end = index.line_col(span.end);
             Some(JsonLabel {

@@ -5,14 +5,27 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let max = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|c| *c != name)
-        .map(|c| (distance(name, c), c))
-        .filter(|(d, _)| *d <= max)
-        .min()
-        .map(|(_, c)| c)
+    let wanted: Vec<char> = name.chars().collect();
+    let max = (wanted.len() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    let mut buffer = Vec::new();
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        // A distance is at least the difference in length: most candidates stop here.
+        let len = candidate.chars().count();
+        let bound = best.map_or(max, |(d, _)| d);
+        if len.abs_diff(wanted.len()) > bound {
+            continue;
+        }
+        if let Some(d) = distance_within(&wanted, candidate, bound, &mut buffer) {
+            if best.is_none_or(|(b, c)| (d, candidate) < (b, c)) {
+                best = Some((d, candidate));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 /// The help line for an unknown name, when a close candidate exists.
@@ -20,12 +33,14 @@ pub fn help<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Op
     did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
-/// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
+/// The optimal string alignment distance (Levenshtein plus adjacent
+/// transpositions) when it is at most `max`; gives up as soon as a row of the
+/// table exceeds it.
+fn distance_within(a: &[char], b: &str, max: usize, d: &mut Vec<usize>) -> Option<usize> {
     let b: Vec<char> = b.chars().collect();
     let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
+    d.clear();
+    d.resize((a.len() + 1) * width, 0);
     let at = |i: usize, j: usize| i * width + j;
     for i in 0..=a.len() {
         d[at(i, 0)] = i;
@@ -44,8 +59,11 @@ fn distance(a: &str, b: &str) -> usize {
             }
             d[at(i, j)] = best;
         }
+        if (0..=b.len()).all(|j| d[at(i, j)] > max) {
+            return None;
+        }
     }
-    d[at(a.len(), b.len())]
+    Some(d[at(a.len(), b.len())]).filter(|&distance| distance <= max)
 }
 
 #[cfg(test)]

@@ -1,21 +1,30 @@
 //! The Dockerfile IR: stages of typed instructions, each with the source span it
 //! came from. No Dockerfile syntax here: values are plain data, and only
 //! `emit::dockerfile` quotes and escapes them.
+//!
+//! Invariant: every string in the IR is one of the validated types of
+//! [`values`], so the emitter can only write values that were checked for the
+//! position they take (see the table there).
 
-use crate::check::types::{ImageRef, Origin, Port};
+pub mod values;
+
+use crate::check::types::{Duration, ImageRef, Origin, Port};
+pub use values::{
+    Comment, Flag, JsonText, LabelKey, LineText, Refusal, ShellLine, StageName, VarName,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dockerfile {
     /// The file and variant it was compiled from, for the header comment.
-    pub source: String,
-    pub target: String,
+    pub source: Comment,
+    pub target: StageName,
     pub stages: Vec<Stage>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stage {
     /// The stage name (the variant's name).
-    pub name: String,
+    pub name: StageName,
     pub from: From,
     pub instructions: Vec<Located>,
 }
@@ -24,7 +33,7 @@ pub struct Stage {
 pub enum From {
     Image(ImageRef),
     Scratch,
-    Stage(String),
+    Stage(StageName),
 }
 
 /// An instruction and where in the `.wbuild` source it came from.
@@ -37,54 +46,65 @@ pub struct Located {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Instruction {
     /// `SHELL [...]`: the shell for shell-form `RUN`.
-    Shell(Vec<String>),
+    Shell(Vec<JsonText>),
     Run {
         script: Script,
         mounts: Vec<Mount>,
     },
     Copy {
-        from: Option<String>,
-        sources: Vec<String>,
-        dest: String,
-        chmod: Option<String>,
+        from: Option<StageName>,
+        sources: Vec<JsonText>,
+        dest: JsonText,
+        chmod: Option<Flag>,
     },
     Env {
-        name: String,
-        value: String,
+        name: VarName,
+        value: LineText,
     },
     Arg {
-        name: String,
-        default: Option<String>,
+        name: VarName,
+        default: Option<LineText>,
     },
-    Workdir(String),
+    Workdir(LineText),
     User {
         uid: u32,
         gid: u32,
     },
     Expose(Vec<Port>),
-    Volume(Vec<String>),
-    Label(Vec<(String, String)>),
+    Volume(Vec<JsonText>),
+    Label(Vec<(LabelKey, LineText)>),
     Healthcheck {
-        command: Vec<String>,
-        interval: Option<String>,
-        timeout: Option<String>,
-        start_period: Option<String>,
+        command: Vec<JsonText>,
+        interval: Option<Duration>,
+        timeout: Option<Duration>,
+        start_period: Option<Duration>,
         retries: Option<u32>,
     },
-    Entrypoint(Vec<String>),
-    Cmd(Vec<String>),
+    Entrypoint(Vec<JsonText>),
+    Cmd(Vec<JsonText>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Script {
     /// Run by the stage's `SHELL`.
-    Shell(String),
+    Shell(ShellLine),
     /// Run directly.
-    Exec(Vec<String>),
+    Exec(Vec<JsonText>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mount {
-    Cache { target: String },
-    Secret { id: String },
+    Cache {
+        target: Flag,
+    },
+    Secret {
+        id: Flag,
+    },
+    /// A read-only view of a directory of an image for one step (the trusted
+    /// base image's APT configuration, for the compiler's own `apt` steps).
+    Bind {
+        from: ImageRef,
+        source: Flag,
+        target: Flag,
+    },
 }

@@ -1,23 +1,37 @@
 //! Rules `apt-source` and `apt-keyring`: APT only from the repositories and
-//! components the policy allows, keyrings only when allowed, and no changes to
-//! APT's sources behind the compiler's back in run steps.
+//! components the policy allows, keyrings only when allowed, and no APT
+//! configuration, sources or keys changed behind the compiler's back.
+//!
+//! What is enforced: `apt` steps read only the base image's APT configuration
+//! plus the repository they declare (see `lower/steps.rs`), so sources added on
+//! the side are never used by them. On top of that, copies into APT's
+//! directories are refused (their destinations resolved against the working
+//! directory), and run steps are read for APT changes, for package downloads
+//! that bypass the `apt` step and for package files installed with dpkg. The
+//! reading of run steps is best-effort: a script can hide what it does.
 
+use super::shell;
 use super::RuleContext;
 use crate::check::schema::Field;
-use crate::check::types::{Command, StepKind, ValKind};
+use crate::check::types::{StepKind, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::variants::ResolvedVariant;
 
-/// What in a run step means it edits APT's sources or trust.
-const APT_TAMPERING: &[&str] = &[
-    "/etc/apt/sources.list",
-    "/etc/apt/trusted.gpg",
-    "/etc/apt/keyrings",
-    "/usr/share/keyrings",
-    "apt-key",
-    "add-apt-repository",
-    "signed-by=",
-];
+/// Directories whose contents decide what APT installs and trusts.
+pub(super) const APT_PATHS: &[&str] = &["/etc/apt", "/usr/share/keyrings"];
+
+/// Words in a run step that mean it changes APT's sources or trust.
+const APT_TOOLS: &[&str] = &["apt-key", "add-apt-repository", "apt-add-repository"];
+
+/// Whether `path` (absolute, `..` resolved) is one of [`APT_PATHS`] or inside one.
+fn is_apt_path(path: &str) -> Option<&'static str> {
+    APT_PATHS.iter().copied().find(|p| {
+        path == *p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
 
 pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diagnostic> {
     let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) else {
@@ -87,25 +101,150 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 }
             }
             StepKind::Run { command, .. } => {
-                let text = match command {
-                    Command::Shell(s) => s.clone(),
-                    Command::Exec(args) => args.join(" "),
-                };
-                if let Some(what) = APT_TAMPERING.iter().find(|t| text.contains(*t)) {
+                if let Some(what) = run_changes_apt(&shell::script_text(command)) {
                     out.push(
                         Diagnostic::new(
                             Code::AptKeyringNotAllowed,
-                            format!("this step changes APT's sources or keys (`{what}`)"),
+                            format!("this step {what}"),
                             at.file,
                             at.span,
-                            "APT configured in a run step",
+                            "APT used or configured in a run step",
                         )
-                        .with_help("declare the repository on the step that needs it: apt [\"pkg\"] with repository = \"URI SUITE COMPONENT\""),
+                        .with_help("install Debian packages with an `apt` step, which reads only the organisation's APT sources; a repository goes on the step that needs it: apt [\"pkg\"] with repository = \"URI SUITE COMPONENT\""),
                     );
                 }
             }
             _ => {}
         }
     }
+    for copy in cx.lowered.copies.get(&variant.name).into_iter().flatten() {
+        let dest = crate::lower::resolve_dots(&copy.dest);
+        if let Some(dir) = is_apt_path(&dest) {
+            out.push(
+                Diagnostic::new(
+                    Code::AptKeyringNotAllowed,
+                    format!("this copy writes into {dir}, where APT's sources, keys and configuration are"),
+                    copy.origin.file,
+                    copy.origin.span,
+                    format!("copies to {dest}"),
+                )
+                .with_help("declare a repository on the `apt` step that needs it: apt [\"pkg\"] with repository = \"URI SUITE COMPONENT\" (and keyring = \"...\" where the policy allows keyrings)"),
+            );
+        }
+    }
     out
+}
+
+/// What a run step does to APT, if anything: names a file in APT's directories,
+/// runs a tool that adds repositories or keys, downloads packages with apt itself,
+/// or installs a package file with dpkg.
+fn run_changes_apt(script: &str) -> Option<String> {
+    for command in shell::commands(script) {
+        let args = command.args_from_program();
+        let Some(program) = command.program() else {
+            continue;
+        };
+        if APT_TOOLS.contains(&program) {
+            return Some(format!(
+                "runs `{program}`, which changes APT's sources or keys"
+            ));
+        }
+        let sub = args
+            .iter()
+            .skip(1)
+            .find(|a| !a.starts_with('-'))
+            .map(String::as_str);
+        match (program, sub) {
+            ("apt-get" | "apt" | "aptitude", Some(verb))
+                if matches!(
+                    verb,
+                    "install"
+                        | "update"
+                        | "upgrade"
+                        | "dist-upgrade"
+                        | "full-upgrade"
+                        | "build-dep"
+                        | "source"
+                        | "download"
+                        | "reinstall"
+                ) =>
+            {
+                return Some(format!(
+                    "runs `{program} {verb}` itself, with whatever APT configuration the image has"
+                ));
+            }
+            ("dpkg", _)
+                if args
+                    .iter()
+                    .any(|a| a == "-i" || a == "--install" || a == "--unpack") =>
+            {
+                return Some(
+                    "installs a package file with dpkg, not from an allowed repository".into(),
+                );
+            }
+            _ => {}
+        }
+        if args
+            .iter()
+            .any(|a| a.contains("signed-by=") || a.contains("Dir::Etc"))
+        {
+            return Some("changes where APT reads its sources or keys".into());
+        }
+    }
+    shell::paths(script)
+        .into_iter()
+        .find_map(|(path, _)| {
+            is_apt_path(&path)
+                .map(|dir| format!("changes APT's sources or keys (`{path}` is in {dir})"))
+        })
+        .or_else(|| {
+            // A bare file name read from APT's directory after `cd`, or typed without it.
+            [
+                "sources.list",
+                "sources.list.d",
+                "trusted.gpg",
+                "trusted.gpg.d",
+                "apt.conf.d",
+                "preferences.d",
+            ]
+            .iter()
+            .find(|name| {
+                shell::commands(script)
+                    .iter()
+                    .flat_map(|c| c.words.iter().chain(&c.writes))
+                    .any(|w| w.trim_end_matches('/').rsplit('/').next() == Some(**name))
+            })
+            .map(|name| format!("changes APT's sources or keys (`{name}`)"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_changes_apt;
+
+    #[test]
+    fn run_steps_that_change_apt_are_found_however_they_are_spelt() {
+        for script in [
+            "echo 'deb http://evil/ x main' > /etc/apt//sources.list.d/e.list",
+            "cd /etc/apt && echo x > sources.list.d/x.list",
+            "cp key.gpg /etc/apt/./trusted.gpg.d/",
+            "cp key.gpg /usr/share/../share/keyrings/k.gpg",
+            "curl -fsSL https://x/key | apt-key add -",
+            "apt-get update && apt-get install -y curl",
+            "sudo apt install ./tool.deb",
+            "dpkg -i /tmp/tool.deb",
+            "echo 'Acquire::http::Proxy \"http://p\";' > /etc/apt/apt.conf.d/01proxy",
+            "mv x sources.list",
+        ] {
+            assert!(run_changes_apt(script).is_some(), "{script}");
+        }
+        for script in [
+            "pip install -r requirements.txt",
+            "rm -rf /var/cache/apt/archives/*.deb",
+            "apt-get clean",
+            "echo apt is great",
+        ] {
+            assert_eq!(run_changes_apt(script), None, "{script}");
+        }
+    }
 }

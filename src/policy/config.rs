@@ -1,29 +1,90 @@
-//! The policy: what it contains, how policy files layer, and where each value
-//! came from.
+//! The policy: its keys, how policy files layer, and where each value came from.
 //!
-//! Layering: the embedded default (`stdlib/policy.toml`), then each policy file the
-//! driver found (outermost directory first), each replacing the keys it sets.
+//! Layers, in order: the embedded default (`stdlib/policy.toml`), then the
+//! organisation's policy (trusted: `--policy`, or `policy.toml` in the
+//! organisation's configuration directory), then the repository's
+//! `wbuild-policy.toml` files (untrusted, outermost first). The default and the
+//! organisation's layers may set any key. A repository layer may only *tighten*:
+//! each key says which way is tighter ([`Tighten`]), and a value that loosens it is
+//! an error (WB5011) at the value, never applied. The organisation can mark its
+//! layer `final = true`, and then repository layers are not applied at all.
+//!
+//! Every key is declared once, in `policy_keys!` below: its section, name, type,
+//! tightening direction, validation and documentation. Parsing, layering, the
+//! tightening check, `policy explain`, the JSON audit and the docs test all read
+//! that one table.
+//!
 //! Invariant: no I/O here; the driver hands in the files' text.
 
-use crate::diagnostics::{Code, Diagnostic, FileId};
+use crate::diagnostics::{suggest, Code, Diagnostic, FileId};
 use crate::span::Span;
-use serde::Deserialize;
 use std::fmt::Write;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 pub const DEFAULT_POLICY: &str = include_str!("../../stdlib/policy.toml");
+
+/// Who wrote a policy layer, which decides what it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// The policy embedded in wbuildc.
+    Default,
+    /// The organisation's own policy, given by CI (`--policy`, the configuration
+    /// directory). Trusted: may set any key.
+    Organisation,
+    /// A `wbuild-policy.toml` inside the repository being built. Untrusted: may
+    /// only tighten.
+    Repository,
+}
+
+impl Layer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Default => "default",
+            Layer::Organisation => "organisation",
+            Layer::Repository => "repository",
+        }
+    }
+}
 
 /// Where a policy value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
     Default,
-    File { path: String, line: u32 },
+    File {
+        layer: Layer,
+        path: String,
+        line: u32,
+    },
+}
+
+impl Source {
+    pub fn layer(&self) -> Layer {
+        match self {
+            Source::Default => Layer::Default,
+            Source::File { layer, .. } => *layer,
+        }
+    }
+
+    /// The source as JSON: `{"layer": ..., "file": ..., "line": ...}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Source::Default => {
+                serde_json::json!({ "layer": "default", "file": null, "line": null })
+            }
+            Source::File { layer, path, line } => {
+                serde_json::json!({ "layer": layer.name(), "file": path, "line": line })
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::Default => f.write_str("default (embedded stdlib/policy.toml)"),
-            Source::File { path, line } => write!(f, "{path}:{line}"),
+            Source::File { layer, path, line } => write!(f, "{}: {path}:{line}", layer.name()),
         }
     }
 }
@@ -35,286 +96,747 @@ pub struct Setting<T> {
     pub source: Source,
 }
 
-impl<T> Setting<T> {
-    fn new(value: T) -> Setting<T> {
-        Setting {
-            value,
-            source: Source::Default,
+/// Which change of a key makes the policy stricter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tighten {
+    /// A list of what is allowed: a tighter list keeps only entries it had.
+    Subset,
+    /// A list of what is required or forbidden: a tighter list keeps every entry.
+    Superset,
+    /// A permission: `true` may become `false`, never the reverse.
+    OnlyFalse,
+    /// A requirement: `false` may become `true`, never the reverse.
+    OnlyTrue,
+    /// A threshold from which something is flagged ("words at least this long"):
+    /// a tighter value is smaller.
+    AtMost,
+}
+
+impl Tighten {
+    fn describe(self) -> &'static str {
+        match self {
+            Tighten::Subset => "may only lose entries",
+            Tighten::Superset => "may only gain entries",
+            Tighten::OnlyFalse => "may only become false",
+            Tighten::OnlyTrue => "may only become true",
+            Tighten::AtMost => "may only be lowered",
         }
     }
 }
 
-/// The effective policy.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Policy {
-    pub allowed_registries: Setting<Vec<String>>,
-    pub release_variants: Setting<Vec<String>>,
-    pub allowed_repositories: Setting<Vec<String>>,
-    pub allowed_components: Setting<Vec<String>>,
-    pub allow_keyrings: Setting<bool>,
-    pub secret_min_length: Setting<u32>,
-    /// Bits per character, in thousandths (so the policy stays `Eq`).
-    pub secret_min_entropy_milli: Setting<u32>,
-    pub forbidden_files: Setting<Vec<String>>,
-    pub allow_root: Setting<bool>,
-    pub debian_first: Setting<bool>,
+/// Bits per character in thousandths, so that the policy stays `Eq` and `Hash`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Milli(pub u32);
+
+impl Milli {
+    pub fn as_f64(self) -> f64 {
+        f64::from(self.0) / 1000.0
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct FileLayer {
-    images: Option<ImagesLayer>,
-    apt: Option<AptLayer>,
-    secrets: Option<SecretsLayer>,
-    runtime: Option<RuntimeLayer>,
-    debian_first: Option<DebianFirstLayer>,
+/// A policy value's type: how it is read from TOML, compared and shown.
+pub trait PolicyType: Clone + PartialEq {
+    const TYPE: &'static str;
+    fn from_toml(value: &DeValue<'_>) -> Option<Self>;
+    fn to_toml(&self) -> String;
+    fn to_json(&self) -> serde_json::Value;
+    /// `Err(what)` when `self` is looser than `old` in direction `tighten`.
+    fn tightens(&self, old: &Self, tighten: Tighten) -> Result<(), String>;
 }
 
-type Spanned<T> = toml::Spanned<T>;
+impl PolicyType for Vec<String> {
+    const TYPE: &'static str = "a list of strings";
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ImagesLayer {
-    allowed_registries: Option<Spanned<Vec<String>>>,
-    release_variants: Option<Spanned<Vec<String>>>,
+    fn from_toml(value: &DeValue<'_>) -> Option<Self> {
+        value
+            .as_array()?
+            .iter()
+            .map(|v| v.get_ref().as_str().map(str::to_string))
+            .collect()
+    }
+
+    fn to_toml(&self) -> String {
+        let quoted: Vec<String> = self.iter().map(|s| toml_string(s)).collect();
+        format!("[{}]", quoted.join(", "))
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(self)
+    }
+
+    fn tightens(&self, old: &Self, tighten: Tighten) -> Result<(), String> {
+        let quote = |v: Vec<&String>| {
+            v.iter()
+                .map(|s| toml_string(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match tighten {
+            Tighten::Subset => {
+                let added: Vec<&String> = self.iter().filter(|v| !old.contains(v)).collect();
+                if added.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("adds {}", quote(added)))
+                }
+            }
+            Tighten::Superset => {
+                let removed: Vec<&String> = old.iter().filter(|v| !self.contains(v)).collect();
+                if removed.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("removes {}", quote(removed)))
+                }
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct AptLayer {
-    allowed_repositories: Option<Spanned<Vec<String>>>,
-    allowed_components: Option<Spanned<Vec<String>>>,
-    allow_keyrings: Option<Spanned<bool>>,
+impl PolicyType for bool {
+    const TYPE: &'static str = "a boolean";
+
+    fn from_toml(value: &DeValue<'_>) -> Option<Self> {
+        value.as_bool()
+    }
+
+    fn to_toml(&self) -> String {
+        self.to_string()
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(self)
+    }
+
+    fn tightens(&self, old: &Self, tighten: Tighten) -> Result<(), String> {
+        match tighten {
+            Tighten::OnlyFalse if *self && !*old => Err("sets it to true".into()),
+            Tighten::OnlyTrue if !*self && *old => Err("sets it to false".into()),
+            _ => Ok(()),
+        }
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SecretsLayer {
-    min_length: Option<Spanned<u32>>,
-    min_entropy: Option<Spanned<f64>>,
-    forbidden_files: Option<Spanned<Vec<String>>>,
+impl PolicyType for u32 {
+    const TYPE: &'static str = "a non-negative integer";
+
+    fn from_toml(value: &DeValue<'_>) -> Option<Self> {
+        let integer = value.as_integer()?;
+        let text = integer.as_str().replace('_', "");
+        u32::from_str_radix(
+            text.trim_start_matches("0x").trim_start_matches("0o"),
+            integer.radix(),
+        )
+        .ok()
+    }
+
+    fn to_toml(&self) -> String {
+        self.to_string()
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(self)
+    }
+
+    fn tightens(&self, old: &Self, tighten: Tighten) -> Result<(), String> {
+        match tighten {
+            Tighten::AtMost if self > old => Err(format!("raises it from {old} to {self}")),
+            _ => Ok(()),
+        }
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RuntimeLayer {
-    allow_root: Option<Spanned<bool>>,
+impl PolicyType for Milli {
+    const TYPE: &'static str = "a number between 0 and 8";
+
+    fn from_toml(value: &DeValue<'_>) -> Option<Self> {
+        let bits: f64 = match value {
+            DeValue::Float(f) => f.as_str().replace('_', "").parse().ok()?,
+            DeValue::Integer(i) => i.as_str().replace('_', "").parse().ok()?,
+            _ => return None,
+        };
+        (0.0..=8.0)
+            .contains(&bits)
+            .then(|| Milli((bits * 1000.0).round() as u32))
+    }
+
+    fn to_toml(&self) -> String {
+        format!("{:.1}", f64::from(self.0) / 1000.0)
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(f64::from(self.0) / 1000.0)
+    }
+
+    fn tightens(&self, old: &Self, tighten: Tighten) -> Result<(), String> {
+        match tighten {
+            Tighten::AtMost if self > old => Err(format!(
+                "raises it from {} to {}",
+                old.to_toml(),
+                self.to_toml()
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct DebianFirstLayer {
-    enabled: Option<Spanned<bool>>,
+/// What one key of the table is, for tools that list the keys (docs, explain).
+pub struct KeyInfo {
+    pub section: &'static str,
+    pub name: &'static str,
+    pub ty: &'static str,
+    pub tighten: Tighten,
+    pub doc: &'static str,
+}
+
+impl KeyInfo {
+    pub fn dotted(&self) -> String {
+        format!("{}.{}", self.section, self.name)
+    }
+}
+
+macro_rules! policy_keys {
+    ($( $field:ident : $ty:ty = $section:literal . $name:literal, $tighten:ident, $check:expr, $doc:literal; )*) => {
+        /// The effective policy: one [`Setting`] per key of the table.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct Policy {
+            $( pub $field: Setting<$ty>, )*
+            /// Set when the organisation's layer is final: repository layers are
+            /// then not applied.
+            pub final_layer: Option<Source>,
+        }
+
+        /// Every key, in the order of `stdlib/policy.toml`.
+        pub const KEYS: &[KeyInfo] = &[
+            $( KeyInfo {
+                section: $section,
+                name: $name,
+                ty: <$ty as PolicyType>::TYPE,
+                tighten: Tighten::$tighten,
+                doc: $doc,
+            }, )*
+        ];
+
+        impl Policy {
+            /// A policy with no layer applied (every key at its type's neutral value).
+            fn empty() -> Policy {
+                Policy {
+                    $( $field: Setting { value: Default::default(), source: Source::Default }, )*
+                    final_layer: None,
+                }
+            }
+
+            /// Sets one key from a layer; `Err` is the diagnostic to report.
+            fn set_key(
+                &mut self,
+                cx: &LayerContext<'_>,
+                section: &str,
+                name: &str,
+                value: &Spanned<DeValue<'_>>,
+            ) -> Option<Result<(), Box<Diagnostic>>> {
+                $(
+                    if section == $section && name == $name {
+                        return Some(set_setting(
+                            &mut self.$field,
+                            cx,
+                            &KeyInfo {
+                                section: $section,
+                                name: $name,
+                                ty: <$ty as PolicyType>::TYPE,
+                                tighten: Tighten::$tighten,
+                                doc: $doc,
+                            },
+                            value,
+                            $check,
+                        ));
+                    }
+                )*
+                None
+            }
+
+            /// Every key with its value as TOML text, as JSON, and its source.
+            pub fn entries(&self) -> Vec<(&'static KeyInfo, String, serde_json::Value, &Source)> {
+                let mut out = Vec::new();
+                let mut keys = KEYS.iter();
+                $(
+                    if let Some(info) = keys.next() {
+                        out.push((info, self.$field.value.to_toml(), self.$field.value.to_json(), &self.$field.source));
+                    }
+                )*
+                out
+            }
+        }
+    };
+}
+
+policy_keys! {
+    allowed_registries: Vec<String> = "images"."allowed_registries", Subset, check_registries,
+        "Registries base images may come from (`scratch` is always allowed).";
+    release_variants: Vec<String> = "images"."release_variants", Superset, check_variant_names,
+        "Variants that are released: with `--release`, every stage they need must start from an image pinned by digest (the variant being built always must).";
+    allowed_repositories: Vec<String> = "apt"."allowed_repositories", Subset, check_repositories,
+        "Repositories that `apt [...] with repository = \"URI SUITE COMPONENT...\"` may add.";
+    allowed_components: Vec<String> = "apt"."allowed_components", Subset, check_components,
+        "Components such a repository line may name.";
+    allow_keyrings: bool = "apt"."allow_keyrings", OnlyFalse, no_check,
+        "Whether an `apt` step may add a signing key (`with keyring = \"path/in/context.gpg\"`).";
+    secret_min_length: u32 = "secrets"."min_length", AtMost, check_min_length,
+        "A word at least this long whose characters carry at least `min_entropy` bits each counts as a credential.";
+    secret_min_entropy_milli: Milli = "secrets"."min_entropy", AtMost, no_check,
+        "Bits per character (0 to 8) from which a long word counts as a credential.";
+    forbidden_files: Vec<String> = "secrets"."forbidden_files", Superset, check_file_patterns,
+        "Files never copied into an image, never sent to the engine and never read (matched against each path component; `*` matches any run of characters).";
+    allow_root: bool = "runtime"."allow_root", OnlyFalse, no_check,
+        "Whether variants may run as root (uid or gid 0) without an `allow = { \"root-user\": \"reason\" }`.";
+    debian_first: bool = "debian_first"."enabled", OnlyTrue, no_check,
+        "Warn when pip, npm, yarn, pnpm or composer installs a library that Debian packages.";
+}
+
+/// Why a value is invalid, for keys that constrain their values further.
+type Check<T> = fn(&T) -> Result<(), String>;
+
+fn no_check<T>(_: &T) -> Result<(), String> {
+    Ok(())
+}
+
+fn each(values: &[String], what: &str, ok: impl Fn(&str) -> bool) -> Result<(), String> {
+    match values.iter().find(|v| !ok(v)) {
+        Some(bad) => Err(format!("{} is not {what}", toml_string(bad))),
+        None => Ok(()),
+    }
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_registries(values: &Vec<String>) -> Result<(), String> {
+    each(
+        values,
+        "a registry host (e.g. registry.example.org or localhost:5000)",
+        |v| {
+            !v.is_empty()
+                && v.len() <= 255
+                && v.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-:".contains(&b))
+                && v.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        },
+    )
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_variant_names(values: &Vec<String>) -> Result<(), String> {
+    each(values, "a variant name", |v| {
+        v.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_repositories(values: &Vec<String>) -> Result<(), String> {
+    each(values, "an http(s) URI without spaces", |v| {
+        (v.starts_with("http://") || v.starts_with("https://"))
+            && v.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"'\"\\`$".contains(&b))
+    })
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_components(values: &Vec<String>) -> Result<(), String> {
+    each(values, "an APT component name", |v| {
+        !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
+    })
+}
+
+fn check_min_length(value: &u32) -> Result<(), String> {
+    if (8..=1024).contains(value) {
+        Ok(())
+    } else {
+        Err(format!("{value} is outside 8..=1024"))
+    }
+}
+
+/// Forbidden-file patterns are written into the generated ignore file, so they
+/// are held to a positive character set: no `/`, no `!`, no line breaks.
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_file_patterns(values: &Vec<String>) -> Result<(), String> {
+    each(
+        values,
+        "a file-name pattern ([A-Za-z0-9._*+@~-], not starting with `!`)",
+        is_file_pattern,
+    )
+}
+
+/// A forbidden-file pattern: a file name with `*` wildcards.
+pub fn is_file_pattern(pattern: &str) -> bool {
+    !pattern.is_empty()
+        && pattern.len() <= 255
+        && pattern.bytes().any(|b| b != b'*')
+        && pattern
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._*+@~-".contains(&b))
+}
+
+/// What applying a layer needs to know about it.
+struct LayerContext<'a> {
+    layer: Layer,
+    path: Option<&'a str>,
+    text: &'a str,
+    file: FileId,
+}
+
+impl LayerContext<'_> {
+    fn source(&self, span: std::ops::Range<usize>) -> Source {
+        match self.path {
+            None => Source::Default,
+            Some(path) => Source::File {
+                layer: self.layer,
+                path: path.to_string(),
+                line: line_of(self.text, span.start),
+            },
+        }
+    }
+
+    fn error(
+        &self,
+        code: Code,
+        message: String,
+        span: std::ops::Range<usize>,
+        label: &str,
+    ) -> Diagnostic {
+        Diagnostic::new(
+            code,
+            message,
+            self.file,
+            Span::new(span.start, span.end),
+            label,
+        )
+    }
+}
+
+fn set_setting<T: PolicyType>(
+    setting: &mut Setting<T>,
+    cx: &LayerContext<'_>,
+    info: &KeyInfo,
+    value: &Spanned<DeValue<'_>>,
+    check: Check<T>,
+) -> Result<(), Box<Diagnostic>> {
+    let span = value.span();
+    let Some(new) = T::from_toml(value.get_ref()) else {
+        return Err(cx
+            .error(
+                Code::InvalidPolicy,
+                format!(
+                    "`{}` must be {}, not {}",
+                    info.dotted(),
+                    T::TYPE,
+                    value.get_ref().type_str()
+                ),
+                span,
+                "wrong type",
+            )
+            .with_help("see docs/policy.md for every key and its type")
+            .into_boxed());
+    };
+    if let Err(why) = check(&new) {
+        return Err(cx
+            .error(
+                Code::InvalidPolicy,
+                format!("invalid `{}`: {why}", info.dotted()),
+                span,
+                "invalid value",
+            )
+            .into_boxed());
+    }
+    if cx.layer == Layer::Repository {
+        if let Err(what) = new.tightens(&setting.value, info.tighten) {
+            return Err(cx
+                .error(
+                    Code::PolicyLoosened,
+                    format!(
+                        "a repository's policy cannot loosen `{}`: this {what}",
+                        info.dotted()
+                    ),
+                    span,
+                    "would loosen the organisation's policy",
+                )
+                .with_note(format!(
+                    "in force: {} = {}, from {}",
+                    info.dotted(),
+                    setting.value.to_toml(),
+                    setting.source
+                ))
+                .with_note(format!(
+                    "in a repository's wbuild-policy.toml, `{}` {}",
+                    info.dotted(),
+                    info.tighten.describe()
+                ))
+                .with_help("ask for the change in the organisation's policy, or write a visible exception on the variant: allow = { \"RULE\": \"reason\" }")
+                .into_boxed());
+        }
+    }
+    *setting = Setting {
+        value: new,
+        source: cx.source(span),
+    };
+    Ok(())
 }
 
 impl Default for Policy {
     fn default() -> Policy {
-        let mut policy = Policy {
-            allowed_registries: Setting::new(Vec::new()),
-            release_variants: Setting::new(Vec::new()),
-            allowed_repositories: Setting::new(Vec::new()),
-            allowed_components: Setting::new(Vec::new()),
-            allow_keyrings: Setting::new(false),
-            secret_min_length: Setting::new(32),
-            secret_min_entropy_milli: Setting::new(4000),
-            forbidden_files: Setting::new(Vec::new()),
-            allow_root: Setting::new(false),
-            debian_first: Setting::new(true),
-        };
+        let mut policy = Policy::empty();
         // The embedded default is part of the binary and tested; it cannot fail.
-        let _ = policy.apply(None, DEFAULT_POLICY, FileId(u32::MAX));
+        let _ = policy.apply(Layer::Default, None, DEFAULT_POLICY, FileId(u32::MAX));
         policy
     }
 }
 
 impl Policy {
     /// Applies one policy file over this policy. `path` is `None` for the embedded
-    /// default. Errors become diagnostics in that file (code WB5000).
+    /// default. Every problem becomes a diagnostic in that file (WB5000 for invalid
+    /// files, WB5011 for a repository layer that loosens a key, WB5012 for a
+    /// repository layer under a final organisation policy); valid keys of a file
+    /// with problems are still applied, loosening ones never.
     pub fn apply(
         &mut self,
+        layer: Layer,
         path: Option<&str>,
         text: &str,
         file: FileId,
-    ) -> Result<(), Box<Diagnostic>> {
-        let layer: FileLayer = toml::from_str(text).map_err(|e| -> Box<Diagnostic> {
-            let span = e.span().map_or(Span::at(0), |r| Span::new(r.start, r.end));
-            Box::new(
-                Diagnostic::new(
-                    Code::InvalidPolicy,
-                    format!("invalid policy file: {}", e.message()),
-                    file,
-                    span,
-                    "here",
-                )
-                .with_help("see docs/policy.md for the keys a policy file may set"),
-            )
-        })?;
-        let source = |span: std::ops::Range<usize>| match path {
-            None => Source::Default,
-            Some(p) => Source::File {
-                path: p.to_string(),
-                line: line_of(text, span.start),
-            },
+    ) -> Vec<Diagnostic> {
+        let cx = LayerContext {
+            layer,
+            path,
+            text,
+            file,
         };
-        fn set<T: Clone>(
-            target: &mut Setting<T>,
-            value: Option<Spanned<T>>,
-            source: &dyn Fn(std::ops::Range<usize>) -> Source,
-        ) {
-            if let Some(v) = value {
-                let span = v.span();
-                *target = Setting {
-                    value: v.into_inner(),
-                    source: source(span),
-                };
-            }
-        }
-        let images = layer.images.unwrap_or_default();
-        set(
-            &mut self.allowed_registries,
-            images.allowed_registries,
-            &source,
-        );
-        set(&mut self.release_variants, images.release_variants, &source);
-        let apt = layer.apt.unwrap_or_default();
-        set(
-            &mut self.allowed_repositories,
-            apt.allowed_repositories,
-            &source,
-        );
-        set(
-            &mut self.allowed_components,
-            apt.allowed_components,
-            &source,
-        );
-        set(&mut self.allow_keyrings, apt.allow_keyrings, &source);
-        let secrets = layer.secrets.unwrap_or_default();
-        set(&mut self.secret_min_length, secrets.min_length, &source);
-        if let Some(entropy) = secrets.min_entropy {
-            let span = entropy.span();
-            let bits = entropy.into_inner();
-            if !(0.0..=8.0).contains(&bits) {
-                return Err(Box::new(Diagnostic::new(
-                    Code::InvalidPolicy,
-                    "secrets.min_entropy must be between 0 and 8 bits per character",
+        if layer == Layer::Repository {
+            if let Some(final_source) = &self.final_layer {
+                return vec![Diagnostic::new(
+                    Code::PolicyIgnored,
+                    "this repository policy file is not applied: the organisation's policy is final",
                     file,
-                    Span::new(span.start, span.end),
-                    "out of range",
-                )));
+                    Span::at(0),
+                    "ignored",
+                )
+                .with_note(format!("`final = true` at {final_source}"))
+                .with_help("remove the file, or ask for its rules in the organisation's policy")];
             }
-            self.secret_min_entropy_milli = Setting {
-                value: (bits * 1000.0).round() as u32,
-                source: source(span),
-            };
         }
-        set(&mut self.forbidden_files, secrets.forbidden_files, &source);
-        set(
-            &mut self.allow_root,
-            layer.runtime.unwrap_or_default().allow_root,
-            &source,
-        );
-        set(
-            &mut self.debian_first,
-            layer.debian_first.unwrap_or_default().enabled,
-            &source,
-        );
-        Ok(())
+        let table = match DeTable::parse(text) {
+            Ok(table) => table.into_inner(),
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                return vec![cx
+                    .error(
+                        Code::InvalidPolicy,
+                        format!("invalid policy file: {}", e.message()),
+                        span,
+                        "here",
+                    )
+                    .with_help("see docs/policy.md for the keys a policy file may set")];
+            }
+        };
+        let mut problems = Vec::new();
+        let mut entries: Vec<(&Spanned<std::borrow::Cow<'_, str>>, &Spanned<DeValue<'_>>)> =
+            table.iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        for (section, value) in entries {
+            let section_name: &str = section.get_ref();
+            if section_name == "final" {
+                match (layer, value.get_ref().as_bool()) {
+                    (Layer::Organisation, Some(is_final)) => {
+                        if is_final {
+                            self.final_layer = Some(cx.source(value.span()));
+                        }
+                    }
+                    (Layer::Organisation, None) => problems.push(cx.error(
+                        Code::InvalidPolicy,
+                        "`final` must be a boolean".into(),
+                        value.span(),
+                        "wrong type",
+                    )),
+                    _ => problems.push(
+                        cx.error(
+                            Code::InvalidPolicy,
+                            "only the organisation's policy can be `final`".into(),
+                            section.span(),
+                            "not allowed here",
+                        )
+                        .with_help("`final = true` belongs in the policy CI passes with --policy or $WBUILD_CONFIG/policy.toml"),
+                    ),
+                }
+                continue;
+            }
+            let Some(keys) = value.get_ref().as_table() else {
+                problems.push(
+                    cx.error(
+                        Code::InvalidPolicy,
+                        format!("`{section_name}` must be a section (`[{section_name}]`)"),
+                        section.span(),
+                        "not a section",
+                    )
+                    .with_help_opt(suggest::help(section_name, sections())),
+                );
+                continue;
+            };
+            if !sections().any(|s| s == section_name) {
+                problems.push(
+                    cx.error(
+                        Code::InvalidPolicy,
+                        format!("unknown policy section `[{section_name}]`"),
+                        section.span(),
+                        "unknown section",
+                    )
+                    .with_help(
+                        suggest::help(section_name, sections()).unwrap_or_else(|| {
+                            format!(
+                                "the sections are: {}",
+                                sections().collect::<Vec<_>>().join(", ")
+                            )
+                        }),
+                    ),
+                );
+                continue;
+            }
+            let mut keys: Vec<_> = keys.iter().collect();
+            keys.sort_by_key(|(k, _)| k.span().start);
+            for (key, value) in keys {
+                let key_name: &str = key.get_ref();
+                match self.set_key(&cx, section_name, key_name, value) {
+                    Some(Ok(())) => {}
+                    Some(Err(d)) => problems.push(*d),
+                    None => {
+                        let names = KEYS
+                            .iter()
+                            .filter(|k| k.section == section_name)
+                            .map(|k| k.name);
+                        problems.push(
+                            cx.error(
+                                Code::InvalidPolicy,
+                                format!("unknown policy key `{section_name}.{key_name}`"),
+                                key.span(),
+                                "unknown key",
+                            )
+                            .with_help(
+                                suggest::help(key_name, names).unwrap_or_else(|| {
+                                    "see docs/policy.md for the keys a policy file may set".into()
+                                }),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        problems
     }
 
     /// The effective policy as TOML, each value followed by where it came from.
     pub fn explain(&self) -> String {
-        fn list(v: &[String]) -> String {
-            let quoted: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
-            format!("[{}]", quoted.join(", "))
-        }
-        type Line<'a> = (&'a str, String, &'a Source);
-        let mut sections: Vec<(&str, Vec<Line<'_>>)> = Vec::new();
-        sections.push((
-            "images",
-            vec![
-                (
-                    "allowed_registries",
-                    list(&self.allowed_registries.value),
-                    &self.allowed_registries.source,
-                ),
-                (
-                    "release_variants",
-                    list(&self.release_variants.value),
-                    &self.release_variants.source,
-                ),
-            ],
-        ));
-        sections.push((
-            "apt",
-            vec![
-                (
-                    "allowed_repositories",
-                    list(&self.allowed_repositories.value),
-                    &self.allowed_repositories.source,
-                ),
-                (
-                    "allowed_components",
-                    list(&self.allowed_components.value),
-                    &self.allowed_components.source,
-                ),
-                (
-                    "allow_keyrings",
-                    self.allow_keyrings.value.to_string(),
-                    &self.allow_keyrings.source,
-                ),
-            ],
-        ));
-        sections.push((
-            "secrets",
-            vec![
-                (
-                    "min_length",
-                    self.secret_min_length.value.to_string(),
-                    &self.secret_min_length.source,
-                ),
-                (
-                    "min_entropy",
-                    format!(
-                        "{:.1}",
-                        f64::from(self.secret_min_entropy_milli.value) / 1000.0
-                    ),
-                    &self.secret_min_entropy_milli.source,
-                ),
-                (
-                    "forbidden_files",
-                    list(&self.forbidden_files.value),
-                    &self.forbidden_files.source,
-                ),
-            ],
-        ));
-        sections.push((
-            "runtime",
-            vec![(
-                "allow_root",
-                self.allow_root.value.to_string(),
-                &self.allow_root.source,
-            )],
-        ));
-        sections.push((
-            "debian_first",
-            vec![(
-                "enabled",
-                self.debian_first.value.to_string(),
-                &self.debian_first.source,
-            )],
-        ));
         let mut text = String::new();
-        for (i, (name, keys)) in sections.iter().enumerate() {
-            if i > 0 {
-                text.push('\n');
+        if let Some(source) = &self.final_layer {
+            let _ = writeln!(text, "final = true  # {source}\n");
+        }
+        let mut section = "";
+        for (info, value, _, source) in self.entries() {
+            if info.section != section {
+                if !section.is_empty() {
+                    text.push('\n');
+                }
+                section = info.section;
+                let _ = writeln!(text, "[{section}]");
             }
-            let _ = writeln!(text, "[{name}]");
-            for (key, value, source) in keys {
-                let _ = writeln!(text, "{key} = {value}  # {source}");
-            }
+            let _ = writeln!(text, "{} = {value}  # {source}", info.name);
         }
         text
     }
+
+    /// The effective policy as JSON: every key with its value and origin.
+    pub fn to_json(&self) -> serde_json::Value {
+        let keys: Vec<serde_json::Value> = self
+            .entries()
+            .into_iter()
+            .map(|(info, _, value, source)| {
+                serde_json::json!({ "key": info.dotted(), "value": value, "origin": source.to_json() })
+            })
+            .collect();
+        serde_json::json!({
+            "final": self.final_layer.as_ref().map(Source::to_json),
+            "keys": keys,
+        })
+    }
+}
+
+/// Checks a repository's `wbuild.toml`. The repository is untrusted, so it may
+/// not choose the stdlib (the organisation's presets are what its policy builds
+/// on) and there is nothing else such a file sets yet: every key is an error.
+pub fn check_repository_config(text: &str, file: FileId) -> Vec<Diagnostic> {
+    let table = match DeTable::parse(text) {
+        Ok(table) => table.into_inner(),
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            return vec![Diagnostic::new(
+                Code::UntrustedConfig,
+                format!("invalid wbuild.toml: {}", e.message()),
+                file,
+                Span::new(span.start, span.end),
+                "here",
+            )];
+        }
+    };
+    let mut keys: Vec<_> = table.iter().collect();
+    keys.sort_by_key(|(k, _)| k.span().start);
+    keys.into_iter()
+        .map(|(key, _)| {
+            let span = key.span();
+            let name: &str = key.get_ref();
+            let d = Diagnostic::new(
+                Code::UntrustedConfig,
+                if name == "stdlib" {
+                    "a repository cannot choose the stdlib".to_string()
+                } else {
+                    format!("a repository's wbuild.toml cannot set `{name}`")
+                },
+                file,
+                Span::new(span.start, span.end),
+                "not read from the repository",
+            );
+            if name == "stdlib" {
+                d.with_note("the stdlib is the organisation's: its presets are what the policy builds on")
+                    .with_help("CI passes it with --stdlib DIR or `[stdlib] dir` in $WBUILD_CONFIG/wbuild.toml; remove this section")
+            } else {
+                d.with_help("remove it; repository settings come from the organisation's configuration")
+            }
+        })
+        .collect()
+}
+
+fn sections() -> impl Iterator<Item = &'static str> + Clone {
+    let mut seen: Vec<&'static str> = Vec::new();
+    for key in KEYS {
+        if !seen.contains(&key.section) {
+            seen.push(key.section);
+        }
+    }
+    seen.into_iter()
+}
+
+/// A TOML basic string (the policy's values are shown the way a file writes them).
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
@@ -326,35 +848,109 @@ fn line_of(text: &str, offset: usize) -> u32 {
 mod tests {
     use super::*;
 
+    fn file(path: &str) -> Source {
+        Source::File {
+            layer: Layer::Organisation,
+            path: path.into(),
+            line: 2,
+        }
+    }
+
     #[test]
-    fn the_default_policy_parses_and_files_override_keys() {
-        let mut policy = Policy::default();
+    fn the_default_policy_sets_every_key() {
+        let policy = Policy::default();
+        for (info, _, _, source) in policy.entries() {
+            assert_eq!(
+                source,
+                &Source::Default,
+                "{} is not in stdlib/policy.toml",
+                info.dotted()
+            );
+        }
         assert_eq!(
             policy.allowed_registries.value,
             vec!["registry.example.org".to_string()]
         );
-        assert_eq!(policy.allowed_registries.source, Source::Default);
-        let file = "[images]\nallowed_registries = [\"r.example.com\"]\n";
+    }
+
+    #[test]
+    fn the_organisation_sets_keys_and_the_repository_only_tightens() {
+        let mut policy = Policy::default();
+        let org = "[images]\nallowed_registries = [\"r.example.com\", \"registry.example.org\"]\n";
         assert!(policy
-            .apply(Some("wbuild-policy.toml"), file, FileId(0))
-            .is_ok());
+            .apply(Layer::Organisation, Some("org.toml"), org, FileId(0))
+            .is_empty());
+        assert_eq!(policy.allowed_registries.source, file("org.toml"));
+
+        let tighter =
+            "[images]\nallowed_registries = [\"r.example.com\"]\n[runtime]\nallow_root = false\n";
+        assert!(policy
+            .apply(Layer::Repository, Some("repo.toml"), tighter, FileId(1))
+            .is_empty());
         assert_eq!(
             policy.allowed_registries.value,
             vec!["r.example.com".to_string()]
         );
+
+        let looser = "[images]\nallowed_registries = [\"docker.io\"]\n[runtime]\nallow_root = true\n[secrets]\nmin_length = 64\nforbidden_files = []\n[debian_first]\nenabled = false\n";
+        let problems = policy.apply(Layer::Repository, Some("repo.toml"), looser, FileId(1));
+        let codes: Vec<&str> = problems.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["WB5011"; 5], "{problems:#?}");
         assert_eq!(
-            policy.allowed_registries.source,
-            Source::File {
-                path: "wbuild-policy.toml".into(),
-                line: 2
-            }
+            policy.allowed_registries.value,
+            vec!["r.example.com".to_string()]
         );
-        assert_eq!(policy.release_variants.source, Source::Default);
+        assert!(!policy.allow_root.value && policy.debian_first.value);
+    }
+
+    #[test]
+    fn a_final_organisation_policy_ignores_the_repository() {
+        let mut policy = Policy::default();
         assert!(policy
-            .apply(Some("bad.toml"), "[images]\nallowed = 1\n", FileId(0))
-            .is_err());
+            .apply(
+                Layer::Organisation,
+                Some("org.toml"),
+                "final = true\n",
+                FileId(0)
+            )
+            .is_empty());
+        let problems = policy.apply(
+            Layer::Repository,
+            Some("repo.toml"),
+            "[runtime]\nallow_root = false\n",
+            FileId(1),
+        );
+        assert_eq!(problems.first().map(|d| d.code.as_str()), Some("WB5012"));
+        let problems = policy.apply(
+            Layer::Repository,
+            Some("repo.toml"),
+            "final = true\n",
+            FileId(1),
+        );
+        assert_eq!(problems.first().map(|d| d.code.as_str()), Some("WB5012"));
         assert!(policy
             .explain()
-            .contains("allowed_registries = [\"r.example.com\"]  # wbuild-policy.toml:2"));
+            .starts_with("final = true  # organisation: org.toml:1"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let mut policy = Policy::default();
+        for bad in [
+            "[images]\nallowed = 1\n",
+            "[image]\nallowed_registries = []\n",
+            "[images]\nallowed_registries = \"x\"\n",
+            "[secrets]\nforbidden_files = [\"a\\n!b\"]\n",
+            "[secrets]\nforbidden_files = [\"!keep\"]\n",
+            "[secrets]\nmin_entropy = 9.0\n",
+            "final = true\n[runtime]\nallow_root = 1\n",
+            "not toml",
+        ] {
+            let problems = policy.apply(Layer::Organisation, Some("bad.toml"), bad, FileId(0));
+            assert!(
+                problems.iter().any(|d| d.code.as_str() == "WB5000"),
+                "{bad}: {problems:#?}"
+            );
+        }
     }
 }

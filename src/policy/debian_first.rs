@@ -6,7 +6,7 @@
 
 use super::RuleContext;
 use crate::check::schema::Field;
-use crate::check::types::{Command, Origin, StepKind, ValKind};
+use crate::check::types::{Origin, StepKind, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
 use crate::variants::ResolvedVariant;
@@ -105,6 +105,7 @@ pub(super) fn copied_manifests(variant: &ResolvedVariant) -> Vec<String> {
     let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) else {
         return Vec::new();
     };
+    let requirements = requirement_files(variant);
     steps
         .iter()
         .filter_map(|s| match &s.kind {
@@ -112,7 +113,7 @@ pub(super) fn copied_manifests(variant: &ResolvedVariant) -> Vec<String> {
             _ => None,
         })
         .flatten()
-        .filter(|s| dependency_manifest_kind(s).is_some())
+        .filter(|s| manifest_kind(s, &requirements).is_some())
         .cloned()
         .collect()
 }
@@ -161,31 +162,61 @@ fn declared(eco: Ecosystem, text: &str) -> Vec<(String, Span)> {
     }
 }
 
+/// The package manager a word runs, with the verbs that install libraries:
+/// `pip`, `pip3`, `pip3.11`; `npm`; `yarn` and `pnpm`; `composer`.
+fn tool(word: &str) -> Option<(Ecosystem, &'static [&'static str])> {
+    let name = word.rsplit('/').next().unwrap_or(word);
+    let pip = name == "pip"
+        || name
+            .strip_prefix("pip")
+            .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    if pip {
+        return Some((Ecosystem::Pypi, &["install"]));
+    }
+    match name {
+        "npm" => Some((Ecosystem::Npm, &["install", "i", "add"])),
+        "yarn" => Some((Ecosystem::Npm, &["add"])),
+        "pnpm" => Some((Ecosystem::Npm, &["add", "install", "i"])),
+        "composer" => Some((Ecosystem::Composer, &["require"])),
+        _ => None,
+    }
+}
+
+/// The words of each command, with `python -m pip` read as `pip`.
+fn command_words(text: &str) -> Vec<Vec<String>> {
+    super::shell::commands(text)
+        .into_iter()
+        .map(|c| {
+            let mut words: Vec<String> = c.args_from_program().to_vec();
+            let python = words.first().is_some_and(|w| {
+                let name = w.rsplit('/').next().unwrap_or(w);
+                name.starts_with("python")
+            });
+            if python && words.get(1).map(String::as_str) == Some("-m") {
+                words.drain(..2);
+            }
+            words
+        })
+        .collect()
+}
+
 /// Library names a shell command installs (`pip install X`, `npm install X`,
-/// `composer require X`).
+/// `yarn add X`, `composer require X`).
 fn installed_by_command(text: &str) -> Vec<(Ecosystem, String)> {
-    let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let tool = w.rsplit('/').next().unwrap_or(w);
-        let (eco, verbs): (Ecosystem, &[&str]) = match tool {
-            "pip" | "pip3" => (Ecosystem::Pypi, &["install"]),
-            "npm" => (Ecosystem::Npm, &["install", "i", "add"]),
-            "composer" => (Ecosystem::Composer, &["require"]),
-            _ => continue,
+    for words in command_words(text) {
+        let Some((eco, verbs)) = words.first().and_then(|w| tool(w)) else {
+            continue;
         };
-        if !words.get(i + 1).is_some_and(|v| verbs.contains(v)) {
+        if !words.get(1).is_some_and(|v| verbs.contains(&v.as_str())) {
             continue;
         }
-        let mut j = i + 2;
+        let mut j = 2;
         while let Some(arg) = words.get(j) {
-            if matches!(*arg, "&&" | "||" | ";" | "|") {
-                break;
-            }
             if arg.starts_with('-') {
                 // Options that take a file argument.
                 if matches!(
-                    *arg,
+                    arg.as_str(),
                     "-r" | "--requirement"
                         | "-c"
                         | "--constraint"
@@ -208,7 +239,6 @@ fn installed_by_command(text: &str) -> Vec<(Ecosystem, String)> {
                         .unwrap_or(arg),
                     Ecosystem::Composer => arg.split(':').next().unwrap_or(arg),
                 };
-                let name = name.trim_matches(['"', '\'']);
                 if !name.is_empty() && !name.starts_with('.') {
                     out.push((eco, name.to_string()));
                 }
@@ -217,6 +247,56 @@ fn installed_by_command(text: &str) -> Vec<(Ecosystem, String)> {
         }
     }
     out
+}
+
+/// The requirement files pip is told to read (`-r FILE`, `--requirement=FILE`,
+/// `-c FILE`), by file name: a renamed requirements file is still one.
+fn requirement_files(variant: &ResolvedVariant) -> Vec<String> {
+    let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for step in steps {
+        let StepKind::Run { command, .. } = &step.kind else {
+            continue;
+        };
+        for words in command_words(&super::shell::script_text(command)) {
+            if !words
+                .first()
+                .is_some_and(|w| tool(w).is_some_and(|(eco, _)| eco == Ecosystem::Pypi))
+            {
+                continue;
+            }
+            for (i, word) in words.iter().enumerate() {
+                let file = match word.as_str() {
+                    "-r" | "--requirement" | "-c" | "--constraint" => words.get(i + 1).cloned(),
+                    w => w
+                        .strip_prefix("--requirement=")
+                        .or_else(|| w.strip_prefix("--constraint="))
+                        .map(str::to_string),
+                };
+                if let Some(file) = file {
+                    let name = file.rsplit('/').next().unwrap_or(&file).to_string();
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The kind of dependency manifest a copy source is for this variant: by its
+/// name, or a file its pip commands read as requirements.
+fn manifest_kind(source: &str, requirements: &[String]) -> Option<Ecosystem> {
+    dependency_manifest_kind(source).or_else(|| {
+        let name = source.rsplit('/').next().unwrap_or(source);
+        requirements
+            .iter()
+            .any(|r| r == name)
+            .then_some(Ecosystem::Pypi)
+    })
 }
 
 fn warning(eco: Ecosystem, library: &str, package: &str, at: Origin) -> Diagnostic {
@@ -241,11 +321,12 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
         return out;
     };
     let manifest_path = cx.file.path(cx.db).clone();
+    let requirements = requirement_files(variant);
     for step in steps {
         match &step.kind {
             StepKind::Copy { sources, .. } => {
                 for source in sources {
-                    let Some(eco) = dependency_manifest_kind(source) else {
+                    let Some(eco) = manifest_kind(source, &requirements) else {
                         continue;
                     };
                     let key = super::context_key(&manifest_path, source);
@@ -293,10 +374,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 }
             }
             StepKind::Run { command, .. } => {
-                let text = match command {
-                    Command::Shell(s) => s.clone(),
-                    Command::Exec(args) => args.join(" "),
-                };
+                let text = super::shell::script_text(command);
                 for (eco, library) in installed_by_command(&text) {
                     if let Some(package) = debian_package(eco, &library) {
                         out.push(warning(eco, &library, package, step.origin));
@@ -354,6 +432,22 @@ mod tests {
                 (Ecosystem::Npm, "express".into()),
                 (Ecosystem::Npm, "@types/node".into())
             ]
+        );
+        let installed = installed_by_command(
+            "pip3.11 install requests; python3 -m pip install pyyaml && yarn add lodash && pnpm add chalk",
+        );
+        assert_eq!(
+            installed,
+            vec![
+                (Ecosystem::Pypi, "requests".into()),
+                (Ecosystem::Pypi, "pyyaml".into()),
+                (Ecosystem::Npm, "lodash".into()),
+                (Ecosystem::Npm, "chalk".into())
+            ]
+        );
+        assert_eq!(
+            manifest_kind("deps/prod.txt", &["prod.txt".into()]),
+            Some(Ecosystem::Pypi)
         );
     }
 }

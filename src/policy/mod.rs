@@ -1,29 +1,42 @@
 //! Policy: the organisation's rules, checked on every resolved variant.
 //!
 //! One file per rule family: `registry.rs` (approved registries, tags, digests),
-//! `apt_sources.rs` (repositories and keyrings), `non_root.rs` (the runtime user),
-//! `no_secrets.rs` (credentials in values, secret files), `debian_first.rs`
-//! (libraries Debian ships). Each rule has a stable name, used in a variant's
-//! `allow = { "rule": "reason" }` exceptions, and its own diagnostic code.
+//! `apt_sources.rs` (repositories, keyrings, APT configuration changed on the
+//! side), `non_root.rs` (the runtime user), `no_secrets.rs` (credentials in
+//! values, secret files, secrets written into layers), `setuid.rs` (setuid and
+//! setgid files, sudoers), `debian_first.rs` (libraries Debian ships). Each rule
+//! has a stable name, used in a variant's `allow = { "rule": "reason" }`
+//! exceptions, and its own diagnostic codes. `shell.rs` reads run steps for the
+//! rules that look into them (best-effort, see docs/security.md); `patterns.rs`
+//! matches file names.
 //!
 //! Exceptions never hide anything silently: every applied exception is returned
-//! in [`PolicyReport::exceptions`] (and shown by `check --format json`).
+//! in [`PolicyReport::exceptions`] (and shown by `check --format json`). An
+//! exception applies to the variant that writes it: a variant built on another
+//! (`base = helper`) carries that variant's layers, so what an exception allowed
+//! there is reported again for the variant built on it, unless it has its own.
 
 mod apt_sources;
 pub mod config;
 mod debian_first;
 mod no_secrets;
 mod non_root;
+mod patterns;
 mod registry;
+mod setuid;
+mod shell;
 
-pub use config::{Policy, Source};
+pub use config::{Layer, Policy, Source};
 pub use debian_first::dependency_manifest_kind;
+pub use patterns::{file_pattern_matches, forbidden_in_copy_source};
 
 use crate::check::schema::Field;
 use crate::check::types::{Origin, ValKind};
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::variants::{self, ResolvedVariant};
+use crate::lower::LoweredFile;
+use crate::variants::{self, Evaluated, ResolvedVariant};
+use indexmap::IndexMap;
 
 /// The names of the rules, as written in `allow` maps.
 pub const RULES: &[(&str, &[Code])] = &[
@@ -33,9 +46,10 @@ pub const RULES: &[(&str, &[Code])] = &[
     ("apt-source", &[Code::AptSourceNotAllowed]),
     ("apt-keyring", &[Code::AptKeyringNotAllowed]),
     ("root-user", &[Code::RootUser]),
-    ("secret", &[Code::SecretInValue]),
+    ("secret", &[Code::SecretInValue, Code::SecretPersisted]),
     ("secret-file", &[Code::SecretFileCopied]),
     ("debian-first", &[Code::DebianFirst]),
+    ("setuid", &[Code::Setuid]),
 ];
 
 fn rule_of(code: Code) -> Option<&'static str> {
@@ -71,6 +85,29 @@ pub(crate) struct RuleContext<'a> {
     pub file: SourceFile,
     pub policy: &'a Policy,
     pub release: bool,
+    pub evaluated: &'a Evaluated,
+    pub lowered: &'a LoweredFile,
+}
+
+impl RuleContext<'_> {
+    /// The variants whose stages `variant`'s stage is built on (`base =
+    /// variant` links), nearest first, without `variant` itself.
+    pub fn stage_ancestors(&self, variant: &ResolvedVariant) -> Vec<&ResolvedVariant> {
+        let mut out: Vec<&ResolvedVariant> = Vec::new();
+        let mut current = variant;
+        while let Some(ValKind::Variant(r)) = current.fields.get(&Field::Base).map(|v| &v.kind) {
+            match self.evaluated.variants.get(&r.name) {
+                Some(next)
+                    if next.name != variant.name && !out.iter().any(|v| v.name == next.name) =>
+                {
+                    out.push(next);
+                    current = next;
+                }
+                _ => break,
+            }
+        }
+        out
+    }
 }
 
 #[salsa::tracked(returns(ref))]
@@ -81,40 +118,106 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
         file,
         policy: settings.policy(db),
         release: *settings.release(db),
+        evaluated: variants::evaluate(db, file),
+        lowered: crate::lower::lower_file(db, file),
     };
-    let evaluated = variants::evaluate(db, file);
     let mut report = PolicyReport::default();
-    // Constants are checked once, not per variant that uses them.
+    // Constants and the image declaration are checked once, not per variant.
     report.diagnostics.extend(no_secrets::check_constants(&cx));
+    report.diagnostics.extend(no_secrets::check_image(&cx));
     let release_stages = registry::release_stages(&cx);
-    for variant in evaluated.variants.values() {
+    // Each variant's own findings and its valid exceptions.
+    let mut own: IndexMap<&str, (Vec<Diagnostic>, Vec<Exception>)> = IndexMap::new();
+    for variant in cx.evaluated.variants.values() {
         let mut found = Vec::new();
         found.extend(registry::check(&cx, variant, &release_stages));
         found.extend(apt_sources::check(&cx, variant));
         found.extend(non_root::check(&cx, variant));
         found.extend(no_secrets::check(&cx, variant));
+        found.extend(setuid::check(&cx, variant));
         found.extend(debian_first::check(&cx, variant));
-        apply_exceptions(variant, found, &mut report);
+        let exceptions = exceptions_of(variant, &mut report.diagnostics);
+        own.insert(variant.name.as_str(), (found, exceptions));
+    }
+    for variant in cx.evaluated.variants.values() {
+        let Some((found, exceptions)) = own.get(variant.name.as_str()) else {
+            continue;
+        };
+        let mut findings = found.clone();
+        let mut exceptions = exceptions.clone();
+        for ancestor in cx.stage_ancestors(variant) {
+            let Some((inherited, allowed_there)) = own.get(ancestor.name.as_str()) else {
+                continue;
+            };
+            // Whether a variant runs as root is decided for each variant, with
+            // the user it inherits (see `non_root.rs`); everything else is in the
+            // ancestor's layers.
+            for d in inherited.iter().filter(|d| d.code != Code::RootUser) {
+                let excepted_there = rule_of(d.code)
+                    .is_some_and(|rule| allowed_there.iter().any(|e| e.rule == rule));
+                // What the ancestor did not except is reported there already.
+                if excepted_there {
+                    findings.push(inherited_finding(d, variant, ancestor));
+                }
+            }
+        }
+        apply_exceptions(findings, &mut exceptions, &mut report.diagnostics);
+        report.exceptions.extend(exceptions);
     }
     crate::diagnostics::sort(&mut report.diagnostics);
     report.diagnostics.dedup();
     report
 }
 
-fn apply_exceptions(variant: &ResolvedVariant, found: Vec<Diagnostic>, report: &mut PolicyReport) {
-    let allow = match variant.fields.get(&Field::Allow) {
-        Some(v) => match &v.kind {
-            ValKind::Map(map) => map.clone(),
-            _ => Default::default(),
-        },
-        None => Default::default(),
+/// A finding of a variant's stage ancestor that its exception allowed, reported
+/// for the variant built on it.
+fn inherited_finding(
+    d: &Diagnostic,
+    variant: &ResolvedVariant,
+    ancestor: &ResolvedVariant,
+) -> Diagnostic {
+    let rule = rule_of(d.code).unwrap_or("RULE");
+    let at = variant
+        .fields
+        .get(&Field::Base)
+        .map_or(variant.origin, |v| v.origin);
+    let mut inherited = d.clone();
+    inherited.message = format!(
+        "{} (in variant `{}`, built on `{}`)",
+        d.message, variant.name, ancestor.name
+    );
+    inherited
+        .with_secondary(at.file, at.span, format!("`{}` is built on `{}`", variant.name, ancestor.name))
+        .with_note(format!(
+            "the exception to `{rule}` on `{}` covers `{}` only; `{}` carries its layers",
+            ancestor.name, ancestor.name, variant.name
+        ))
+        .with_help(format!(
+            "write the exception on `{}` too if it applies there: allow += {{ \"{rule}\": \"reason\" }}",
+            variant.name
+        ))
+}
+
+/// A reason says why in words: at least a few letters or digits, not only
+/// spaces or invisible characters.
+fn is_reason(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+        && !text
+            .chars()
+            .any(crate::diagnostics::render::is_unsafe_to_print)
+}
+
+/// The valid exceptions of a variant; malformed ones become diagnostics.
+fn exceptions_of(variant: &ResolvedVariant, diagnostics: &mut Vec<Diagnostic>) -> Vec<Exception> {
+    let Some(ValKind::Map(allow)) = variant.fields.get(&Field::Allow).map(|v| &v.kind) else {
+        return Vec::new();
     };
     let mut exceptions: Vec<Exception> = Vec::new();
-    for (rule, reason) in &allow {
+    for (rule, reason) in allow {
         let reason_text = reason.kind.to_text().unwrap_or_default();
         if !RULES.iter().any(|(name, _)| name == rule) {
             let names: Vec<&str> = RULES.iter().map(|(n, _)| *n).collect();
-            report.diagnostics.push(
+            diagnostics.push(
                 Diagnostic::new(
                     Code::BadException,
                     format!("there is no policy rule `{rule}`"),
@@ -129,17 +232,21 @@ fn apply_exceptions(variant: &ResolvedVariant, found: Vec<Diagnostic>, report: &
             );
             continue;
         }
-        if reason_text.trim().is_empty() {
-            report.diagnostics.push(
+        if !is_reason(&reason_text) {
+            diagnostics.push(
                 Diagnostic::new(
                     Code::BadException,
                     format!("the exception to `{rule}` gives no reason"),
                     reason.origin.file,
                     reason.origin.span,
-                    "empty reason",
+                    if reason_text.trim().is_empty() {
+                        "empty reason"
+                    } else {
+                        "not a reason in words"
+                    },
                 )
                 .with_help(
-                    "say why the rule does not apply here; the reason is what an audit reads",
+                    "say why the rule does not apply here, in words and without control characters; the reason is what an audit reads",
                 ),
             );
             continue;
@@ -152,23 +259,67 @@ fn apply_exceptions(variant: &ResolvedVariant, found: Vec<Diagnostic>, report: &
             suppressed: Vec::new(),
         });
     }
+    exceptions
+}
+
+fn apply_exceptions(
+    found: Vec<Diagnostic>,
+    exceptions: &mut [Exception],
+    out: &mut Vec<Diagnostic>,
+) {
     for d in found {
         let rule = rule_of(d.code);
         match exceptions
             .iter_mut()
             .find(|e| Some(e.rule.as_str()) == rule)
         {
-            Some(e) => e.suppressed.push(format!("{}: {}", d.code, d.message)),
-            None => report.diagnostics.push(d),
+            Some(e) => {
+                let entry = format!("{}: {}", d.code, d.message);
+                if !e.suppressed.contains(&entry) {
+                    e.suppressed.push(entry);
+                }
+            }
+            None => out.push(d),
         }
     }
-    report.exceptions.extend(exceptions);
+}
+
+/// Release pinning for the variant being compiled: in release mode, every stage
+/// the target needs starts from an image pinned by digest, whatever
+/// `images.release_variants` lists (that list decides what `check --release`
+/// checks without a target). A stage whose variant has an `unpinned-image`
+/// exception is allowed, visibly (its exception is in the report).
+pub fn unpinned_release_stages(db: &dyn Db, file: SourceFile, target: &str) -> Vec<Diagnostic> {
+    if !*db.settings().release(db) {
+        return Vec::new();
+    }
+    let Ok(order) = crate::lower::stage_order(db, file, target) else {
+        return Vec::new();
+    };
+    let evaluated = variants::evaluate(db, file);
+    let mut out = Vec::new();
+    for name in order {
+        let Some(variant) = evaluated.variants.get(&name) else {
+            continue;
+        };
+        let mut sink = Vec::new();
+        let mut exceptions = exceptions_of(variant, &mut sink);
+        let found: Vec<Diagnostic> = registry::unpinned(
+            variant,
+            &format!("the variant being built (`{target}`) needs it"),
+        )
+        .into_iter()
+        .collect();
+        apply_exceptions(found, &mut exceptions, &mut out);
+    }
+    out
 }
 
 /// The dependency manifests (requirements files, package.json, composer.json)
-/// that `file`'s variants copy from the build context, as paths relative to the
-/// context. The driver reads them and hands them in (`Compiler::add_context_file`),
-/// so that the Debian-first rule can read them.
+/// that `file`'s variants copy from the build context, and the requirement
+/// files their install commands name, as paths relative to the context. The
+/// driver reads them and hands them in (`Compiler::add_context_file`), so that
+/// the Debian-first rule can read them.
 pub fn wanted_context_files(db: &dyn Db, file: SourceFile) -> Vec<String> {
     let mut out = Vec::new();
     for variant in variants::evaluate(db, file).variants.values() {

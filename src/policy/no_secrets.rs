@@ -1,9 +1,10 @@
 //! Rules `secret` and `secret-file`: no credentials in values that reach the image
 //! or its history, and no secret files copied from the build context.
 
+use super::shell;
 use super::RuleContext;
 use crate::check::schema::Field;
-use crate::check::types::{Command, Origin, StepKind, Val, ValKind};
+use crate::check::types::{Origin, StepKind, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::variants::ResolvedVariant;
 
@@ -143,7 +144,7 @@ fn shannon(word: &str) -> f64 {
 fn thresholds(cx: &RuleContext<'_>) -> (usize, f64) {
     (
         cx.policy.secret_min_length.value as usize,
-        f64::from(cx.policy.secret_min_entropy_milli.value) / 1000.0,
+        cx.policy.secret_min_entropy_milli.value.as_f64(),
     )
 }
 
@@ -179,52 +180,143 @@ pub(super) fn check_constants(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
     out
 }
 
+/// Every string inside a value, with where it was written: text, paths, list
+/// and map entries (keys too), commands, users, healthchecks, steps. Exhaustive
+/// over [`ValKind`] and [`StepKind`], so a new kind of value is scanned or the
+/// compiler asks what to do with it.
 fn visit_strings(value: &Val, f: &mut dyn FnMut(&str, Origin)) {
+    let origin = value.origin;
     match &value.kind {
-        ValKind::Str(s) | ValKind::Path(s) => f(s, value.origin),
+        ValKind::Str(s) | ValKind::Path(s) => f(s, origin),
         ValKind::List(items) => items.iter().for_each(|v| visit_strings(v, f)),
-        ValKind::Map(map) => map.values().for_each(|v| visit_strings(v, f)),
-        _ => {}
+        ValKind::Map(map) => {
+            for (key, v) in map {
+                f(key, v.origin);
+                visit_strings(v, f);
+            }
+        }
+        ValKind::Command(command) => f(&shell::script_text(command), origin),
+        ValKind::Healthcheck(h) => f(&shell::script_text(&h.command), origin),
+        ValKind::User(user) => f(&user.name, origin),
+        ValKind::Steps(steps) => {
+            for step in steps {
+                for text in step_strings(&step.kind) {
+                    f(text, step.origin);
+                }
+            }
+        }
+        ValKind::Image(_)
+        | ValKind::Scratch
+        | ValKind::Int(_)
+        | ValKind::Bool(_)
+        | ValKind::Port(_)
+        | ValKind::Duration(_)
+        | ValKind::Variant(_) => {}
     }
+}
+
+/// The strings a step writes into the image or its history.
+fn step_strings(kind: &StepKind) -> Vec<&str> {
+    match kind {
+        StepKind::Apt {
+            packages,
+            repository,
+            keyring,
+        } => packages
+            .iter()
+            .map(String::as_str)
+            .chain(repository.as_deref())
+            .chain(keyring.as_deref())
+            .collect(),
+        StepKind::Run {
+            caches, secrets, ..
+        } => caches.iter().chain(secrets).map(String::as_str).collect(),
+        StepKind::Copy {
+            sources,
+            dest,
+            chmod,
+        }
+        | StepKind::CopyFrom {
+            sources,
+            dest,
+            chmod,
+            ..
+        } => sources
+            .iter()
+            .map(String::as_str)
+            .chain([dest.as_str()])
+            .chain(chmod.as_deref())
+            .collect(),
+        StepKind::Env { name, value } => vec![name, value],
+        StepKind::Arg { name, default, .. } => std::iter::once(name.as_str())
+            .chain(default.as_deref())
+            .collect(),
+        StepKind::Workdir { path } => vec![path],
+    }
+}
+
+/// `version` and `source` of the image: they become labels and annotations.
+pub(super) fn check_image(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
+    let (min_length, min_entropy) = thresholds(cx);
+    let Some(image) = &cx.evaluated.image else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (field, value, origin) in [
+        ("version", &image.version, image.version_origin),
+        ("source", &image.source, image.source_origin),
+    ] {
+        if let (Some(text), Some(origin)) = (value, origin) {
+            if let Some(why) = credential(text, min_length, min_entropy, true) {
+                out.push(secret_diagnostic(
+                    &format!("the image's `{field}`"),
+                    &why,
+                    origin,
+                ));
+            }
+        }
+    }
+    out
 }
 
 pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diagnostic> {
     let (min_length, min_entropy) = thresholds(cx);
     let mut out = Vec::new();
-    if let Some(Val {
-        kind: ValKind::Map(labels),
-        ..
-    }) = variant.fields.get(&Field::Labels)
-    {
-        for (key, value) in labels {
-            let text = value.kind.to_text().unwrap_or_default();
-            if let Some(why) = credential(&text, min_length, min_entropy, true)
-                .or_else(|| credential(key, min_length, min_entropy, true))
-            {
-                out.push(secret_diagnostic(
-                    &format!("label `{key}`"),
-                    &why,
-                    value.origin,
-                ));
+    for (field, value) in &variant.fields {
+        match field {
+            // Reasons go to the audit, not into the image.
+            Field::Allow => continue,
+            Field::Steps => {}
+            Field::Labels => {
+                let ValKind::Map(labels) = &value.kind else {
+                    continue;
+                };
+                for (key, value) in labels {
+                    let text = value.kind.to_text().unwrap_or_default();
+                    if let Some(why) = credential(&text, min_length, min_entropy, true)
+                        .or_else(|| credential(key, min_length, min_entropy, true))
+                    {
+                        out.push(secret_diagnostic(
+                            &format!("label `{key}`"),
+                            &why,
+                            value.origin,
+                        ));
+                    }
+                }
             }
-        }
-    }
-    for field in [Field::Cmd, Field::Entrypoint] {
-        if let Some(Val {
-            kind: ValKind::Command(command),
-            origin,
-        }) = variant.fields.get(&field)
-        {
-            let text = match command {
-                Command::Shell(s) => s.clone(),
-                Command::Exec(args) => args.join(" "),
-            };
-            if let Some(why) = credential(&text, min_length, min_entropy, false) {
-                out.push(secret_diagnostic(
-                    &format!("`{}`", field.name()),
-                    &why,
-                    *origin,
-                ));
+            _ => {
+                // Commands, paths and file names hold checksums and encoded data;
+                // only free-text values are tested for high entropy.
+                let entropy = matches!(field, Field::Labels | Field::Version | Field::Source);
+                visit_strings(value, &mut |text, origin| {
+                    if let Some(why) = credential(text, min_length, min_entropy, entropy) {
+                        out.push(secret_diagnostic(
+                            &format!("`{}`", field.name()),
+                            &why,
+                            origin,
+                        ));
+                    }
+                });
             }
         }
     }
@@ -267,18 +359,31 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                     );
                 }
             }
-            StepKind::Run { command, .. } => {
-                let text = match command {
-                    Command::Shell(s) => s.clone(),
-                    Command::Exec(args) => args.join(" "),
-                };
+            StepKind::Run {
+                command, secrets, ..
+            } => {
+                let text = shell::script_text(command);
                 if let Some(why) = credential(&text, min_length, min_entropy, false) {
                     out.push(secret_diagnostic("this command", &why, at));
+                }
+                if let Some((id, dest)) = persisted_secret(&text, secrets) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::SecretPersisted,
+                            format!("this step writes the build secret `{id}` into the image ({dest})"),
+                            at.file,
+                            at.span,
+                            "the file stays in the layer",
+                        )
+                        .with_help("use the secret where it is mounted (/run/secrets/ID) and write nothing derived from it; if a tool needs it elsewhere, remove the copy in the same step"),
+                    );
                 }
             }
             StepKind::Copy { sources, .. } => {
                 for source in sources {
-                    if let Some(pattern) = forbidden(source, &cx.policy.forbidden_files.value) {
+                    if let Some(pattern) =
+                        super::forbidden_in_copy_source(source, &cx.policy.forbidden_files.value)
+                    {
                         out.push(
                             Diagnostic::new(Code::SecretFileCopied, format!("`{source}` would copy secrets into the image"), at.file, at.span, format!("matches `{pattern}`"))
                                 .with_note(format!("forbidden files (policy: {})", cx.policy.forbidden_files.source))
@@ -286,41 +391,77 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                         );
                     }
                 }
+                for text in step_strings(&step.kind) {
+                    if let Some(why) = credential(text, min_length, min_entropy, false) {
+                        out.push(secret_diagnostic("this copy", &why, at));
+                    }
+                }
             }
-            _ => {}
+            StepKind::Apt { .. } | StepKind::CopyFrom { .. } | StepKind::Workdir { .. } => {
+                for text in step_strings(&step.kind) {
+                    if let Some(why) = credential(text, min_length, min_entropy, false) {
+                        out.push(secret_diagnostic("this step", &why, at));
+                    }
+                }
+            }
         }
     }
     out
 }
 
-/// The forbidden pattern a path matches (on any of its components).
-fn forbidden<'p>(path: &str, patterns: &'p [String]) -> Option<&'p str> {
-    path.split('/')
-        .filter(|c| !c.is_empty())
-        .find_map(|component| {
-            patterns
-                .iter()
-                .find(|p| glob(p.trim_end_matches('/'), component))
-                .map(String::as_str)
+/// A build secret a run step copies or writes to a file that stays in the layer
+/// (best-effort, see `shell.rs`): `(secret id, destination)`.
+fn persisted_secret(script: &str, secrets: &[String]) -> Option<(String, String)> {
+    let commands = shell::commands(script);
+    let mentions = |words: &[String], id: &str| {
+        let path = format!("/run/secrets/{id}");
+        words.iter().any(|w| w.contains(&path))
+    };
+    let removed_later = |index: usize, dest: &str| {
+        commands.iter().skip(index + 1).any(|c| {
+            matches!(c.program(), Some("rm" | "shred" | "unlink"))
+                && c.args_from_program().iter().any(|a| a == dest)
         })
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            let Some(rest) = text.strip_prefix(head) else {
-                return false;
-            };
-            if tail.is_empty() {
-                return true;
+    };
+    for id in secrets {
+        for (index, command) in commands.iter().enumerate() {
+            let args = command.args_from_program();
+            let reads_secret = mentions(&command.words, id);
+            // `cat /run/secrets/x | tee /y`: what follows a reading command in the
+            // script may receive the secret through a pipe.
+            let after_read = index > 0
+                && commands
+                    .get(index - 1)
+                    .is_some_and(|c| mentions(&c.words, id));
+            let mut dests: Vec<String> = Vec::new();
+            if reads_secret {
+                dests.extend(command.writes.iter().cloned());
+                if matches!(
+                    command.program(),
+                    Some("cp" | "mv" | "install" | "ln" | "rsync" | "dd")
+                ) {
+                    dests.extend(
+                        args.iter()
+                            .skip(1)
+                            .rfind(|a| !a.starts_with('-'))
+                            .map(|a| a.strip_prefix("of=").unwrap_or(a).to_string()),
+                    );
+                }
             }
-            (0..=rest.len())
-                .filter(|i| rest.is_char_boundary(*i))
-                .any(|i| glob(tail, rest.get(i..).unwrap_or("")))
+            if after_read && command.program() == Some("tee") {
+                dests.extend(args.iter().skip(1).filter(|a| !a.starts_with('-')).cloned());
+            }
+            if let Some(dest) = dests.into_iter().find(|d| {
+                !d.starts_with("/dev/")
+                    && !d.starts_with("/proc/")
+                    && !d.starts_with("/run/secrets/")
+                    && !removed_later(index, d)
+            }) {
+                return Some((id.clone(), dest));
+            }
         }
     }
+    None
 }
 
 #[cfg(test)]
@@ -343,6 +484,27 @@ mod tests {
     }
 
     #[test]
+    fn secrets_written_to_files_in_the_layer_are_found() {
+        let ids = vec!["tok".to_string()];
+        for script in [
+            "cat /run/secrets/tok > /srv-token",
+            "cp /run/secrets/tok /root/.npmrc && npm ci",
+            "cat /run/secrets/tok | tee /etc/token",
+            "install -m 0600 /run/secrets/tok /home/app/.netrc",
+        ] {
+            assert!(persisted_secret(script, &ids).is_some(), "{script}");
+        }
+        for script in [
+            "NPM_TOKEN=$(cat /run/secrets/tok) npm ci",
+            "cp /run/secrets/tok /root/.npmrc && npm ci && rm -f /root/.npmrc",
+            "pip install --index-url \"$(cat /run/secrets/tok)\" x > /dev/null",
+            "cat /run/secrets/other > /x",
+        ] {
+            assert_eq!(persisted_secret(script, &ids), None, "{script}");
+        }
+    }
+
+    #[test]
     fn leaves_ordinary_values_alone() {
         assert!(!flags(
             "/opt/lib/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -355,18 +517,5 @@ mod tests {
         ));
         assert!(!flags("https://deb.debian.org/debian bookworm main"));
         assert!(!flags("org.opencontainers.image.description"));
-    }
-
-    #[test]
-    fn globs_match_path_components() {
-        let patterns: Vec<String> = [".env", ".env.*", "*.pem", ".git"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(forbidden("config/.env", &patterns), Some(".env"));
-        assert_eq!(forbidden(".env.production", &patterns), Some(".env.*"));
-        assert_eq!(forbidden("certs/server.pem", &patterns), Some("*.pem"));
-        assert_eq!(forbidden(".git/", &patterns), Some(".git"));
-        assert_eq!(forbidden("src/environment.py", &patterns), None);
     }
 }

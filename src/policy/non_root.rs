@@ -1,18 +1,31 @@
 //! Rule `root-user`: every variant runs as an unprivileged user unless it says,
-//! visibly, why it must be root. uid 0 is root whatever the user is called.
+//! visibly, why it must be root. uid 0 is root whatever the user is called, and
+//! so is gid 0 (group root owns and may write what root owns). A variant without
+//! a `user` of its own runs as the user of the stage it is built on.
 
 use super::RuleContext;
 use crate::check::schema::Field;
-use crate::check::types::ValKind;
+use crate::check::types::{Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::variants::ResolvedVariant;
 
 pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diagnostic> {
-    if cx.policy.allow_root.value {
+    // A variant that did not resolve completely may lack its `user` only
+    // because of the error already reported.
+    if cx.policy.allow_root.value || !variant.complete {
         return Vec::new();
     }
     let help = "set `user = base.somebody` (uid 65533), or say why root is needed: allow += { \"root-user\": \"reason\" }";
-    match variant.fields.get(&Field::User) {
+    // The variant's own user, else the nearest one of the stages it is built on.
+    let own = variant.fields.get(&Field::User).map(|v| (v, None));
+    let inherited = || {
+        cx.stage_ancestors(variant).into_iter().find_map(|a| {
+            a.fields
+                .get(&Field::User)
+                .map(|v| (v, Some(a.name.as_str())))
+        })
+    };
+    match own.or_else(inherited) {
         None => vec![Diagnostic::new(
             Code::RootUser,
             format!("variant `{}` runs as root", variant.name),
@@ -21,19 +34,50 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
             "no `user`: the base image's root",
         )
         .with_help(help)],
-        Some(v) => match &v.kind {
-            ValKind::User(user) if user.uid == 0 => vec![Diagnostic::new(
-                Code::RootUser,
-                format!(
-                    "variant `{}` runs as root: user `{}` has uid 0",
-                    variant.name, user.name
+        Some((
+            Val {
+                kind: ValKind::User(user),
+                origin,
+            },
+            from,
+        )) if user.uid == 0 || user.gid == 0 => {
+            let what = if user.uid == 0 {
+                format!("user `{}` has uid 0", user.name)
+            } else {
+                format!("user `{}` has gid 0 (the root group)", user.name)
+            };
+            let d = match from {
+                None => Diagnostic::new(
+                    Code::RootUser,
+                    format!("variant `{}` runs as root: {what}", variant.name),
+                    origin.file,
+                    origin.span,
+                    if user.uid == 0 {
+                        "uid 0 is root"
+                    } else {
+                        "gid 0 is root's group"
+                    },
                 ),
-                v.origin.file,
-                v.origin.span,
-                "uid 0 is root",
-            )
-            .with_help(help)],
-            _ => Vec::new(),
-        },
+                Some(ancestor) => {
+                    let at = variant
+                        .fields
+                        .get(&Field::Base)
+                        .map_or(variant.origin, |v| v.origin);
+                    Diagnostic::new(
+                        Code::RootUser,
+                        format!(
+                            "variant `{}` runs as root: it keeps the user of `{ancestor}`, and {what}",
+                            variant.name
+                        ),
+                        at.file,
+                        at.span,
+                        format!("built on `{ancestor}`"),
+                    )
+                    .with_secondary(origin.file, origin.span, format!("the user of `{ancestor}`"))
+                }
+            };
+            vec![d.with_help(help)]
+        }
+        Some(_) => Vec::new(),
     }
 }

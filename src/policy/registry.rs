@@ -10,7 +10,7 @@ use crate::variants::ResolvedVariant;
 /// The variants that release variants need (themselves and their stage
 /// dependencies).
 pub(super) fn release_stages(cx: &RuleContext<'_>) -> Vec<String> {
-    let lowered = crate::lower::lower_file(cx.db, cx.file);
+    let lowered = cx.lowered;
     let mut out: Vec<String> = Vec::new();
     let mut todo: Vec<String> = cx.policy.release_variants.value.clone();
     while let Some(name) = todo.pop() {
@@ -53,10 +53,10 @@ pub(super) fn check(
         );
     }
     match image.tag.as_deref() {
-        Some("latest") => out.push(
+        Some(tag) if is_latest(tag) => out.push(
             Diagnostic::new(
                 Code::MutableImageTag,
-                format!("`{image}` uses the tag `latest`"),
+                format!("`{image}` uses the moving tag `{tag}`"),
                 at.file,
                 at.span,
                 "moves with every push",
@@ -77,25 +77,67 @@ pub(super) fn check(
     }
     // Pinning is a release requirement (DESIGN: "pinned by digest for release
     // builds"); day-to-day checks and test builds use tags.
-    if cx.release && image.digest.is_none() && release_stages.contains(&variant.name) {
-        out.push(
-            Diagnostic::new(
-                Code::UnpinnedImage,
-                format!(
-                    "release stage `{}` starts from `{image}` without a digest",
-                    variant.name
-                ),
-                at.file,
-                at.span,
-                "not pinned",
-            )
-            .with_help("pin it: `registry/repo:tag@sha256:<digest>`")
-            .with_note(format!(
+    if cx.release && release_stages.contains(&variant.name) {
+        out.extend(unpinned(
+            variant,
+            &format!(
                 "release variants: {} (policy: {})",
                 cx.policy.release_variants.value.join(", "),
                 cx.policy.release_variants.source
-            )),
-        );
+            ),
+        ));
     }
     out
+}
+
+/// WB5002 when the variant's stage starts from an image without a digest.
+pub(super) fn unpinned(variant: &ResolvedVariant, why: &str) -> Option<Diagnostic> {
+    let base = variant.fields.get(&Field::Base)?;
+    let ValKind::Image(image) = &base.kind else {
+        return None;
+    };
+    if image.digest.is_some() {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Code::UnpinnedImage,
+            format!(
+                "release stage `{}` starts from `{image}` without a digest",
+                variant.name
+            ),
+            base.origin.file,
+            base.origin.span,
+            "not pinned",
+        )
+        .with_help("pin it: `registry/repo:tag@sha256:<digest>`")
+        .with_note(why.to_string()),
+    )
+}
+
+/// Tags that name whatever was pushed last: `latest` in any case, alone or as a
+/// word of the tag (`latest-slim`, `3-latest`).
+fn is_latest(tag: &str) -> bool {
+    tag.split(['-', '_', '.'])
+        .any(|word| word.eq_ignore_ascii_case("latest"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn latest_in_any_case_or_as_a_word_is_a_moving_tag() {
+        for tag in [
+            "latest",
+            "LATEST",
+            "Latest",
+            "latest-slim",
+            "3.11-latest",
+            "latest_x",
+        ] {
+            assert!(super::is_latest(tag), "{tag}");
+        }
+        for tag in ["bookworm", "1.2.3", "latests", "greatest"] {
+            assert!(!super::is_latest(tag), "{tag}");
+        }
+    }
 }

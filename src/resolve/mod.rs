@@ -4,30 +4,61 @@
 //! the file under that key (or not, which is a WB1003 diagnostic).
 
 use crate::db::{self, Db, SourceFile};
-use crate::diagnostics::{suggest, Code, Diagnostic, FileId};
+use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::span::Span;
 use crate::syntax::ast;
 use indexmap::IndexMap;
 
 /// The workspace key under which an import is found.
 ///
-/// `"python"` → `std:python` (a stdlib module); `"./x.wbuild"`, `"../x.wbuild"` or an
-/// absolute path → `file:<normalised path>` relative to the importing file.
+/// `"python"` → `std:python` (a stdlib module); `"./x.wbuild"` or `"../x.wbuild"` →
+/// `file:<normalised path>` relative to the importing file.
 pub fn import_key(importer_path: &str, spec: &str) -> String {
     if is_file_import(spec) {
-        let joined = if spec.starts_with('/') {
-            spec.to_string()
-        } else {
-            let dir = match importer_path.rfind('/') {
-                Some(i) => importer_path.get(..i).unwrap_or(""),
-                None => ".",
-            };
-            format!("{dir}/{spec}")
+        let dir = match importer_path.rfind('/') {
+            Some(i) => importer_path.get(..i).unwrap_or(""),
+            None => ".",
         };
-        format!("file:{}", normalise(&joined))
+        format!("file:{}", normalise(&format!("{dir}/{spec}")))
     } else {
         format!("std:{spec}")
     }
+}
+
+/// Why a file import is refused before anything is read, if it is: imports name
+/// `.wbuild` files by a path relative to the importing file. An absolute path
+/// could name any file of the machine (`/proc/self/environ`), and a file that is
+/// not a module would have its text echoed in the parser's diagnostics.
+pub fn refused_import(spec: &str) -> Option<&'static str> {
+    if spec.starts_with('/') {
+        Some("an import names a file by its path relative to the importing file, never an absolute path")
+    } else if is_file_import(spec) && !spec.ends_with(".wbuild") {
+        Some("only .wbuild modules can be imported")
+    } else {
+        None
+    }
+}
+
+/// The keys of the files `file` imports (not stdlib modules), in source order,
+/// without the ones refused by [`refused_import`]. The loader reads these.
+#[salsa::tracked(returns(ref))]
+pub fn file_imports(db: &dyn Db, file: SourceFile) -> Vec<String> {
+    let mut keys = Vec::new();
+    for item in &db::parse(db, file).ast.items {
+        let ast::Item::Import(import) = item else {
+            continue;
+        };
+        let Some(spec) = import.path.as_plain() else {
+            continue;
+        };
+        if is_file_import(&spec) && refused_import(&spec).is_none() {
+            let key = import_key(file.path(db), &spec);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }
 
 /// The key of a file given on the command line.
@@ -186,10 +217,39 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                 if !define(&mut scope, &alias_ident) {
                     continue;
                 }
+                if let Some(why) = refused_import(&spec) {
+                    scope.diagnostics.push(
+                        Diagnostic::new(
+                            Code::ImportRefused,
+                            format!("cannot import `{spec}`"),
+                            id,
+                            import.path.span,
+                            "not read",
+                        )
+                        .with_note(why)
+                        .with_help("import a stdlib module by name (`import \"base\"`) or a module of this repository by its relative path (`import \"./common.wbuild\"`)"),
+                    );
+                    continue;
+                }
                 let key = import_key(file.path(db), &spec);
                 let target = db.workspace().files(db).get(&key).copied();
-                let target = match target {
-                    None => {
+                let refusal = db.workspace().refused(db).get(&key);
+                let target = match (target, refusal) {
+                    (None, Some(reason)) => {
+                        scope.diagnostics.push(
+                            Diagnostic::new(
+                                Code::ImportRefused,
+                                format!("cannot import `{spec}`"),
+                                id,
+                                import.path.span,
+                                "not read",
+                            )
+                            .with_note(format!("the file was not read: {reason}"))
+                            .with_help("imports name .wbuild modules inside the repository"),
+                        );
+                        None
+                    }
+                    (None, None) => {
                         let help = if is_file_import(&spec) {
                             "file imports are relative to the importing file".to_string()
                         } else {
@@ -214,7 +274,7 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                         );
                         None
                     }
-                    Some(target) => match import_cycle(db, file, target) {
+                    (Some(target), _) => match import_cycle(db, file, target) {
                         Some(cycle) => {
                             scope.diagnostics.push(
                                 Diagnostic::new(
@@ -307,34 +367,144 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
     scope
 }
 
-/// If importing `target` from `from` closes a cycle, the cycle's file paths.
-fn import_cycle(db: &dyn Db, from: SourceFile, target: SourceFile) -> Option<Vec<String>> {
-    // Depth-first over the raw import graph (parse results only, so no query cycle).
-    let mut stack = vec![(target, vec![from.path(db).clone(), target.path(db).clone()])];
-    let mut visited: Vec<FileId> = Vec::new();
-    while let Some((file, trail)) = stack.pop() {
-        if file.id(db) == from.id(db) {
-            return Some(trail);
-        }
-        if visited.contains(&file.id(db)) || visited.len() > 10_000 {
+/// The import graph's strongly connected components: files that import each
+/// other, directly or not, share a component. Computed once for the whole
+/// workspace (Tarjan's algorithm, iterative), so finding cycles is linear in the
+/// number of imports however long the chains are.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ImportComponents {
+    component: std::collections::HashMap<SourceFile, u32>,
+}
+
+/// The files `file` imports (stdlib modules and files) that are loaded.
+fn import_targets(db: &dyn Db, file: SourceFile) -> Vec<SourceFile> {
+    let files = db.workspace().files(db);
+    db::parse(db, file)
+        .ast
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ast::Item::Import(import) => import.path.as_plain(),
+            _ => None,
+        })
+        .filter(|spec| refused_import(spec).is_none())
+        .filter_map(|spec| files.get(&import_key(file.path(db), &spec)).copied())
+        .collect()
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn import_components(db: &dyn Db, workspace: db::Workspace) -> ImportComponents {
+    use std::collections::HashMap;
+    let modules: Vec<SourceFile> = workspace
+        .files(db)
+        .iter()
+        .filter(|(key, _)| key.starts_with("file:") || key.starts_with("std:"))
+        .map(|(_, f)| *f)
+        .collect();
+    let edges: HashMap<SourceFile, Vec<SourceFile>> = modules
+        .iter()
+        .map(|&f| (f, import_targets(db, f)))
+        .collect();
+    let mut index: HashMap<SourceFile, u32> = HashMap::new();
+    let mut low: HashMap<SourceFile, u32> = HashMap::new();
+    let mut on_stack: std::collections::HashSet<SourceFile> = std::collections::HashSet::new();
+    let mut stack: Vec<SourceFile> = Vec::new();
+    let mut component: HashMap<SourceFile, u32> = HashMap::new();
+    let mut next_index = 0u32;
+    let mut next_component = 0u32;
+    for &root in &modules {
+        if index.contains_key(&root) {
             continue;
         }
-        visited.push(file.id(db));
-        for item in &db::parse(db, file).ast.items {
-            if let ast::Item::Import(import) = item {
-                let Some(spec) = import.path.as_plain() else {
-                    continue;
-                };
-                let key = import_key(file.path(db), &spec);
-                if let Some(next) = db.workspace().files(db).get(&key).copied() {
-                    let mut trail = trail.clone();
-                    trail.push(next.path(db).clone());
-                    stack.push((next, trail));
+        // (node, position of the next edge to follow)
+        let mut work: Vec<(SourceFile, usize)> = vec![(root, 0)];
+        index.insert(root, next_index);
+        low.insert(root, next_index);
+        next_index += 1;
+        stack.push(root);
+        on_stack.insert(root);
+        while let Some(&mut (node, ref mut edge)) = work.last_mut() {
+            let targets = edges.get(&node).map_or(&[][..], Vec::as_slice);
+            if let Some(&next) = targets.get(*edge) {
+                *edge += 1;
+                if let std::collections::hash_map::Entry::Vacant(slot) = index.entry(next) {
+                    slot.insert(next_index);
+                    low.insert(next, next_index);
+                    next_index += 1;
+                    stack.push(next);
+                    on_stack.insert(next);
+                    work.push((next, 0));
+                } else if on_stack.contains(&next) {
+                    let next_index_of = index.get(&next).copied().unwrap_or(0);
+                    if let Some(l) = low.get_mut(&node) {
+                        *l = (*l).min(next_index_of);
+                    }
                 }
+                continue;
+            }
+            work.pop();
+            let node_low = low.get(&node).copied().unwrap_or(0);
+            if let Some(&(parent, _)) = work.last() {
+                if let Some(l) = low.get_mut(&parent) {
+                    *l = (*l).min(node_low);
+                }
+            }
+            if Some(&node_low) == index.get(&node) {
+                while let Some(member) = stack.pop() {
+                    on_stack.remove(&member);
+                    component.insert(member, next_component);
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
             }
         }
     }
-    None
+    ImportComponents { component }
+}
+
+/// If importing `target` from `from` closes a cycle, the cycle's file paths
+/// (from `from` through `target` back to `from`).
+fn import_cycle(db: &dyn Db, from: SourceFile, target: SourceFile) -> Option<Vec<String>> {
+    if from == target {
+        return Some(vec![from.path(db).clone(), from.path(db).clone()]);
+    }
+    let components = import_components(db, db.workspace());
+    let same = components.component.get(&from)?;
+    if components.component.get(&target) != Some(same) {
+        return None;
+    }
+    // A shortest way back from `target` to `from` inside their component.
+    let mut previous: std::collections::HashMap<SourceFile, SourceFile> =
+        std::collections::HashMap::new();
+    let mut queue = std::collections::VecDeque::from([target]);
+    while let Some(file) = queue.pop_front() {
+        if file == from {
+            break;
+        }
+        for next in import_targets(db, file) {
+            if components.component.get(&next) == Some(same)
+                && next != target
+                && !previous.contains_key(&next)
+            {
+                previous.insert(next, file);
+                queue.push_back(next);
+            }
+        }
+    }
+    let mut path = vec![from];
+    let mut at = from;
+    while let Some(&before) = previous.get(&at) {
+        path.push(before);
+        at = before;
+        if path.len() > 10_000 {
+            break;
+        }
+    }
+    let mut trail = vec![from.path(db).clone()];
+    trail.extend(path.iter().rev().map(|f| f.path(db).clone()));
+    Some(trail)
 }
 
 #[cfg(test)]
@@ -353,10 +523,10 @@ mod tests {
             "file:examples/b/c.wbuild"
         );
         assert_eq!(import_key("x.wbuild", "./c.wbuild"), "file:c.wbuild");
-        assert_eq!(
-            import_key("/a/x.wbuild", "/etc/c.wbuild"),
-            "file:/etc/c.wbuild"
-        );
         assert_eq!(root_key("./x.wbuild"), "file:x.wbuild");
+        assert!(refused_import("/etc/c.wbuild").is_some());
+        assert!(refused_import("../../../../etc/hostname").is_some());
+        assert!(refused_import("./common.wbuild").is_none());
+        assert!(refused_import("python").is_none());
     }
 }

@@ -7,6 +7,7 @@
 //! When two parents set one field differently and the variant does not settle it
 //! with `=`, a warning (WB3003) says which parent won.
 
+use crate::check::budget::{self, Budget};
 use crate::check::eval::{self, module_env, Env, ModuleEnv, Sink};
 use crate::check::schema::Field;
 use crate::check::types::{Origin, Val, ValKind};
@@ -28,6 +29,9 @@ pub struct ResolvedVariant {
     pub name: String,
     pub origin: Origin,
     pub fields: Fields,
+    /// `false` when part of the variant failed to resolve (already reported):
+    /// rules that would only report consequences of that stay silent.
+    pub complete: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +40,9 @@ pub struct ImageDecl {
     pub version: Option<String>,
     pub source: Option<String>,
     pub origin: Origin,
+    /// Where `version` and `source` are written.
+    pub version_origin: Option<Origin>,
+    pub source_origin: Option<Origin>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -48,7 +55,9 @@ pub struct Evaluated {
 /// Resolves every variant of a file.
 #[salsa::tracked(returns(ref))]
 pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
+    let budget = Budget::default();
     let mut resolver = Resolver {
+        budget: &budget,
         db,
         root: file.id(db),
         sink: Sink::default(),
@@ -59,6 +68,7 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
         tainted: false,
         stack: Vec::new(),
         call_sites: Vec::new(),
+        instances: HashMap::new(),
     };
     let module = Module::new(db, file);
     let image_fields = module
@@ -74,6 +84,14 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
             .as_ref()
             .and_then(|f| f.get(&Field::Source))
             .and_then(|v| v.kind.to_text()),
+        version_origin: image_fields
+            .as_ref()
+            .and_then(|f| f.get(&Field::Version))
+            .map(|v| v.origin),
+        source_origin: image_fields
+            .as_ref()
+            .and_then(|f| f.get(&Field::Source))
+            .map(|v| v.origin),
         origin: Origin {
             file: file.id(db),
             span: image.name.span,
@@ -88,6 +106,35 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
         }
     }
     if let Some(image) = &image {
+        // `version` and `source` become labels and OCI annotations: one line of text
+        // each, and a source is a URL (no spaces).
+        for (what, value, origin, spaces) in [
+            ("`version`", &image.version, image.version_origin, true),
+            ("`source`", &image.source, image.source_origin, false),
+        ] {
+            let (Some(text), Some(origin)) = (value, origin) else {
+                continue;
+            };
+            let refusal = crate::ir::LineText::new(text)
+                .err()
+                .map(|r| r.to_string())
+                .or_else(|| {
+                    (!spaces && text.contains(char::is_whitespace))
+                        .then(|| "it contains whitespace; a source is a URL".to_string())
+                });
+            if let Some(why) = refusal {
+                resolver.sink.push(
+                    Diagnostic::new(
+                        Code::UnrepresentableValue,
+                        format!("the image's {what} cannot be written into labels and annotations unchanged: {why}"),
+                        origin.file,
+                        origin.span,
+                        "cannot be represented",
+                    )
+                    .with_help("remove the character; wbuild never alters values to make them fit"),
+                );
+            }
+        }
         if image.name.is_empty()
             || !image
                 .name
@@ -158,6 +205,7 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
                     name: name.clone(),
                     origin,
                     fields,
+                    complete: clean,
                 },
             );
         }
@@ -214,7 +262,9 @@ impl<'db> Module<'db> {
     }
 }
 
-struct Resolver<'db> {
+struct Resolver<'db, 'b> {
+    /// What copying values may cost in this file's evaluation.
+    budget: &'b Budget,
     db: &'db dyn Db,
     root: FileId,
     sink: Sink,
@@ -233,9 +283,11 @@ struct Resolver<'db> {
     stack: Vec<(FileId, String, Span)>,
     /// Where presets of other files were instantiated, innermost last.
     call_sites: Vec<Origin>,
+    /// Presets instantiated so far, by (file, name), with their arguments.
+    instances: HashMap<(FileId, String), Vec<Instance>>,
 }
 
-impl<'db> Resolver<'db> {
+impl<'db, 'b> Resolver<'db, 'b> {
     /// Whether an error was reported since the sink held `since` diagnostics (the
     /// sink only grows). Looking at the new ones only keeps a file with many
     /// variants linear: counting every error per variant was quadratic.
@@ -306,10 +358,35 @@ impl<'db> Resolver<'db> {
         true
     }
 
+    /// Charges the budget for copying `fields`; `false` (reported once) when it
+    /// is exhausted.
+    fn charge(&mut self, fields: &Fields, extra: u64, origin: Origin) -> bool {
+        let units = extra + fields.values().map(budget::size).sum::<u64>();
+        match self.budget.charge(units, origin) {
+            Ok(()) => true,
+            Err(budget::Exhausted(diagnostic)) => {
+                if let Some(d) = diagnostic {
+                    self.report(*d);
+                }
+                self.tainted = true;
+                false
+            }
+        }
+    }
+
     fn variant(&mut self, module: &Module<'db>, name: &str, start: &Fields) -> Option<Fields> {
         if let Some(cached) = self.cache.get(name) {
+            let origin = Origin {
+                file: module.id,
+                span: module
+                    .variant(name)
+                    .map_or(Span::default(), |v| v.name.span),
+            };
             return match cached.clone() {
                 Some((fields, depth, tainted)) => {
+                    if !self.charge(&fields, 0, origin) {
+                        return None;
+                    }
                     self.last_depth = depth;
                     self.tainted |= tainted;
                     Some(fields)
@@ -375,13 +452,16 @@ impl<'db> Resolver<'db> {
     fn env<'a>(&self, module: &'a Module<'db>, params: Option<&'a IndexMap<String, Val>>) -> Env<'a>
     where
         'db: 'a,
+        'b: 'a,
     {
         Env {
             db: self.db,
             file: module.file,
             scope: module.scope,
             lets: &module.env.lets,
+            failed: &module.env.failed,
             params,
+            budget: self.budget,
         }
     }
 
@@ -395,6 +475,13 @@ impl<'db> Resolver<'db> {
         start: Fields,
         is_image: bool,
     ) -> Fields {
+        let origin = Origin {
+            file: module.id,
+            span: body.span,
+        };
+        if !self.charge(&start, 0, origin) {
+            return Fields::new();
+        }
         let mut fields = start.clone();
         let mut resolved: Vec<(&ast::Parent, Fields)> = Vec::new();
         for p in parents {
@@ -478,7 +565,10 @@ impl<'db> Resolver<'db> {
             for d in sink.diagnostics {
                 self.report(d);
             }
-            let Some(value) = value else { continue };
+            let Some(value) = value else {
+                self.tainted = true;
+                continue;
+            };
             match a.op {
                 ast::AssignOp::Replace => {
                     fields.insert(field, value);
@@ -629,7 +719,12 @@ impl<'db> Resolver<'db> {
                         name.span,
                         "not a variant or preset",
                     )
-                    .with_help_opt(suggest::help(&name.name, candidates.iter().copied())),
+                    .with_help_opt(
+                        self.budget
+                            .may_suggest()
+                            .then(|| suggest::help(&name.name, candidates.iter().copied()))
+                            .flatten(),
+                    ),
                 );
                 None
             }
@@ -907,6 +1002,30 @@ impl<'db> Resolver<'db> {
         if !ok || types.len() != preset.params.len() {
             return None;
         }
+        // A preset yields the same fields for the same arguments: a "diamond" of
+        // presets is instantiated once per distinct argument list, not 2^N times.
+        let key = (home.id, preset.name.name.clone());
+        let origin = Origin {
+            file: caller.id,
+            span: parent.span,
+        };
+        let known = self
+            .instances
+            .get(&key)
+            .and_then(|list| list.iter().find(|instance| instance.arguments == bound))
+            .map(|instance| (instance.fields.clone(), instance.depth, instance.tainted));
+        if let Some((fields, depth, tainted)) = known {
+            if !self.charge(&fields, budget::INSTANTIATION, origin) {
+                return None;
+            }
+            self.last_depth = depth;
+            self.tainted |= tainted;
+            return Some(fields);
+        }
+        if !self.charge(&Fields::new(), budget::INSTANTIATION, origin) {
+            return None;
+        }
+        let outer_taint = std::mem::replace(&mut self.tainted, false);
         let (fields, depth) = self.apply_with_depth(
             home,
             Some(&bound),
@@ -915,9 +1034,28 @@ impl<'db> Resolver<'db> {
             Fields::new(),
             false,
         );
+        let tainted = self.tainted;
+        self.tainted |= outer_taint;
+        if !self.charge(&fields, 0, origin) {
+            return None;
+        }
+        self.instances.entry(key).or_default().push(Instance {
+            arguments: bound,
+            fields: fields.clone(),
+            depth,
+            tainted,
+        });
         self.last_depth = depth;
         Some(fields)
     }
+}
+
+/// A preset instantiated with some arguments, and what it yielded.
+struct Instance {
+    arguments: IndexMap<String, Val>,
+    fields: Fields,
+    depth: usize,
+    tainted: bool,
 }
 
 /// `+=`: lists and steps concatenate, maps merge (the right side wins per key).

@@ -8,6 +8,8 @@ fn wbuildc(args: &[&str]) -> Output {
         .args(args)
         .current_dir(repo())
         .env("NO_COLOR", "1")
+        // No organisation configuration: the tests must not depend on /etc/wbuild.
+        .env("WBUILD_CONFIG", "")
         .output()
         .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
 }
@@ -174,64 +176,6 @@ fn a_copy_source_that_links_outside_the_context_is_an_error() {
 }
 
 #[test]
-fn policy_files_are_discovered_upwards_and_explained_with_their_origin() {
-    let root = std::env::temp_dir().join(format!("wbuildc-policy-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let repo_dir = root.join("repo");
-    std::fs::create_dir_all(&repo_dir).unwrap_or_default();
-    std::fs::write(
-        root.join("wbuild-policy.toml"),
-        "[images]\nallowed_registries = [\"registry.partner.example\"]\n",
-    )
-    .unwrap_or_default();
-    std::fs::write(
-        repo_dir.join("wbuild-policy.toml"),
-        "[runtime]\nallow_root = true\n",
-    )
-    .unwrap_or_default();
-    let manifest = repo_dir.join("service.wbuild");
-    std::fs::write(&manifest, "image \"svc\" {}\nvariant production {\n  base = \"registry.example.org/debian:bookworm\"\n  cmd = [\"serve\"]\n}\n").unwrap_or_default();
-    let path = manifest.to_str().unwrap_or_default();
-
-    let out = wbuildc(&["policy", "explain", path]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let explained = text(&out.stdout);
-    assert!(
-        explained.contains("allowed_registries = [\"registry.partner.example\"]  # /"),
-        "{explained}"
-    );
-    assert!(
-        explained.contains("allow_root = true  # /")
-            && explained.contains("repo/wbuild-policy.toml:2"),
-        "{explained}"
-    );
-    assert!(
-        explained.contains("release_variants = [\"production\"]  # default"),
-        "{explained}"
-    );
-
-    // The outer file replaced the registries: the manifest's registry is now refused,
-    // while the inner file allowed root.
-    let out = wbuildc(&["check", path]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("error[WB5001]") && !stderr.contains("WB5006"),
-        "{stderr}"
-    );
-
-    // --policy replaces discovery.
-    let out = wbuildc(&[
-        "check",
-        "--policy",
-        "tests/fixtures/language-policy.toml",
-        path,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let _ = std::fs::remove_dir_all(root);
-}
-
-#[test]
 fn fmt_rewrites_checks_and_refuses_broken_files() {
     let dir = std::env::temp_dir().join(format!("wbuildc-fmt-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -271,50 +215,4 @@ fn fmt_rewrites_checks_and_refuses_broken_files() {
         "a broken file is never rewritten"
     );
     let _ = std::fs::remove_dir_all(dir);
-}
-
-#[test]
-fn a_wbuild_toml_above_the_manifest_selects_the_organisation_stdlib() {
-    let root = std::env::temp_dir().join(format!("wbuildc-config-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let service = root.join("services/svc");
-    std::fs::create_dir_all(&service).unwrap_or_default();
-    std::fs::create_dir_all(root.join("org-stdlib")).unwrap_or_default();
-    std::fs::write(root.join("wbuild.toml"), "[stdlib]\ndir = \"org-stdlib\"\n")
-        .unwrap_or_default();
-    // The organisation's own `base` module, with its own approved image.
-    std::fs::write(
-        root.join("org-stdlib/base.wbuild"),
-        "preset runtime() {\n  base = \"registry.org.example/base:2026\"\n  user = user(\"svc\", 7000)\n}\n",
-    )
-    .unwrap_or_default();
-    std::fs::write(
-        root.join("wbuild-policy.toml"),
-        "[images]\nallowed_registries = [\"registry.org.example\"]\n",
-    )
-    .unwrap_or_default();
-    let manifest = service.join("service.wbuild");
-    std::fs::write(&manifest, "import \"base\"\nimage \"svc\" {}\nvariant production extends base.runtime() {\n  cmd = [\"/svc\"]\n}\n")
-        .unwrap_or_default();
-    let path = manifest.to_str().unwrap_or_default();
-
-    let out = wbuildc(&["compile", path, "--variant", "production"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let dockerfile = text(&out.stdout);
-    assert!(
-        dockerfile.contains("FROM registry.org.example/base:2026 AS production")
-            && dockerfile.contains("USER 7000:7000"),
-        "{dockerfile}"
-    );
-
-    // A broken config file is reported, not ignored.
-    std::fs::write(root.join("wbuild.toml"), "[stdlib]\ndirectory = \"x\"\n").unwrap_or_default();
-    let out = wbuildc(&["compile", path, "--variant", "production"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("wbuild.toml"),
-        "{}",
-        text(&out.stderr)
-    );
-    let _ = std::fs::remove_dir_all(root);
 }

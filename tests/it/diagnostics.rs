@@ -4,8 +4,10 @@
 //! (exactly), so rewording a message changes only the snapshot.
 //!
 //! Fixture header: `# expect: WB2001 WB3003` (or `ok`), optional `# variant: NAME`,
-//! `# release: true` (release mode), `# policy: PATH` (a policy file over the
-//! default). A directory fixture holds several files; its root is `main.wbuild`.
+//! `# release: true` (release mode), `# policy: PATH` (the organisation's policy
+//! over the default), `# repository-policy: PATH` (a repository's policy file, which
+//! may only tighten), `# repository-config: PATH` (a repository's wbuild.toml). A
+//! directory fixture holds several files; its root is `main.wbuild`.
 //!
 //! `tests/fixtures/policy/` runs under the default policy. `tests/fixtures/diagnostics/`
 //! runs under `tests/fixtures/language-policy.toml`, which allows root, so that each
@@ -27,21 +29,47 @@ pub fn fixtures() -> Vec<String> {
     out
 }
 
-/// Applies the fixture's policy and release headers.
+/// Applies the fixture's policy and release headers: `policy:` (the
+/// organisation's layer), `repository-policy:` (a repository's
+/// wbuild-policy.toml, which may only tighten), `repository-config:` (a
+/// repository's wbuild.toml).
 fn configure(compiler: &mut Compiler, path: &str, source: &str) -> Vec<wbuild::Diagnostic> {
     let policy = header(source, "policy").or_else(|| {
         path.starts_with("tests/fixtures/diagnostics/")
             .then(|| "tests/fixtures/language-policy.toml".to_string())
     });
     compiler.set_release(header(source, "release").as_deref() == Some("true"));
-    match policy {
-        Some(p) => {
-            let text = std::fs::read_to_string(crate::support::repo().join(&p))
-                .unwrap_or_else(|e| panic!("{p}: {e}"));
-            compiler.set_policy_files(&[(p, text)])
+    let read = |p: &str| {
+        std::fs::read_to_string(crate::support::repo().join(p))
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+    };
+    let mut files = Vec::new();
+    for (key, layer) in [
+        ("policy", wbuild::policy::Layer::Organisation),
+        ("repository-policy", wbuild::policy::Layer::Repository),
+    ] {
+        let path = if key == "policy" {
+            policy.clone()
+        } else {
+            header(source, key)
+        };
+        if let Some(p) = path {
+            files.push(wbuild::PolicyFile {
+                layer,
+                text: read(&p),
+                path: p,
+            });
         }
-        None => Vec::new(),
     }
+    let mut problems = if files.is_empty() {
+        Vec::new()
+    } else {
+        compiler.set_policy(&files)
+    };
+    if let Some(p) = header(source, "repository-config") {
+        problems.extend(compiler.check_repository_config(&p, &read(&p)));
+    }
+    problems
 }
 
 #[test]
@@ -56,10 +84,12 @@ fn every_fixture_matches_its_expectation_and_snapshot() {
         let mut compiler = Compiler::new();
         let file = load(&mut compiler, &path);
         let policy_problems = configure(&mut compiler, &path, &source);
-        let diagnostics = if policy_problems.is_empty() {
-            compiler.check(file)
-        } else {
+        let diagnostics = if policy_problems.iter().any(wbuild::Diagnostic::is_error) {
             policy_problems
+        } else {
+            let mut all = policy_problems;
+            all.extend(compiler.check(file));
+            all
         };
         let mut snapshot = format!(
             "--- SOURCE {path}\n{source}\n--- DIAGNOSTICS\n{}",

@@ -72,7 +72,7 @@ fn production_variants_run_as_the_unprivileged_user_without_build_tools() {
             .stages
             .last()
             .unwrap_or_else(|| panic!("{path}: no stages"));
-        assert_eq!(last.name, "production");
+        assert_eq!(last.name.as_str(), "production");
         let users: Vec<_> = last
             .instructions
             .iter()
@@ -88,8 +88,8 @@ fn production_variants_run_as_the_unprivileged_user_without_build_tools() {
         );
         // Build tools and package managers are never installed in the production stage.
         let text = wbuild::emit::dockerfile::emit(&wbuild::ir::Dockerfile {
-            source: String::new(),
-            target: String::new(),
+            source: wbuild::ir::Comment::lossy(""),
+            target: last.name.clone(),
             stages: vec![last.clone()],
         });
         for tool in [
@@ -134,7 +134,7 @@ fn dependency_manifests_are_copied_and_installed_before_the_source() {
             .stages
             .last()
             .unwrap_or_else(|| panic!("{path}: no stages"));
-        let copies: Vec<(usize, &Vec<String>)> = stage
+        let copies: Vec<(usize, &Vec<wbuild::ir::JsonText>)> = stage
             .instructions
             .iter()
             .enumerate()
@@ -156,8 +156,8 @@ fn dependency_manifests_are_copied_and_installed_before_the_source() {
             .find(|(_, s)| {
                 s.iter().all(|s| {
                     !manifests.contains(&s.as_str())
-                        && !s.ends_with(".lock")
-                        && !s.ends_with("-lock.json")
+                        && !s.as_str().ends_with(".lock")
+                        && !s.as_str().ends_with("-lock.json")
                 })
             })
             .map(|(i, _)| *i);

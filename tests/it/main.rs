@@ -10,3 +10,4 @@ mod diagnostics;
 mod escaping;
 mod examples;
 mod tidy;
+mod trust;

@@ -11,8 +11,10 @@ pub fn repo() -> PathBuf {
 /// dependency manifests its variants copy.
 pub fn load(compiler: &mut Compiler, path: &str) -> SourceFile {
     compiler
-        .load(path, |p| std::fs::read(repo().join(p)).ok())
-        .unwrap_or_else(|| panic!("cannot read {path}"))
+        .load(path, |p, _| {
+            std::fs::read(repo().join(p)).map_err(|_| wbuild::ReadFailure::Missing)
+        })
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e:?}"))
 }
 
 /// The distinct codes of a diagnostic list, sorted.

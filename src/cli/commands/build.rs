@@ -84,7 +84,9 @@ fn run_build(
         })?),
         None => None,
     };
-    let (compiler, file, problems) = prepare(common, path)?;
+    let prepared = prepare(common, path)?;
+    let (session, file) = (&prepared.session, prepared.file);
+    let compiler = &session.compiler;
     let color = use_color(common);
     let failed = |code: u8, diagnostics: &[Diagnostic]| -> Result<Built, UsageError> {
         eprint!("{}", compiler.render(diagnostics, color));
@@ -95,14 +97,15 @@ fn run_build(
             command: Vec::new(),
         })
     };
-    if !problems.is_empty() {
-        return failed(exit::INPUT_ERRORS, &problems);
+    if session.failed() {
+        return failed(exit::INPUT_ERRORS, &session.problems);
     }
     let ir = match compiler.compile_ir(file, variant) {
         Ok(ir) => ir,
         Err(diagnostics) => return failed(exit::INPUT_ERRORS, &diagnostics),
     };
-    let warnings = compiler.check(file);
+    let mut warnings = session.problems.clone();
+    warnings.extend(compiler.check(file));
     if !warnings.is_empty() {
         eprint!("{}", compiler.render(&warnings, color));
     }
@@ -120,10 +123,18 @@ fn run_build(
         .context
         .clone()
         .unwrap_or_else(|| crate::cli::default_context(path));
-    let escapes = crate::cli::context_escapes(&compiler, file, &context);
+    // An absolute context path can never be read as an engine flag.
+    let context = std::fs::canonicalize(&context).map_err(|e| {
+        UsageError(format!(
+            "cannot use the build context {}: {e}",
+            context.display()
+        ))
+    })?;
+    let escapes = crate::cli::context_escapes(compiler, file, &context);
     if !escapes.is_empty() {
         return failed(exit::INPUT_ERRORS, &escapes);
     }
+    let dockerignore = read_dockerignore(&context, &session.repository.forbidden)?;
     let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(text) if !text.is_empty() => Some(text.trim().parse::<i64>().map_err(|_| {
             UsageError(format!(
@@ -142,6 +153,11 @@ fn run_build(
     );
     let (dockerfile, map) = crate::emit::dockerfile::emit_with_map(&ir);
     let command = ir.stages.last().map(run_command).unwrap_or_default();
+    let work_dir = tempfile::Builder::new()
+        .prefix("wbuildc-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()
+        .map_err(|e| UsageError(format!("cannot create a scratch directory: {e}")))?;
     let request = BuildRequest {
         engine,
         dockerfile,
@@ -159,10 +175,11 @@ fn run_build(
         },
         timestamp,
         annotations,
-        work_dir: build::work_dir(&tag),
+        ignore: build::ignore_file(dockerignore.as_deref(), &session.repository.forbidden),
+        work_dir: work_dir.path().to_path_buf(),
     };
     let result = build::build(&request);
-    let _ = std::fs::remove_dir_all(&request.work_dir);
+    drop(work_dir);
     match result {
         Ok(()) => Ok(Built {
             code: exit::SUCCESS,
@@ -200,23 +217,52 @@ fn run_build(
     }
 }
 
+/// The context's own `.dockerignore`, read like every file of the repository
+/// (bounded, a regular file inside the context) and kept byte for byte: one that is
+/// not UTF-8 is still the repository's exclusions.
+fn read_dockerignore(context: &Path, forbidden: &[String]) -> Result<Option<Vec<u8>>, UsageError> {
+    use crate::cli::fs::{self, Confinement, ReadError, Repository};
+    let path = context.join(".dockerignore");
+    let repository = Repository {
+        root: context.to_path_buf(),
+        forbidden: forbidden.to_vec(),
+    };
+    match fs::read(&path, Confinement::Repository(&repository), None) {
+        Ok(bytes) if bytes.len() > crate::syntax::MAX_FILE_BYTES => Err(UsageError(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            crate::syntax::MAX_FILE_BYTES / (1024 * 1024)
+        ))),
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(ReadError::NotFound) => Ok(None),
+        Err(e) => Err(UsageError(format!(
+            "refused to read {}: {} (the build would lose its exclusions)",
+            path.display(),
+            e.reason()
+        ))),
+    }
+}
+
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("").trim_end_matches(" \\")
 }
 
 /// What running the image runs: ENTRYPOINT then CMD of its last stage.
 fn run_command(stage: &crate::ir::Stage) -> Vec<String> {
-    let mut entrypoint = Vec::new();
-    let mut cmd = Vec::new();
+    let mut entrypoint: &[crate::ir::JsonText] = &[];
+    let mut cmd: &[crate::ir::JsonText] = &[];
     for located in &stage.instructions {
         match &located.instruction {
-            crate::ir::Instruction::Entrypoint(args) => entrypoint.clone_from(args),
-            crate::ir::Instruction::Cmd(args) => cmd.clone_from(args),
+            crate::ir::Instruction::Entrypoint(args) => entrypoint = args,
+            crate::ir::Instruction::Cmd(args) => cmd = args,
             _ => {}
         }
     }
-    entrypoint.extend(cmd);
     entrypoint
+        .iter()
+        .chain(cmd)
+        .map(|a| a.as_str().to_string())
+        .collect()
 }
 
 /// Checks `--build-arg NAME=VALUE` against the `arg` steps: the name must be

@@ -1,8 +1,8 @@
 use crate::cli::args::{Common, Format};
-use crate::cli::{
-    compiler, exit, load, load_all, print_stdout, report_usage, use_color, UsageError,
-};
-use std::path::PathBuf;
+use crate::cli::config::{Location, Locator, Organisation, Session};
+use crate::cli::{exit, load, load_all, print_stdout, report_usage, use_color, UsageError};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
 
 /// Files checked by one compiler. Manifests that do not import each other are
 /// independent, so a large run is split into batches, each with a fresh
@@ -17,31 +17,89 @@ pub fn run(common: &Common, files: &[PathBuf], format: Format) -> u8 {
     }
 }
 
-/// What one batch produced.
-struct Checked {
-    failed: bool,
+/// What checking produced for one file, or for a configuration's own files.
+#[derive(Default)]
+struct Output {
     human: String,
     diagnostics: Vec<serde_json::Value>,
     exceptions: Vec<serde_json::Value>,
 }
 
+/// Each file is checked under its own configuration (repository root, policy
+/// layers): files are grouped by it, each group gets its own compiler, and the
+/// output keeps the order of the command line.
 fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, UsageError> {
-    let mut failed = false;
-    let mut human = String::new();
-    let mut diagnostics = Vec::new();
-    let mut exceptions = Vec::new();
-    for batch in files.chunks(BATCH) {
-        let checked = check_batch(common, batch, format)?;
-        failed |= checked.failed;
-        human.push_str(&checked.human);
-        diagnostics.extend(checked.diagnostics);
-        exceptions.extend(checked.exceptions);
+    let org = Organisation::load(common)?;
+    let mut locator = Locator::default();
+    let mut groups: IndexMap<Location, Vec<usize>> = IndexMap::new();
+    for (index, path) in files.iter().enumerate() {
+        groups
+            .entry(locator.locate(common, Some(path))?)
+            .or_default()
+            .push(index);
     }
+    let mut failed = false;
+    let mut per_file: Vec<Output> = files.iter().map(|_| Output::default()).collect();
+    // Problems of a configuration (its policy files) are shown before its first file.
+    let mut before_file: Vec<Output> = files.iter().map(|_| Output::default()).collect();
+    let mut configurations = Vec::new();
+    for (location, indexes) in &groups {
+        let paths: Vec<&Path> = indexes
+            .iter()
+            .filter_map(|&i| files.get(i))
+            .map(PathBuf::as_path)
+            .collect();
+        let mut audit = None;
+        for batch in indexes.chunks(BATCH) {
+            let session = Session::new(&org, location, common.release)?;
+            if audit.is_none() {
+                audit = Some(crate::cli::configuration_json(&session, &paths));
+                if !session.problems.is_empty() {
+                    failed |= session.failed();
+                    if let Some(slot) = indexes.first().and_then(|&i| before_file.get_mut(i)) {
+                        *slot = render(&session, &session.problems, &[], common, format);
+                    }
+                }
+            }
+            if session.failed() {
+                // The policy is not what the organisation and repository say: check nothing.
+                break;
+            }
+            let batch_paths: Vec<PathBuf> = batch
+                .iter()
+                .filter_map(|&i| files.get(i).cloned())
+                .collect();
+            let fresh = || Session::new(&org, location, common.release);
+            let outputs = check_batch(session, fresh, common, &batch_paths, format, &mut failed)?;
+            for (&index, output) in batch.iter().zip(outputs) {
+                if let Some(slot) = per_file.get_mut(index) {
+                    *slot = output;
+                }
+            }
+        }
+        configurations.extend(audit);
+    }
+    let outputs = before_file
+        .into_iter()
+        .zip(per_file)
+        .flat_map(|(a, b)| [a, b]);
     match format {
-        Format::Human => eprint!("{human}"),
+        Format::Human => {
+            let text: String = outputs.map(|o| o.human).collect();
+            eprint!("{text}");
+        }
         Format::Json => {
-            let report =
-                serde_json::json!({ "diagnostics": diagnostics, "exceptions": exceptions });
+            let mut diagnostics = Vec::new();
+            let mut exceptions = Vec::new();
+            for output in outputs {
+                diagnostics.extend(output.diagnostics);
+                exceptions.extend(output.exceptions);
+            }
+            let report = serde_json::json!({
+                "diagnostics": diagnostics,
+                "exceptions": exceptions,
+                "configurations": configurations,
+            });
             print_stdout(&format!("{report}\n"))?
         }
     }
@@ -52,62 +110,67 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
     })
 }
 
-fn check_batch(common: &Common, files: &[PathBuf], format: Format) -> Result<Checked, UsageError> {
-    let mut compiler = compiler(common, files.first().map(PathBuf::as_path))?;
+fn render(
+    session: &Session,
+    diagnostics: &[crate::Diagnostic],
+    exceptions: &[crate::policy::Exception],
+    common: &Common,
+    format: Format,
+) -> Output {
+    match format {
+        Format::Human => Output {
+            human: session.compiler.render(diagnostics, use_color(common)),
+            ..Output::default()
+        },
+        Format::Json => {
+            let list = session.compiler.render_json(diagnostics);
+            Output {
+                human: String::new(),
+                diagnostics: list.as_array().cloned().unwrap_or_default(),
+                exceptions: crate::cli::exceptions_json(&session.compiler, exceptions),
+            }
+        }
+    }
+}
+
+/// Checks one batch of files that share a configuration; one output per file.
+fn check_batch(
+    mut session: Session,
+    fresh: impl Fn() -> Result<Session, UsageError>,
+    common: &Common,
+    files: &[PathBuf],
+    format: Format,
+    failed: &mut bool,
+) -> Result<Vec<Output>, UsageError> {
     // `load` also reads the context files; the bulk path reads them after resolving
     // every file's variants in parallel.
-    let (loaded, context_loaded) = match load_all(&mut compiler, files)? {
-        Some(loaded) => (loaded, false),
+    let loaded = match load_all(&mut session, files)? {
+        Some(loaded) => {
+            session.compiler.evaluate_all(&loaded);
+            crate::cli::load_context(&mut session, &loaded);
+            loaded
+        }
         None => {
             // A file import or invalid UTF-8: load one file after the other.
-            compiler = crate::cli::compiler(common, files.first().map(PathBuf::as_path))?;
+            session = fresh()?;
             let mut loaded = Vec::new();
             for path in files {
-                loaded.push(load(&mut compiler, path)?);
+                loaded.push(load(&mut session, path)?);
             }
-            (loaded, true)
+            loaded
         }
     };
-    let mut all =
-        crate::cli::apply_policy(common, &mut compiler, files.first().map(PathBuf::as_path))?;
-    if all.is_empty() {
-        if !context_loaded {
-            compiler.evaluate_all(&loaded);
-            crate::cli::load_context(&mut compiler, &loaded);
-        }
-        all.extend(compiler.check_all(&loaded).into_iter().flatten());
-        for (file, path) in loaded.iter().zip(files) {
-            all.extend(crate::cli::context_escapes(
-                &compiler,
-                *file,
-                &crate::cli::default_context(path),
-            ));
-        }
+    let checked = session.compiler.check_all(&loaded);
+    let mut outputs = Vec::new();
+    for ((file, path), mut diagnostics) in loaded.iter().zip(files).zip(checked) {
+        diagnostics.extend(crate::cli::context_escapes(
+            &session.compiler,
+            *file,
+            &crate::cli::default_context(path),
+        ));
+        *failed |= diagnostics.iter().any(crate::Diagnostic::is_error);
+        let exceptions = session.compiler.exceptions(*file);
+        outputs.push(render(&session, &diagnostics, &exceptions, common, format));
     }
-    let mut checked = Checked {
-        failed: all.iter().any(|d| d.is_error()),
-        human: String::new(),
-        diagnostics: Vec::new(),
-        exceptions: Vec::new(),
-    };
-    match format {
-        Format::Human => checked.human = compiler.render(&all, use_color(common)),
-        Format::Json => {
-            let exceptions: Vec<_> = loaded
-                .iter()
-                .flat_map(|f| compiler.exceptions(*f))
-                .collect();
-            let report = crate::cli::json_report(&compiler, &all, &exceptions);
-            let list = |key: &str| {
-                report
-                    .get(key)
-                    .and_then(|v| v.as_array())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            checked.diagnostics = list("diagnostics");
-            checked.exceptions = list("exceptions");
-        }
-    }
-    Ok(checked)
+    Ok(outputs)
 }

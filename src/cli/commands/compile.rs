@@ -22,22 +22,31 @@ fn compile(
     output: Option<&Path>,
     format: Format,
 ) -> Result<u8, UsageError> {
-    let (compiler, file, problems) = prepare(common, path)?;
-    let (result, diagnostics) = if !problems.is_empty() {
-        (None, problems)
+    let prepared = prepare(common, path)?;
+    let (session, file) = (&prepared.session, prepared.file);
+    let compiler = &session.compiler;
+    let (result, diagnostics) = if session.failed() {
+        (None, session.problems.clone())
     } else {
         let escapes =
-            crate::cli::context_escapes(&compiler, file, &crate::cli::default_context(path));
+            crate::cli::context_escapes(compiler, file, &crate::cli::default_context(path));
+        let mut warnings = session.problems.clone();
         match compiler.compile(file, variant) {
             _ if !escapes.is_empty() => (None, escapes),
-            Ok(text) => (Some(text), compiler.check(file)),
-            Err(diagnostics) => (None, diagnostics),
+            Ok(text) => {
+                warnings.extend(compiler.check(file));
+                (Some(text), warnings)
+            }
+            Err(diagnostics) => {
+                warnings.extend(diagnostics);
+                (None, warnings)
+            }
         }
     };
     match format {
         Format::Human => eprint!("{}", compiler.render(&diagnostics, use_color(common))),
         Format::Json => {
-            let json = json_report(&compiler, &diagnostics, &compiler.exceptions(file));
+            let json = json_report(session, &[path], &diagnostics, &compiler.exceptions(file));
             if output.is_none() && result.is_some() {
                 // stdout carries the Dockerfile; diagnostics go to stderr.
                 eprintln!("{json}");

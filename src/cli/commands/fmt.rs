@@ -1,6 +1,7 @@
 use crate::cli::args::Common;
-use crate::cli::{exit, read_bytes, report_usage, use_color, UsageError};
-use std::path::PathBuf;
+use crate::cli::fs::{self, Confinement, Repository};
+use crate::cli::{exit, report_usage, use_color, UsageError};
+use std::path::{Path, PathBuf};
 
 pub fn run(common: &Common, files: &[PathBuf], check: bool) -> u8 {
     match fmt(common, files, check) {
@@ -14,7 +15,15 @@ fn fmt(common: &Common, files: &[PathBuf], check: bool) -> Result<u8, UsageError
     let mut code = exit::SUCCESS;
     for path in files {
         let shown = path.to_string_lossy().into_owned();
-        let Ok(text) = String::from_utf8(read_bytes(path)?) else {
+        let root = fs::repository_root(&crate::cli::default_context(path), common.root.as_deref())
+            .map_err(UsageError)?;
+        let repository = Repository {
+            root,
+            forbidden: crate::policy::Policy::default().forbidden_files.value,
+        };
+        let bytes = fs::read(path, Confinement::Repository(&repository), Some("wbuild"))
+            .map_err(|e| UsageError(format!("refused to read {shown}: {}", e.reason())))?;
+        let Ok(text) = String::from_utf8(bytes) else {
             eprintln!("error[WB0006]: {shown} is not valid UTF-8; not formatted");
             code = exit::INPUT_ERRORS;
             continue;
@@ -39,9 +48,36 @@ fn fmt(common: &Common, files: &[PathBuf], check: bool) -> Result<u8, UsageError
             eprintln!("{shown} is not formatted");
             code = exit::INPUT_ERRORS;
         } else {
-            std::fs::write(path, formatted)
-                .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))?;
+            replace(path, &formatted)?;
         }
     }
     Ok(code)
+}
+
+/// Replaces a regular file's text: written to a new file beside it, then renamed
+/// over it, so that a symbolic link is never followed and a failed write leaves the
+/// original intact.
+fn replace(path: &Path, text: &str) -> Result<(), UsageError> {
+    let shown = path.display();
+    let metadata = std::fs::symlink_metadata(path)
+        .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))?;
+    if !metadata.file_type().is_file() {
+        return Err(UsageError(format!(
+            "not formatting {shown}: it is not a regular file (a symbolic link is formatted where it leads)"
+        )));
+    }
+    let dir = crate::cli::default_context(path);
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".wbuild-fmt-")
+        .tempfile_in(&dir)
+        .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))?;
+    use std::io::Write;
+    temporary
+        .write_all(text.as_bytes())
+        .and_then(|_| temporary.as_file().set_permissions(metadata.permissions()))
+        .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))?;
+    temporary
+        .persist(path)
+        .map_err(|e| UsageError(format!("cannot write {shown}: {}", e.error)))?;
+    Ok(())
 }

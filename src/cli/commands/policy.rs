@@ -1,21 +1,34 @@
-use crate::cli::args::Common;
-use crate::cli::{apply_policy, compiler, exit, print_stdout, report_usage, use_color, UsageError};
+use crate::cli::args::{Common, Format};
+use crate::cli::{exit, print_stdout, report_usage, session_for, use_color, UsageError};
 use std::path::Path;
 
-pub fn explain(common: &Common, file: Option<&Path>) -> u8 {
-    match run(common, file) {
+pub fn explain(common: &Common, file: Option<&Path>, format: Format) -> u8 {
+    match run(common, file, format) {
         Ok(code) => code,
         Err(e) => report_usage(e),
     }
 }
 
-fn run(common: &Common, file: Option<&Path>) -> Result<u8, UsageError> {
-    let mut compiler = compiler(common, file)?;
-    let problems = apply_policy(common, &mut compiler, file)?;
-    if !problems.is_empty() {
-        eprint!("{}", compiler.render(&problems, use_color(common)));
+fn run(common: &Common, file: Option<&Path>, format: Format) -> Result<u8, UsageError> {
+    let (session, _) = session_for(common, file)?;
+    if !session.problems.is_empty() {
+        eprint!(
+            "{}",
+            session
+                .compiler
+                .render(&session.problems, use_color(common))
+        );
+    }
+    if session.failed() {
         return Ok(exit::INPUT_ERRORS);
     }
-    print_stdout(&compiler.policy().explain())?;
+    match format {
+        Format::Human => print_stdout(&session.compiler.policy().explain())?,
+        Format::Json => {
+            let files: Vec<&Path> = file.into_iter().collect();
+            let audit = crate::cli::configuration_json(&session, &files);
+            print_stdout(&format!("{audit}\n"))?
+        }
+    }
     Ok(exit::SUCCESS)
 }

@@ -1,5 +1,5 @@
 use crate::cli::args::Common;
-use crate::cli::{compiler, exit, load, print_stdout, report_usage, use_color, UsageError};
+use crate::cli::{exit, prepare, print_stdout, report_usage, use_color, UsageError};
 use std::path::Path;
 
 pub fn run(common: &Common, file: &Path) -> u8 {
@@ -10,8 +10,9 @@ pub fn run(common: &Common, file: &Path) -> u8 {
 }
 
 fn variants(common: &Common, path: &Path) -> Result<u8, UsageError> {
-    let mut compiler = compiler(common, Some(path))?;
-    let file = load(&mut compiler, path)?;
+    let prepared = prepare(common, path)?;
+    let compiler = &prepared.session.compiler;
+    let file = prepared.file;
     let mut text = String::new();
     for name in compiler.variants(file) {
         text.push_str(&name);

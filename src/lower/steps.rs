@@ -1,0 +1,295 @@
+//! Lowering of steps: apt, run, copy, copy from, env, arg, workdir.
+//!
+//! The compiler's own `apt` steps read only APT configuration that nobody but
+//! the organisation wrote: each one mounts the `/etc/apt` of the image the stage
+//! chain starts from (the approved base image, read-only, for this one step),
+//! copies it into a fresh directory, adds the repository line the step declares
+//! (checked by the policy), and points APT at that directory with `APT_CONFIG`
+//! (read before any other configuration file, so `Dir::Etc` there decides where
+//! `sources.list*`, `apt.conf.d`, `preferences.d` and `trusted.gpg.d` are read
+//! from). Sources, keys or options that an earlier step put into the image's own
+//! `/etc/apt` are therefore never used.
+
+use super::paths::{absolute, escapes_context};
+use super::{CopyRecord, Lowering, SHELL};
+use crate::check::types::{Command, ImageRef, Origin, Step, StepKind};
+use crate::db::Db;
+use crate::diagnostics::Code;
+use crate::ir::{Flag, Instruction, JsonText, LineText, Mount, Script, ShellLine, VarName};
+use crate::variants::Evaluated;
+
+/// Where the base image's APT configuration is mounted for an `apt` step: a
+/// directory Debian images have and leave empty, so that the mount leaves nothing
+/// behind in the layer (buildah keeps a mount point it had to create).
+pub const APT_BASE_MOUNT: &str = "/mnt";
+
+/// What lowering a step needs to know about its stage.
+pub(super) struct StepContext<'a> {
+    pub evaluated: &'a Evaluated,
+    /// The image the stage chain starts from, whose APT configuration `apt`
+    /// steps use (`None` for a chain that starts from `scratch`).
+    pub apt_base: Option<&'a ImageRef>,
+}
+
+/// `apt []` and `copy [] to ...` (a preset's optional lists left empty) do nothing.
+pub(super) fn is_empty(step: &Step) -> bool {
+    match &step.kind {
+        StepKind::Apt { packages, .. } => packages.is_empty(),
+        StepKind::Copy { sources, .. } | StepKind::CopyFrom { sources, .. } => sources.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether the step runs through the stage's SHELL.
+pub(super) fn uses_shell(step: &Step) -> bool {
+    match &step.kind {
+        StepKind::Apt { packages, .. } => !packages.is_empty(),
+        StepKind::Run {
+            command: Command::Shell(_),
+            ..
+        } => true,
+        _ => false,
+    }
+}
+
+/// Whether the step runs commands (and so needs root in a stage built on an
+/// unprivileged one).
+pub(super) fn runs_commands(step: &Step) -> bool {
+    matches!(&step.kind, StepKind::Run { .. }) || uses_shell(step)
+}
+
+/// A stable file name for an APT source line: `wbuild-` and a short FNV-1a hash.
+fn apt_source_name(repository: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in repository.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("wbuild-{:08x}", hash >> 32)
+}
+
+/// The script of an `apt` step (see the module documentation). Every part of it
+/// was validated: package names, the repository's words (URI, suite,
+/// components) and the derived file names use plain ASCII characters only.
+fn apt_script(packages: &[String], repository: Option<&str>, keyring: bool) -> String {
+    let mut script = format!("apt_etc=\"$(mktemp -d)\" && cp -a {APT_BASE_MOUNT}/. \"$apt_etc/\"");
+    if let Some(repo) = repository {
+        let name = apt_source_name(repo);
+        let signed_by = if keyring {
+            format!("[signed-by=/usr/share/keyrings/{name}.gpg] ")
+        } else {
+            String::new()
+        };
+        script.push_str(&format!(
+            " && echo 'deb {signed_by}{repo}' > \"$apt_etc/sources.list.d/{name}.list\""
+        ));
+    }
+    script.push_str(&format!(
+        " && printf 'Dir::Etc \"%s/\";\\n' \"$apt_etc\" > \"$apt_etc/wbuild.conf\" && export APT_CONFIG=\"$apt_etc/wbuild.conf\" && apt-get update && apt-get install -y --no-install-recommends {} && rm -rf \"$apt_etc\" /var/lib/apt/lists/*",
+        packages.join(" ")
+    ));
+    script
+}
+
+impl Lowering {
+    pub(super) fn step(
+        &mut self,
+        db: &dyn Db,
+        cx: &StepContext<'_>,
+        step: &Step,
+        workdir: &mut String,
+    ) -> Option<Instruction> {
+        let origin = step.origin;
+        Some(match &step.kind {
+            StepKind::Apt {
+                packages,
+                repository,
+                keyring,
+            } => {
+                let Some(base) = cx.apt_base else {
+                    self.error(
+                        Code::UnrepresentableValue,
+                        "an `apt` step needs a stage built on an image with APT".into(),
+                        origin,
+                        "the stage starts from scratch",
+                        "start the stage (or the variant it is built on) from a Debian base image",
+                    );
+                    return None;
+                };
+                if let (Some(k), Some(repo)) = (keyring, repository) {
+                    if !self.context_path(k, origin) {
+                        return None;
+                    }
+                    let dest = format!("/usr/share/keyrings/{}.gpg", apt_source_name(repo));
+                    let copy = Instruction::Copy {
+                        from: None,
+                        sources: vec![self.value(JsonText::new, "a keyring path", k, origin)?],
+                        dest: self.value(JsonText::new, "a keyring path", &dest, origin)?,
+                        chmod: Some(self.value(Flag::new, "a mode", "0644", origin)?),
+                    };
+                    self.pending.push(copy);
+                }
+                let script = apt_script(packages, repository.as_deref(), keyring.is_some());
+                let mount = Mount::Bind {
+                    from: base.clone(),
+                    source: self.value(Flag::new, "a mount", "/etc/apt", origin)?,
+                    target: self.value(Flag::new, "a mount", APT_BASE_MOUNT, origin)?,
+                };
+                Instruction::Run {
+                    script: Script::Shell(self.value(
+                        ShellLine::new,
+                        "an apt step",
+                        &script,
+                        origin,
+                    )?),
+                    mounts: vec![mount],
+                }
+            }
+            StepKind::Run {
+                command,
+                caches,
+                secrets,
+            } => {
+                let mut mounts = Vec::new();
+                for target in caches {
+                    let target = absolute(target, workdir);
+                    let target = self.value(Flag::new, "a cache path", &target, origin)?;
+                    mounts.push(Mount::Cache { target });
+                }
+                for id in secrets {
+                    if id.is_empty()
+                        || !id
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+                    {
+                        self.error(
+                            Code::InvalidName,
+                            format!("`{id}` is not a valid secret id"),
+                            origin,
+                            "invalid secret id",
+                            "secret ids are [A-Za-z0-9_.-]+",
+                        );
+                        return None;
+                    }
+                    mounts.push(Mount::Secret {
+                        id: self.value(Flag::new, "a secret id", id, origin)?,
+                    });
+                }
+                let script = match command {
+                    Command::Shell(s) => match ShellLine::new(s) {
+                        Ok(line) => Script::Shell(line),
+                        // What one shell-form line cannot carry goes through the
+                        // exec form, which carries every string but NUL.
+                        Err(_) => {
+                            let mut args: Vec<String> =
+                                SHELL.iter().map(|a| a.to_string()).collect();
+                            args.push(s.clone());
+                            Script::Exec(self.json_args("a run script", &args, origin)?)
+                        }
+                    },
+                    Command::Exec(args) => {
+                        if args.is_empty() {
+                            self.error(
+                                Code::TypeMismatch,
+                                "an exec-form command needs at least the program".into(),
+                                origin,
+                                "empty command",
+                                "write [\"program\", \"arg\", ...]",
+                            );
+                            return None;
+                        }
+                        Script::Exec(self.json_args("a command argument", args, origin)?)
+                    }
+                };
+                Instruction::Run { script, mounts }
+            }
+            StepKind::Copy {
+                sources,
+                dest,
+                chmod,
+            } => {
+                for s in sources {
+                    if !self.context_path(s, origin) {
+                        return None;
+                    }
+                }
+                let dest = absolute(dest, workdir);
+                self.copies.push(CopyRecord {
+                    sources: sources.clone(),
+                    dest: dest.clone(),
+                    mode: chmod.clone(),
+                    from_variant: None,
+                    origin,
+                });
+                Instruction::Copy {
+                    from: None,
+                    sources: self.json_args("a copy source", sources, origin)?,
+                    dest: self.value(JsonText::new, "a destination", &dest, origin)?,
+                    chmod: match chmod {
+                        Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
+                        None => None,
+                    },
+                }
+            }
+            StepKind::CopyFrom {
+                stage,
+                sources,
+                dest,
+                chmod,
+            } => {
+                let from = self.variant_dep(db, cx.evaluated, stage, origin)?;
+                let dest = absolute(dest, workdir);
+                self.copies.push(CopyRecord {
+                    sources: sources.clone(),
+                    dest: dest.clone(),
+                    mode: chmod.clone(),
+                    from_variant: Some(stage.name.clone()),
+                    origin,
+                });
+                Instruction::Copy {
+                    from: Some(from),
+                    sources: self.json_args("a path", sources, origin)?,
+                    dest: self.value(JsonText::new, "a destination", &dest, origin)?,
+                    chmod: match chmod {
+                        Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
+                        None => None,
+                    },
+                }
+            }
+            StepKind::Env { name, value } => Instruction::Env {
+                name: self.value(VarName::new, "a variable name", name, origin)?,
+                value: self.value(LineText::new, "an environment value", value, origin)?,
+            },
+            StepKind::Arg { name, default, .. } => Instruction::Arg {
+                name: self.value(VarName::new, "a build argument name", name, origin)?,
+                default: match default {
+                    Some(d) => {
+                        Some(self.value(LineText::new, "a build argument default", d, origin)?)
+                    }
+                    None => None,
+                },
+            },
+            StepKind::Workdir { path } => {
+                let path = absolute(path, workdir);
+                let text = self.value(LineText::new, "the working directory", &path, origin)?;
+                workdir.clone_from(&path);
+                Instruction::Workdir(text)
+            }
+        })
+    }
+
+    /// A build-context source: relative, inside the context.
+    fn context_path(&mut self, source: &str, origin: Origin) -> bool {
+        if escapes_context(source) {
+            self.error(
+                Code::InvalidPath,
+                format!("`{source}` is outside the build context"),
+                origin,
+                "escapes the build context",
+                "copy sources are relative paths inside the build context",
+            );
+            return false;
+        }
+        true
+    }
+}
