@@ -4,7 +4,7 @@
 //! only constants defined before use, literals, two constructors and interpolation.
 
 use super::budget::{self, Budget, Exhausted};
-use super::schema::{self, CONSTRUCTORS};
+use super::schema::{self, ConstructorInfo, CONSTRUCTORS};
 use super::types::*;
 use crate::db::{self, Db, SourceFile};
 use crate::diagnostics::{suggest, Code, Diagnostic, FileId};
@@ -594,34 +594,26 @@ fn construct(
     args: &[ast::CallArg],
     span: Span,
 ) -> Option<ValKind> {
-    let params: &[(&str, Ty, bool)] = match name.name.as_str() {
-        "user" => &[
-            ("name", Ty::String, true),
-            ("uid", Ty::Int, true),
-            ("gid", Ty::Int, false),
-        ],
-        "healthcheck" => &[
-            ("cmd", Ty::Command, true),
-            ("interval", Ty::Duration, false),
-            ("timeout", Ty::Duration, false),
-            ("start_period", Ty::Duration, false),
-            ("retries", Ty::Int, false),
-        ],
-        other => {
-            sink.push(
-                Diagnostic::new(
-                    Code::UnknownName,
-                    format!("there is no constructor `{other}`"),
-                    env.id(),
-                    name.span,
-                    "unknown",
-                )
-                .with_help_opt(suggest::help(other, CONSTRUCTORS.iter().copied()))
-                .with_note(format!("constructors: {}", CONSTRUCTORS.join(", "))),
-            );
-            return None;
-        }
+    let Some(info) = ConstructorInfo::lookup(&name.name) else {
+        let names: Vec<&str> = CONSTRUCTORS.iter().map(|c| c.name).collect();
+        sink.push(
+            Diagnostic::new(
+                Code::UnknownName,
+                format!("there is no constructor `{}`", name.name),
+                env.id(),
+                name.span,
+                "unknown",
+            )
+            .with_help_opt(suggest::help(&name.name, names.iter().copied()))
+            .with_note(format!("constructors: {}", names.join(", "))),
+        );
+        return None;
     };
+    let params: Vec<(&str, Ty, bool)> = info
+        .params
+        .iter()
+        .map(|p| (p.name, (p.ty)(), p.required))
+        .collect();
     let mut values: IndexMap<&str, Val> = IndexMap::new();
     let mut ok = true;
     for (position, arg) in args.iter().enumerate() {
@@ -629,7 +621,7 @@ fn construct(
             Some(n) => params.iter().find(|p| p.0 == n.name),
             None => params.get(position),
         };
-        let Some((pname, ty, _)) = param else {
+        let Some((pname, ty, _)) = param.cloned() else {
             let what = arg.name.as_ref().map_or_else(
                 || format!("argument {}", position + 1),
                 |n| format!("`{}`", n.name),
@@ -659,14 +651,14 @@ fn construct(
             ok = false;
             continue;
         }
-        match eval_as(env, sink, &arg.value, ty) {
+        match eval_as(env, sink, &arg.value, &ty) {
             Some(v) => {
                 values.insert(pname, v);
             }
             None => ok = false,
         }
     }
-    for (pname, _, required) in params {
+    for (pname, _, required) in &params {
         if *required && !values.contains_key(pname) && ok {
             sink.push(Diagnostic::new(
                 Code::BadArgument,
@@ -1005,6 +997,20 @@ fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> 
                 }
             }
             let keyring = single(sink, "keyring")?;
+            if let (Some(_), None, Some(o)) = (&keyring, &repository, options.get("keyring")) {
+                // A keyring signs a repository: alone it would be dropped unseen.
+                sink.push(
+                    Diagnostic::new(
+                        Code::UnknownOption,
+                        "`keyring` needs a `repository` on the same step",
+                        env.id(),
+                        o.span,
+                        "signs no repository",
+                    )
+                    .with_help("write both: apt [\"pkg\"] with repository = \"URI SUITE COMPONENT\", keyring = \"path/in/context.gpg\""),
+                );
+                return None;
+            }
             StepKind::Apt {
                 packages,
                 repository,

@@ -58,12 +58,15 @@ pub(super) fn runs_commands(step: &Step) -> bool {
     matches!(&step.kind, StepKind::Run { .. }) || uses_shell(step)
 }
 
-/// A stable file name for an APT source line: `wbuild-` and a short FNV-1a hash.
+/// A stable file name for an APT source line: `wbuild-` and a short FNV-1a hash
+/// of its words (the spaces between them do not matter to APT, nor here).
 fn apt_source_name(repository: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in repository.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    for (i, word) in repository.split_whitespace().enumerate() {
+        for b in (if i > 0 { " " } else { "" }).bytes().chain(word.bytes()) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
     }
     format!("wbuild-{:08x}", hash >> 32)
 }

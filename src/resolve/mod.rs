@@ -470,6 +470,13 @@ fn import_cycle(db: &dyn Db, from: SourceFile, target: SourceFile) -> Option<Vec
     if from == target {
         return Some(vec![from.path(db).clone(), from.path(db).clone()]);
     }
+    // Stdlib modules import stdlib modules only (by name), so an import of one
+    // from a user file never closes a cycle: the workspace-wide graph is only
+    // needed between files.
+    let is_std = |f: SourceFile| f.path(db).starts_with("std/");
+    if is_std(target) && !is_std(from) {
+        return None;
+    }
     let components = import_components(db, db.workspace());
     let same = components.component.get(&from)?;
     if components.component.get(&target) != Some(same) {

@@ -9,5 +9,6 @@ mod cli;
 mod diagnostics;
 mod escaping;
 mod examples;
+mod sweep;
 mod tidy;
 mod trust;

@@ -124,6 +124,15 @@ fn python() -> PathBuf {
 
 /// Checks all `dockerfiles` with one Python process; one report each, in order.
 pub fn check_many(dockerfiles: &[String]) -> Vec<Report> {
+    run_batch(dockerfiles, &[])
+}
+
+/// Like [`check_many`], but only BuildKit's parser runs (no hadolint findings).
+pub fn parse_many(dockerfiles: &[String]) -> Vec<Report> {
+    run_batch(dockerfiles, &["--no-hadolint"])
+}
+
+fn run_batch(dockerfiles: &[String], extra: &[&str]) -> Vec<Report> {
     if dockerfiles.is_empty() {
         return Vec::new();
     }
@@ -131,6 +140,7 @@ pub fn check_many(dockerfiles: &[String]) -> Vec<Report> {
     let mut child = Command::new(python())
         .arg(&script)
         .arg("--batch")
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -4,6 +4,9 @@
 Usage:
     dfcheck.py [--config HADOLINT_YAML] FILE...       # Dockerfiles by path
     dfcheck.py [--config HADOLINT_YAML] --batch       # stdin: JSON array of texts
+    dfcheck.py --batch --no-hadolint                  # parse only
+    dfcheck.py --serve                                # parse only, one JSON text per
+                                                      # line in, one report per line out
 
 Prints one JSON document: a list with one report per Dockerfile, in order:
 
@@ -235,8 +238,20 @@ def main():
                     help="read a JSON array of Dockerfile texts from stdin")
     ap.add_argument("--config", default=os.path.join(REPO, ".hadolint.yaml"),
                     help="hadolint config (default: the repository's .hadolint.yaml)")
+    ap.add_argument("--no-hadolint", action="store_true",
+                    help="only parse (BuildKit's parser and word processing)")
+    ap.add_argument("--serve", action="store_true",
+                    help="parse Dockerfiles given as one JSON string per stdin line, "
+                         "answering one JSON report per line (for the fuzz target)")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
+    if args.serve:
+        for line in sys.stdin:
+            error, instructions = parse(json.loads(line))
+            report = {"parse_error": error, "instructions": instructions, "hadolint": []}
+            sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        return
     if args.batch == bool(args.files):
         ap.error("give Dockerfile paths or --batch, not both or neither")
     if args.batch:
@@ -251,7 +266,10 @@ def main():
     if not os.path.isfile(args.config):
         sys.exit("dfcheck.py: hadolint config %s not found" % args.config)
 
-    findings = hadolint_all(texts, args.config) if texts else []
+    if args.no_hadolint:
+        findings = [[] for _ in texts]
+    else:
+        findings = hadolint_all(texts, args.config) if texts else []
     reports = []
     for text, hl in zip(texts, findings):
         error, instructions = parse(text)
