@@ -45,6 +45,7 @@ fn check(file: &Path, scratch: &Path) -> Outcome {
         .arg("check")
         .arg("--color=never")
         .arg(file)
+        .env("WBUILD_CONFIG", "")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr)
@@ -325,4 +326,128 @@ fn an_import_of_an_endless_file_is_bounded() {
         start.elapsed()
     );
     assert!(stderr.contains("error[WB"), "{stderr}");
+}
+
+/// Evaluation is bounded: values built by reusing names (`let s1 = s0 + s0`
+/// doubled 63 times is 1.3 KB of source and 2^63 bytes of value), step blocks
+/// doubled the same way, and presets that extend the same preset twice at each of
+/// 60 levels (2^60 instantiations unless instances are memoised).
+#[test]
+fn values_doubled_by_reuse_are_refused_not_built() {
+    let mut strings = String::from("let s0 = \"abcdefghijklmnopqrst\"\n");
+    for i in 1..64 {
+        strings.push_str(&format!("let s{i} = s{} + s{}\n", i - 1, i - 1));
+    }
+    strings.push_str("image \"svc\" {}\n");
+    let outcome = limit_case("doubled-strings", &strings, Some("WB0005"));
+    assert_eq!(
+        outcome.stderr.matches("error[").count(),
+        1,
+        "one error, not one per constant:\n{}",
+        outcome.stderr
+    );
+
+    let mut steps = String::from("let t0: steps = { run \"echo hi\" }\n");
+    for i in 1..40 {
+        steps.push_str(&format!("let t{i}: steps = t{} + t{}\n", i - 1, i - 1));
+    }
+    steps.push_str(&format!(
+        "image \"svc\" {{}}\nvariant v {{\n  base = {BASE}\n  user = user(\"app\", 1000)\n  steps = t39\n}}\n"
+    ));
+    limit_case("doubled-steps", &steps, Some("WB0005"));
+}
+
+#[test]
+fn a_diamond_of_presets_is_instantiated_once_per_preset() {
+    let mut text = format!(
+        "image \"svc\" {{}}\npreset p0() {{\n  base = {BASE}\n  user = user(\"app\", 1000)\n  steps += {{ run \"echo 0\" }}\n}}\n"
+    );
+    for i in 1..=60 {
+        text.push_str(&format!(
+            "preset p{i}() extends p{0}(), p{0}() {{\n  steps += {{ run \"echo {i}\" }}\n}}\n",
+            i - 1
+        ));
+    }
+    text.push_str("variant v extends p60() {\n  cmd = [\"x\"]\n}\n");
+    let outcome = limit_case("preset-diamond", &text, None);
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+}
+
+/// Checking is linear: ten thousand unknown names among ten thousand constants
+/// (each "did you mean" compares a name with every name in scope), and a chain of
+/// three thousand imports (each import's cycle check walked the chain below it).
+#[test]
+fn many_unknown_names_and_long_import_chains_are_checked_in_linear_time() {
+    let mut text = String::new();
+    for i in 0..10_000 {
+        text.push_str(&format!("let value_{i} = \"x\"\n"));
+    }
+    for i in 0..10_000 {
+        text.push_str(&format!("let other_{i} = missing_{i}\n"));
+    }
+    text.push_str("image \"svc\" {}\n");
+    let outcome = limit_case("unknown-names", &text, Some("WB1001"));
+    assert!(
+        outcome.elapsed < deadline() / 4,
+        "{:?} for 10,000 unknown names",
+        outcome.elapsed
+    );
+
+    let dir = scratch_dir("limits-import-chain");
+    for i in 0..3000 {
+        let next = if i < 2999 {
+            format!("import \"./m{}.wbuild\"\n", i + 1)
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            dir.join(format!("m{i}.wbuild")),
+            format!("{next}let c{i} = \"v\"\n"),
+        )
+        .expect("write chain");
+    }
+    std::fs::write(
+        dir.join("main.wbuild"),
+        "import \"./m0.wbuild\"\nimage \"svc\" {}\n",
+    )
+    .expect("write main");
+    let outcome = check(&dir.join("main.wbuild"), &dir);
+    assert!(crash(&outcome).is_none(), "{:?}", crash(&outcome));
+    assert!(
+        outcome.elapsed < deadline() / 4,
+        "{:?} for a chain of 3,000 imports",
+        outcome.elapsed
+    );
+}
+
+/// Output is bounded: 400 KB of input with 40,000 mistakes on one line gives at
+/// most 1,000 diagnostics (and a count of the rest), each quoting at most 1 KiB.
+#[test]
+fn the_diagnostics_of_a_huge_input_are_bounded() {
+    let names: Vec<String> = (0..40_000).map(|i| format!("b{i}")).collect();
+    let text = format!("image \"svc\" {{}}\nlet a = [{}]\n", names.join(", "));
+    let dir = scratch_dir("limits-output");
+    let path = dir.join("output.wbuild");
+    std::fs::write(&path, &text).expect("write case");
+    let outcome = check(&path, &dir);
+    assert!(crash(&outcome).is_none(), "{:?}", crash(&outcome));
+    assert!(
+        outcome.stderr.len() < 1 << 20,
+        "{} bytes of terminal output",
+        outcome.stderr.len()
+    );
+    let json = Command::new(WBUILDC)
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .env("WBUILD_CONFIG", "")
+        .output()
+        .expect("run wbuildc");
+    assert!(
+        json.stdout.len() < 1 << 20,
+        "{} bytes of JSON",
+        json.stdout.len()
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let listed = report["diagnostics"].as_array().map_or(0, Vec::len);
+    assert_eq!(listed, 1001, "1,000 diagnostics and the count of the rest");
 }

@@ -140,22 +140,28 @@ pub fn failing_instruction(
                 .or_else(|| quoted.and_then(|q| find_by_text(map, &q, None)))
         }
         Engine::Docker => {
-            // ` > [build 3/4] RUN ...:` names the stage and the step within it (FROM
-            // is step 1), and quotes the instruction.
+            // ` > [build 3/4] RUN ...:` names the stage (left out when the
+            // Dockerfile has one stage) and the step among the ones BuildKit runs
+            // (FROM, RUN, COPY, WORKDIR), and quotes the instruction.
             lines.iter().rev().find_map(|l| {
                 let rest = l.trim_start().strip_prefix("> [")?;
                 let (head, text) = rest.split_once("] ")?;
                 let (stage_name, counts) = head.rsplit_once(' ').unwrap_or(("", head));
-                let step: Option<usize> = counts.split('/').next().and_then(|n| n.parse().ok());
+                let stage = (!stage_name.is_empty()).then_some(stage_name);
+                let vertex: Option<usize> = counts.split('/').next().and_then(|n| n.parse().ok());
                 let text = text.strip_suffix(':').unwrap_or(text);
-                let by_step = step.and_then(|step| {
-                    map.iter().find(|m| {
-                        m.stage_name == stage_name && m.step == step && m.origin.is_some()
-                    })
-                });
-                by_step
-                    .cloned()
-                    .or_else(|| find_by_text(map, text, Some(stage_name)))
+                let single_stage = map.iter().all(|m| m.stage == 0);
+                let by_step =
+                    vertex
+                        .filter(|_| stage.is_some() || single_stage)
+                        .and_then(|vertex| {
+                            map.iter().find(|m| {
+                                m.vertex == Some(vertex)
+                                    && m.origin.is_some()
+                                    && stage.is_none_or(|name| m.stage_name == name)
+                            })
+                        });
+                by_step.cloned().or_else(|| find_by_text(map, text, stage))
             })
         }
     }
@@ -216,6 +222,7 @@ mod tests {
                 stage,
                 stage_name: name.into(),
                 step,
+                vertex: Some(step),
                 line,
                 text: text.into(),
                 origin: o,
@@ -288,6 +295,30 @@ mod tests {
         );
         let lines = vec![" > [build 3/3] RUN echo about to fail && exit 3:".to_string()];
         let found = failing_instruction(Engine::Docker, &lines, &map());
+        assert_eq!(found.map(|m| m.line), Some(5));
+    }
+
+    #[test]
+    fn a_single_stage_build_is_reported_without_a_stage_name() {
+        // BuildKit leaves the name out, and counts only FROM, RUN, COPY and WORKDIR.
+        let mut map: Vec<EmittedInstruction> = map().into_iter().filter(|m| m.stage == 0).collect();
+        for m in &mut map {
+            m.vertex = Some(m.step);
+        }
+        map.insert(
+            1,
+            EmittedInstruction {
+                stage: 0,
+                stage_name: "build".into(),
+                step: 2,
+                vertex: None,
+                line: 4,
+                text: "SHELL [\"/bin/bash\", \"-c\"]".into(),
+                origin: map.get(1).and_then(|m| m.origin),
+            },
+        );
+        let lines = vec![" > [3/3] RUN echo about to fail && exit 3:".to_string()];
+        let found = failing_instruction(Engine::Docker, &lines, &map);
         assert_eq!(found.map(|m| m.line), Some(5));
     }
 }

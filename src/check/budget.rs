@@ -33,14 +33,14 @@ pub const INSTANTIATION: u64 = 4096;
 pub struct Budget {
     used: Cell<u64>,
     reported: Cell<bool>,
-    suggestions: Cell<u32>,
+    compared: Cell<u64>,
 }
 
-/// How many "did you mean" searches one evaluation makes: each compares a name
-/// with every name in scope, so 10,000 unknown names among 10,000 definitions
-/// would be 10^8 comparisons. Past this many, unknown names are reported
-/// without a suggestion (nobody reads the 300th one).
-pub const SUGGESTIONS: u32 = 256;
+/// How many names "did you mean" searches compare in one evaluation: each
+/// search compares the unknown name with every name in scope, so 10,000 unknown
+/// names among 10,000 definitions would be 10^8 comparisons. Past this many,
+/// unknown names are reported without a suggestion (the first ones have theirs).
+pub const SUGGESTION_COMPARISONS: u64 = 250_000;
 
 /// The budget ran out; the diagnostic is `Some` the first time only.
 pub struct Exhausted(pub Option<Box<Diagnostic>>);
@@ -88,11 +88,12 @@ impl Budget {
         self.used.get()
     }
 
-    /// Whether one more "did you mean" search is allowed (see [`SUGGESTIONS`]).
-    pub fn may_suggest(&self) -> bool {
-        let made = self.suggestions.get();
-        self.suggestions.set(made.saturating_add(1));
-        made < SUGGESTIONS
+    /// Whether one more "did you mean" search among `candidates` names is
+    /// allowed (see [`SUGGESTION_COMPARISONS`]).
+    pub fn may_suggest(&self, candidates: usize) -> bool {
+        let compared = self.compared.get().saturating_add(candidates as u64);
+        self.compared.set(compared);
+        compared <= SUGGESTION_COMPARISONS
     }
 }
 

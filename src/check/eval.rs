@@ -486,7 +486,12 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
                 "`{}` is a preset: use it with `extends {}`",
                 first.name, first.name
             ));
-        } else if env.budget.may_suggest() {
+        } else if env.budget.may_suggest(
+            env.scope.lets.len()
+                + env.scope.variants.len()
+                + env.scope.imports.len()
+                + env.params.map_or(0, IndexMap::len),
+        ) {
             let params = env
                 .params
                 .into_iter()

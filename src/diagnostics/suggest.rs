@@ -9,6 +9,7 @@ pub fn did_you_mean<'a>(
     let max = (wanted.len() / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     let mut buffer = Vec::new();
+    let mut chars = Vec::new();
     for candidate in candidates {
         if candidate == name {
             continue;
@@ -19,7 +20,9 @@ pub fn did_you_mean<'a>(
         if len.abs_diff(wanted.len()) > bound {
             continue;
         }
-        if let Some(d) = distance_within(&wanted, candidate, bound, &mut buffer) {
+        chars.clear();
+        chars.extend(candidate.chars());
+        if let Some(d) = distance_within(&wanted, &chars, bound, &mut buffer) {
             if best.is_none_or(|(b, c)| (d, candidate) < (b, c)) {
                 best = Some((d, candidate));
             }
@@ -36,8 +39,7 @@ pub fn help<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Op
 /// The optimal string alignment distance (Levenshtein plus adjacent
 /// transpositions) when it is at most `max`; gives up as soon as a row of the
 /// table exceeds it.
-fn distance_within(a: &[char], b: &str, max: usize, d: &mut Vec<usize>) -> Option<usize> {
-    let b: Vec<char> = b.chars().collect();
+fn distance_within(a: &[char], b: &[char], max: usize, d: &mut Vec<usize>) -> Option<usize> {
     let width = b.len() + 1;
     d.clear();
     d.resize((a.len() + 1) * width, 0);

@@ -27,6 +27,9 @@ pub struct EmittedInstruction {
     /// The stage's name, as engines print it.
     pub stage_name: String,
     pub step: usize,
+    /// Its number among the instructions BuildKit shows as build steps (FROM,
+    /// RUN, COPY, WORKDIR), as in `[build 3/4]`; `None` for the others.
+    pub vertex: Option<usize>,
     /// 1-based line of the instruction's first line.
     pub line: usize,
     pub text: String,
@@ -57,25 +60,36 @@ fn emit_stage(out: &mut String, stage: &Stage, index: usize, map: &mut Vec<Emitt
         From::Scratch => "scratch".into(),
         From::Stage(name) => name.to_string(),
     };
-    let mut record = |out: &mut String, step: usize, origin, emit: &dyn Fn(&mut String)| {
-        let line = out.matches('\n').count() + 1;
-        let start = out.len();
-        emit(out);
-        let text = out.get(start..).unwrap_or("").trim_end().to_string();
-        map.push(EmittedInstruction {
-            stage: index,
-            stage_name: stage.name.to_string(),
-            step,
-            line,
-            text,
-            origin,
-        });
-    };
-    record(out, 1, None, &|out| {
+    let mut vertices = 0;
+    let mut record =
+        |out: &mut String, step: usize, vertex: bool, origin, emit: &dyn Fn(&mut String)| {
+            let line = out.matches('\n').count() + 1;
+            let start = out.len();
+            emit(out);
+            let text = out.get(start..).unwrap_or("").trim_end().to_string();
+            let vertex = vertex.then(|| {
+                vertices += 1;
+                vertices
+            });
+            map.push(EmittedInstruction {
+                stage: index,
+                stage_name: stage.name.to_string(),
+                step,
+                vertex,
+                line,
+                text,
+                origin,
+            });
+        };
+    record(out, 1, true, None, &|out| {
         let _ = writeln!(out, "FROM {from} AS {}", stage.name);
     });
     for (i, located) in stage.instructions.iter().enumerate() {
-        record(out, i + 2, Some(located.origin), &|out| {
+        let vertex = matches!(
+            located.instruction,
+            Instruction::Run { .. } | Instruction::Copy { .. } | Instruction::Workdir(_)
+        );
+        record(out, i + 2, vertex, Some(located.origin), &|out| {
             emit_instruction(out, &located.instruction)
         });
     }

@@ -721,7 +721,7 @@ impl<'db, 'b> Resolver<'db, 'b> {
                     )
                     .with_help_opt(
                         self.budget
-                            .may_suggest()
+                            .may_suggest(candidates.len())
                             .then(|| suggest::help(&name.name, candidates.iter().copied()))
                             .flatten(),
                     ),

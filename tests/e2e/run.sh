@@ -447,6 +447,7 @@ FIX=$WORK/fixture
 cp -r "$HERE/fixtures/wbuild" "$FIX"
 FIXTURE=$FIX/service.wbuild
 BROKEN_LINE=$(grep -n 'exit 3' "$FIXTURE" | cut -d: -f1)
+TWIN_LINE=$(grep -n 'test -f /tmp/twin-marker' "$FIXTURE" | tail -1 | cut -d: -f1)
 
 failure_report() { # ENGINE
   local rc=0
@@ -455,6 +456,10 @@ failure_report() { # ENGINE
   check "$1: wbuildc build of a failing step exits 1 (got $rc)" test "$rc" = 1
   check "$1: it reports error[WB6001]" grep -q '^error\[WB6001\]' "$WORK/broken-$1.log"
   check "$1: ... pointing at service.wbuild:$BROKEN_LINE" grep -qE "┌─ .*service\.wbuild:$BROKEN_LINE:" "$WORK/broken-$1.log"
+  rc=0
+  wb "$WORK/twins-$1.log" build "$FIXTURE" --variant secondtwin --engine "$1" --network host --tag "localhost/wbuild-e2e-twins:$1" || rc=$?
+  check "$1: the same step failing in the second of two stages exits 1 (got $rc)" test "$rc" = 1
+  check "$1: ... and is reported in that stage, at service.wbuild:$TWIN_LINE" grep -qE "┌─ .*service\.wbuild:$TWIN_LINE:" "$WORK/twins-$1.log"
 }
 
 secret_check() { # ENGINE
@@ -496,8 +501,15 @@ ignore_check() { # ENGINE
   echo "$marker-git" > "$FIX/.git/config"
   echo "$marker-ssh" > "$FIX/.ssh/id_ed25519"
   echo "$marker-pem" > "$FIX/sub/server.key"
+  echo "$marker-credentials" > "$FIX/sub/credentials.json"
+  echo "$marker-org" > "$FIX/company-secret.yaml"
+  # The repository's own .dockerignore tries to re-include what the policy forbids.
+  printf '!credentials.json\n!**/credentials.json\n!company-secret.yaml\n' > "$FIX/.dockerignore"
   echo "visible-$RUN_ID" > "$FIX/visible.txt"
-  if wb "$WORK/context-$e.log" build "$FIXTURE" --variant context --engine "$e" --network host --tag "localhost/wbuild-e2e-context:$e"; then
+  # The organisation's policy adds a file of its own to the forbidden ones.
+  sed -n '/^forbidden_files/,/^]/p' "$ROOT/stdlib/policy.toml" | sed 's/^]/  "company-secret.yaml",\n]/' > "$WORK/forbidden.toml"
+  printf '[secrets]\n' | cat - "$WORK/forbidden.toml" > "$WORK/org-policy.toml"
+  if wb "$WORK/context-$e.log" build "$FIXTURE" --variant context --engine "$e" --network host --policy "$WORK/org-policy.toml" --tag "localhost/wbuild-e2e-context:$e"; then
     ok "$e: build of a variant that copies the whole directory (${LAST_SECS}s)"
   else
     bad "$e: build of the context variant failed"; tail -20 "$WORK/context-$e.log"; return
@@ -511,9 +523,18 @@ ignore_check() { # ENGINE
   fi
   mapfile -t files < <(find "$WORK/context-$e" -type f)
   check "$e: control: visible.txt is in the image" text_in "visible-$RUN_ID" "${files[@]}"
-  check "$e: .env, .env.local, .git, .ssh keys and *.key are not (marker absent from every layer)" \
+  check "$e: .env, .env.local, .git, .ssh keys, *.key, credentials.json and the organisation's company-secret.yaml are not, whatever .dockerignore says (marker absent from every layer)" \
     not text_in "$marker" "${files[@]}"
-  rm -rf "$WORK/context-$e" "$WORK/context-$e.tar"
+  rm -rf "$WORK/context-$e" "$WORK/context-$e.tar" "$FIX/.dockerignore"
+}
+
+apt_side_check() { # ENGINE
+  local e=$1 rc=0
+  section "$e: APT sources planted on the side are not used"
+  wb "$WORK/aptside-$e.log" test "$FIXTURE" --variant aptside --engine "$e" --network host --tag "localhost/wbuild-e2e-aptside:$e" || rc=$?
+  check "$e: the apt step installed jq although a malformed sources file was planted in /etc/apt/sources.list.d (exit $rc)" test "$rc" = 0
+  check "$e: control: the planted file is in the image and jq runs" grep -q '^jq-' "$WORK/aptside-$e.log"
+  [ "$rc" = 0 ] || tail -20 "$WORK/aptside-$e.log"
 }
 
 # ---------------------------------------------------------------- run
@@ -521,11 +542,13 @@ for ex in $EXAMPLES; do buildah_example "$ex"; done
 failure_report buildah
 secret_check buildah
 ignore_check buildah
+apt_side_check buildah
 if [ "$DO_DOCKER" = 1 ]; then
   for ex in $DOCKER_EXAMPLES; do docker_example "$ex"; done
   failure_report docker
   secret_check docker
   ignore_check docker
+  apt_side_check docker
 fi
 
 section "results"

@@ -63,3 +63,47 @@ fn diagnostics_doc_is_current() {
         "docs/diagnostics.md is stale: run `UPDATE_DOCS=1 cargo test --test it tidy`"
     );
 }
+
+/// The policy's keys and rules are declared once (`policy_keys!`, `policy::RULES`);
+/// docs/policy.md and the embedded default must list every one of them.
+#[test]
+fn every_policy_key_and_rule_is_documented() {
+    let doc = std::fs::read_to_string(repo().join("docs/policy.md")).unwrap_or_default();
+    let default = wbuild::policy::config::DEFAULT_POLICY;
+    for key in wbuild::policy::config::KEYS {
+        for (name, text) in [
+            ("docs/policy.md", doc.as_str()),
+            ("stdlib/policy.toml", default),
+        ] {
+            let section = text.find(&format!("[{}]", key.section));
+            let entry = section
+                .and_then(|at| text.get(at..))
+                .and_then(|rest| rest.find(&format!("\n{} = ", key.name)));
+            assert!(
+                entry.is_some(),
+                "{name} does not list `{}` under [{}]",
+                key.name,
+                key.section
+            );
+        }
+        assert!(
+            doc.contains(&format!("`{}`", key.dotted()))
+                || doc.contains(&format!("`{}`", key.name)),
+            "docs/policy.md does not explain `{}`",
+            key.dotted()
+        );
+    }
+    for (rule, codes) in wbuild::policy::RULES {
+        assert!(
+            doc.contains(&format!("| `{rule}`")),
+            "docs/policy.md's table has no rule `{rule}`"
+        );
+        for code in *codes {
+            assert!(
+                doc.contains(code.as_str()),
+                "docs/policy.md does not mention {}",
+                code.as_str()
+            );
+        }
+    }
+}
