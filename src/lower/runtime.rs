@@ -28,12 +28,15 @@ impl Lowering {
                 image.name.clone(),
                 image.origin,
             ));
-            if let Some(version) = &image.version {
-                labels.push((
+            match &image.version {
+                // Checked where the image is declared (and reported there, once).
+                Some(version) if LineText::new(version).is_err() => ok = false,
+                Some(version) => labels.push((
                     "org.opencontainers.image.version".into(),
                     version.clone(),
                     image.version_origin.unwrap_or(image.origin),
-                ));
+                )),
+                None => {}
             }
         }
         labels.push((VARIANT_LABEL.into(), variant.name.clone(), variant.origin));

@@ -117,20 +117,27 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
             };
             let refusal = crate::ir::LineText::new(text)
                 .err()
-                .map(|r| r.to_string())
+                .map(|r| (r.found, r.accepts))
                 .or_else(|| {
-                    (!spaces && text.contains(char::is_whitespace))
-                        .then(|| "it contains whitespace; a source is a URL".to_string())
+                    text.chars()
+                        .find(|c| !spaces && c.is_whitespace())
+                        .map(|c| {
+                            (
+                                format!("whitespace (U+{:04X})", c as u32),
+                                "a source is a URL, without spaces",
+                            )
+                        })
                 });
-            if let Some(why) = refusal {
+            if let Some((found, accepts)) = refusal {
                 resolver.sink.push(
                     Diagnostic::new(
                         Code::UnrepresentableValue,
-                        format!("the image's {what} cannot be written into labels and annotations unchanged: {why}"),
+                        format!("the image's {what} cannot contain {found}"),
                         origin.file,
                         origin.span,
-                        "cannot be represented",
+                        "cannot be written into labels and annotations unchanged",
                     )
+                    .with_note(accepts)
                     .with_help("remove the character; wbuild never alters values to make them fit"),
                 );
             }
