@@ -187,7 +187,8 @@ impl Organisation {
 }
 
 /// Where a manifest sits: its repository and the repository's configuration
-/// files that apply to it. Manifests with equal locations share one compiler.
+/// files that apply to it. Manifests whose configuration files are the same share
+/// one compiler (each is still read confined to its own repository root).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Location {
     pub root: PathBuf,
@@ -202,6 +203,13 @@ pub(crate) struct Location {
 #[derive(Default)]
 pub(crate) struct Locator {
     by_dir: HashMap<PathBuf, Location>,
+}
+
+impl Location {
+    /// What decides a manifest's compiler: its repository's configuration files.
+    pub fn configuration(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        (self.policy_files.clone(), self.config_files.clone())
+    }
 }
 
 impl Locator {
@@ -250,11 +258,12 @@ impl Locator {
     }
 }
 
-/// A compiler configured for one location, and what the configuration said.
+/// A compiler configured for one location's policy layers (and so for every
+/// manifest whose layers are the same), and what the configuration said.
 pub(crate) struct Session {
     pub compiler: Compiler,
-    /// The repository, with the effective policy's forbidden files.
-    pub repository: Repository,
+    /// The effective policy's forbidden files: never read, never sent to an engine.
+    pub forbidden: Vec<String>,
     /// Problems of the policy and configuration files (errors fail the run).
     pub problems: Vec<Diagnostic>,
     /// The effective configuration, for `--format json`.
@@ -293,21 +302,26 @@ impl Session {
                 Err(message) => problems.push(compiler.file_problem(path, &message)),
             }
         }
-        let repository = Repository {
-            root: location.root.clone(),
-            forbidden: compiler.policy().forbidden_files.value.clone(),
-        };
+        let forbidden = compiler.policy().forbidden_files.value.clone();
         let audit = serde_json::json!({
-            "repository_root": location.root.to_string_lossy(),
             "stdlib": org.stdlib_json(),
             "policy": compiler.policy().to_json(),
         });
         Ok(Session {
             compiler,
-            repository,
+            forbidden,
             problems,
             audit,
         })
+    }
+
+    /// The repository a manifest under `root` is read from, under this session's
+    /// policy.
+    pub fn repository(&self, root: &Path) -> Repository {
+        Repository {
+            root: root.to_path_buf(),
+            forbidden: self.forbidden.clone(),
+        }
     }
 
     pub fn failed(&self) -> bool {

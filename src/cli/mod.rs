@@ -116,10 +116,15 @@ fn manifest_error(path: &Path, failure: crate::ReadFailure) -> UsageError {
     }
 }
 
-/// Adds a manifest with its imports and the context files its rules read.
-pub(crate) fn load(session: &mut Session, path: &Path) -> Result<crate::SourceFile, UsageError> {
+/// Adds a manifest with its imports and the context files its rules read, read
+/// confined to the repository at `root`.
+pub(crate) fn load(
+    session: &mut Session,
+    path: &Path,
+    root: &Path,
+) -> Result<crate::SourceFile, UsageError> {
     let shown = path.to_string_lossy().into_owned();
-    let repository = session.repository.clone();
+    let repository = session.repository(root);
     session
         .compiler
         .load(&shown, reader(&repository))
@@ -131,15 +136,16 @@ pub(crate) fn load(session: &mut Session, path: &Path) -> Result<crate::SourceFi
 /// nothing, when a file is not valid UTF-8, and `None`, having added the files,
 /// when one imports another file: the caller then starts again with a fresh
 /// session and [`load`], so that file ids (and with them the order of the
-/// diagnostics) are exactly those of loading one file after the other.
+/// diagnostics) are exactly those of loading one file after the other. Each file
+/// comes with the root of its repository.
 pub(crate) fn load_all(
     session: &mut Session,
-    paths: &[PathBuf],
+    files: &[(PathBuf, PathBuf)],
 ) -> Result<Option<Vec<crate::SourceFile>>, UsageError> {
-    let mut sources = Vec::with_capacity(paths.len());
-    let mut read = reader(&session.repository);
-    for path in paths {
-        let bytes = read(&path.to_string_lossy(), crate::Wanted::Manifest)
+    let mut sources = Vec::with_capacity(files.len());
+    for (path, root) in files {
+        let repository = session.repository(root);
+        let bytes = reader(&repository)(&path.to_string_lossy(), crate::Wanted::Manifest)
             .map_err(|failure| manifest_error(path, failure))?;
         let Ok(text) = String::from_utf8(bytes) else {
             return Ok(None);
@@ -147,28 +153,28 @@ pub(crate) fn load_all(
         sources.push((path.to_string_lossy().into_owned(), text));
     }
     let compiler = &mut session.compiler;
-    let files = compiler.add_files(sources);
-    compiler.parse_all(&files);
-    let imports_files = files.iter().any(|&file| compiler.imports_files(file));
-    Ok(if imports_files { None } else { Some(files) })
+    let added = compiler.add_files(sources);
+    compiler.parse_all(&added);
+    let imports_files = added.iter().any(|&file| compiler.imports_files(file));
+    Ok(if imports_files { None } else { Some(added) })
 }
 
 /// Hands the compiler the dependency manifests the files' variants copy, for the
-/// Debian-first rule. Missing or refused ones are skipped (the engine reports a
-/// missing one at build time; a refused one is never read).
-pub(crate) fn load_context(session: &mut Session, files: &[crate::SourceFile]) {
-    let mut read = reader(&session.repository);
-    let mut wanted = Vec::new();
-    for &file in files {
-        wanted.extend(session.compiler.wanted_context_files(file));
-    }
+/// Debian-first rule, each read confined to its manifest's repository. Missing or
+/// refused ones are skipped (the engine reports a missing one at build time; a
+/// refused one is never read).
+pub(crate) fn load_context(session: &mut Session, files: &[(crate::SourceFile, PathBuf)]) {
     let mut loaded: Vec<(String, String)> = Vec::new();
-    for path in wanted {
-        if loaded.iter().any(|(p, _)| *p == path) {
-            continue;
-        }
-        if let Ok(bytes) = read(&path, crate::Wanted::Context) {
-            loaded.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+    for (file, root) in files {
+        let repository = session.repository(root);
+        let mut read = reader(&repository);
+        for path in session.compiler.wanted_context_files(*file) {
+            if loaded.iter().any(|(p, _)| *p == path) {
+                continue;
+            }
+            if let Ok(bytes) = read(&path, crate::Wanted::Context) {
+                loaded.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+            }
         }
     }
     for (path, text) in loaded {
@@ -181,6 +187,8 @@ pub(crate) fn load_context(session: &mut Session, files: &[crate::SourceFile]) {
 pub(crate) struct Prepared {
     pub session: Session,
     pub file: crate::SourceFile,
+    /// The manifest's repository root.
+    pub root: PathBuf,
 }
 
 /// Loads one manifest under its configuration. Configuration problems are in
@@ -189,8 +197,12 @@ pub(crate) fn prepare(common: &Common, path: &Path) -> Result<Prepared, UsageErr
     let org = Organisation::load(common)?;
     let location = Locator::default().locate(common, Some(path))?;
     let mut session = Session::new(&org, &location, common.release)?;
-    let file = load(&mut session, path)?;
-    Ok(Prepared { session, file })
+    let file = load(&mut session, path, &location.root)?;
+    Ok(Prepared {
+        session,
+        file,
+        root: location.root,
+    })
 }
 
 /// The configuration of one location, for `policy explain`.
@@ -282,25 +294,30 @@ pub(crate) fn exceptions_json(
 /// policy exceptions that applied, and the configuration it was checked under.
 pub(crate) fn json_report(
     session: &Session,
-    files: &[&Path],
+    file: (&Path, &Path),
     diagnostics: &[crate::Diagnostic],
     exceptions: &[crate::policy::Exception],
 ) -> serde_json::Value {
     serde_json::json!({
         "diagnostics": session.compiler.render_json(diagnostics),
         "exceptions": exceptions_json(&session.compiler, exceptions),
-        "configurations": [configuration_json(session, files)],
+        "configurations": [configuration_json(session, &[file])],
     })
 }
 
-/// The audit entry of one configuration: the files it applied to, the repository
-/// root, the stdlib, and every policy value with its origin.
-pub(crate) fn configuration_json(session: &Session, files: &[&Path]) -> serde_json::Value {
+/// The audit entry of one configuration: the files it applied to (each with its
+/// repository root), the stdlib, and every policy value with its origin.
+pub(crate) fn configuration_json(session: &Session, files: &[(&Path, &Path)]) -> serde_json::Value {
     let mut audit = session.audit.clone();
     if let Some(object) = audit.as_object_mut() {
-        let files: Vec<String> = files
+        let files: Vec<serde_json::Value> = files
             .iter()
-            .map(|p| p.to_string_lossy().into_owned())
+            .map(|(path, root)| {
+                serde_json::json!({
+                    "path": path.to_string_lossy(),
+                    "repository_root": root.to_string_lossy(),
+                })
+            })
             .collect();
         object.insert("files".into(), serde_json::json!(files));
     }

@@ -104,11 +104,72 @@ pub fn instruction_text(instruction: &Instruction) -> String {
 
 /// The length of the longest physical line of an instruction.
 pub fn longest_line(instruction: &Instruction) -> usize {
+    // Escaping makes a character at most 6 bytes (`\u001b`); an instruction whose
+    // values are short cannot come near the limit, so it is not emitted twice.
+    let bound = text_len(instruction).saturating_mul(6).saturating_add(512);
+    if bound <= MAX_LINE_BYTES {
+        return bound;
+    }
     instruction_text(instruction)
         .lines()
         .map(str::len)
         .max()
         .unwrap_or(0)
+}
+
+/// The total length of the text an instruction carries.
+fn text_len(instruction: &Instruction) -> usize {
+    let sum = |values: &[JsonText]| values.iter().map(|v| v.as_str().len() + 4).sum::<usize>();
+    match instruction {
+        Instruction::Shell(args)
+        | Instruction::Entrypoint(args)
+        | Instruction::Cmd(args)
+        | Instruction::Volume(args) => sum(args),
+        Instruction::Run { script, mounts } => {
+            let script = match script {
+                Script::Shell(s) => s.as_str().len(),
+                Script::Exec(args) => sum(args),
+            };
+            script
+                + mounts.len() * 128
+                + mounts
+                    .iter()
+                    .map(|m| match m {
+                        Mount::Cache { target } => target.as_str().len(),
+                        Mount::Secret { id } => id.as_str().len(),
+                        Mount::Bind {
+                            from,
+                            source,
+                            target,
+                        } => from.to_string().len() + source.as_str().len() + target.as_str().len(),
+                    })
+                    .sum::<usize>()
+        }
+        Instruction::Copy {
+            from,
+            sources,
+            dest,
+            chmod,
+        } => {
+            sum(sources)
+                + dest.as_str().len()
+                + from.as_ref().map_or(0, |f| f.as_str().len())
+                + chmod.as_ref().map_or(0, |c| c.as_str().len())
+        }
+        Instruction::Env { name, value } => name.as_str().len() + value.as_str().len(),
+        Instruction::Arg { name, default } => {
+            name.as_str().len() + default.as_ref().map_or(0, |d| d.as_str().len())
+        }
+        Instruction::Workdir(path) => path.as_str().len(),
+        Instruction::User { .. } | Instruction::Expose(_) => 0,
+        // Each pair is on a line of its own.
+        Instruction::Label(pairs) => pairs
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.as_str().len() + 4)
+            .max()
+            .unwrap_or(0),
+        Instruction::Healthcheck { command, .. } => sum(command) + 128,
+    }
 }
 
 fn emit_instruction(out: &mut String, instruction: &Instruction) {

@@ -101,7 +101,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 }
             }
             StepKind::Run { command, .. } => {
-                if let Some(what) = run_changes_apt(&shell::script_text(command)) {
+                if let Some(what) = run_changes_apt(cx.script(command)) {
                     out.push(
                         Diagnostic::new(
                             Code::AptKeyringNotAllowed,
@@ -138,8 +138,8 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
 /// What a run step does to APT, if anything: names a file in APT's directories,
 /// runs a tool that adds repositories or keys, downloads packages with apt itself,
 /// or installs a package file with dpkg.
-fn run_changes_apt(script: &str) -> Option<String> {
-    for command in shell::commands(script) {
+fn run_changes_apt(script: &shell::Script) -> Option<String> {
+    for command in &script.commands {
         let args = command.args_from_program();
         let Some(program) = command.program() else {
             continue;
@@ -191,10 +191,11 @@ fn run_changes_apt(script: &str) -> Option<String> {
             return Some("changes where APT reads its sources or keys".into());
         }
     }
-    shell::paths(script)
-        .into_iter()
+    script
+        .paths
+        .iter()
         .find_map(|(path, _)| {
-            is_apt_path(&path)
+            is_apt_path(path)
                 .map(|dir| format!("changes APT's sources or keys (`{path}` is in {dir})"))
         })
         .or_else(|| {
@@ -209,7 +210,8 @@ fn run_changes_apt(script: &str) -> Option<String> {
             ]
             .iter()
             .find(|name| {
-                shell::commands(script)
+                script
+                    .commands
                     .iter()
                     .flat_map(|c| c.words.iter().chain(&c.writes))
                     .any(|w| w.trim_end_matches('/').rsplit('/').next() == Some(**name))
@@ -220,7 +222,7 @@ fn run_changes_apt(script: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::run_changes_apt;
+    use super::{run_changes_apt, shell};
 
     #[test]
     fn run_steps_that_change_apt_are_found_however_they_are_spelt() {
@@ -236,7 +238,10 @@ mod tests {
             "echo 'Acquire::http::Proxy \"http://p\";' > /etc/apt/apt.conf.d/01proxy",
             "mv x sources.list",
         ] {
-            assert!(run_changes_apt(script).is_some(), "{script}");
+            assert!(
+                run_changes_apt(&shell::Script::read(script)).is_some(),
+                "{script}"
+            );
         }
         for script in [
             "pip install -r requirements.txt",
@@ -244,7 +249,11 @@ mod tests {
             "apt-get clean",
             "echo apt is great",
         ] {
-            assert_eq!(run_changes_apt(script), None, "{script}");
+            assert_eq!(
+                run_changes_apt(&shell::Script::read(script)),
+                None,
+                "{script}"
+            );
         }
     }
 }

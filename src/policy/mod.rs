@@ -89,7 +89,15 @@ pub(crate) struct RuleContext<'a> {
     pub lowered: &'a LoweredFile,
 }
 
-impl RuleContext<'_> {
+impl<'a> RuleContext<'a> {
+    /// A command read as a script: once per database for each distinct script
+    /// (the rules that look into run steps share one reading, and a preset's
+    /// steps are read once for all the manifests that use it).
+    pub fn script(&self, command: &crate::check::types::Command) -> &'a shell::Script {
+        let text = shell::ScriptText::new(self.db, shell::script_text(command));
+        shell::read_script(self.db, text)
+    }
+
     /// The variants whose stages `variant`'s stage is built on (`base =
     /// variant` links), nearest first, without `variant` itself.
     pub fn stage_ancestors(&self, variant: &ResolvedVariant) -> Vec<&ResolvedVariant> {

@@ -366,7 +366,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 if let Some(why) = credential(&text, min_length, min_entropy, false) {
                     out.push(secret_diagnostic("this command", &why, at));
                 }
-                if let Some((id, dest)) = persisted_secret(&text, secrets) {
+                if let Some((id, dest)) = persisted_secret(cx.script(command), secrets) {
                     out.push(
                         Diagnostic::new(
                             Code::SecretPersisted,
@@ -411,8 +411,8 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
 
 /// A build secret a run step copies or writes to a file that stays in the layer
 /// (best-effort, see `shell.rs`): `(secret id, destination)`.
-fn persisted_secret(script: &str, secrets: &[String]) -> Option<(String, String)> {
-    let commands = shell::commands(script);
+fn persisted_secret(script: &shell::Script, secrets: &[String]) -> Option<(String, String)> {
+    let commands = &script.commands;
     let mentions = |words: &[String], id: &str| {
         let path = format!("/run/secrets/{id}");
         words.iter().any(|w| w.contains(&path))
@@ -492,7 +492,10 @@ mod tests {
             "cat /run/secrets/tok | tee /etc/token",
             "install -m 0600 /run/secrets/tok /home/app/.netrc",
         ] {
-            assert!(persisted_secret(script, &ids).is_some(), "{script}");
+            assert!(
+                persisted_secret(&shell::Script::read(script), &ids).is_some(),
+                "{script}"
+            );
         }
         for script in [
             "NPM_TOKEN=$(cat /run/secrets/tok) npm ci",
@@ -500,7 +503,11 @@ mod tests {
             "pip install --index-url \"$(cat /run/secrets/tok)\" x > /dev/null",
             "cat /run/secrets/other > /x",
         ] {
-            assert_eq!(persisted_secret(script, &ids), None, "{script}");
+            assert_eq!(
+                persisted_secret(&shell::Script::read(script), &ids),
+                None,
+                "{script}"
+            );
         }
     }
 

@@ -14,29 +14,54 @@
 //! once, so it is linear in the product of their lengths.
 
 /// Whether a forbidden-file pattern (`*` matches any run of characters) matches
-/// one file name.
+/// one file name. (The common case, so it allocates nothing: the classic
+/// wildcard match that backtracks to the last `*` only.)
 pub fn file_pattern_matches(pattern: &str, name: &str) -> bool {
-    let tokens: Vec<Token> = pattern
-        .chars()
-        .map(|c| {
-            if c == '*' {
-                Token::Star
-            } else {
-                Token::One(Chars::Exactly(c))
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        match p.get(i) {
+            Some(b'*') => {
+                star = Some((i, j));
+                i += 1;
             }
-        })
-        .collect();
-    let literal: Vec<Token> = name
-        .chars()
-        .map(|c| Token::One(Chars::Exactly(c)))
-        .collect();
-    overlap(&literal, &tokens)
+            Some(&c) if n.get(j) == Some(&c) => {
+                i += 1;
+                j += 1;
+            }
+            _ => match star {
+                Some((si, sj)) => {
+                    i = si + 1;
+                    j = sj + 1;
+                    star = Some((si, sj + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(i..)
+        .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
+}
+
+/// Whether a path component uses glob syntax (else it names one file).
+fn is_glob(component: &str) -> bool {
+    component.contains(['*', '?', '[', '\\'])
 }
 
 /// The forbidden pattern that some file named by `source` (a COPY source, as
 /// written) could match, if any.
 pub fn forbidden_in_copy_source<'p>(source: &str, patterns: &'p [String]) -> Option<&'p str> {
     let components = split_components(source);
+    // Most sources are plain names: compare them with the patterns directly.
+    if !components.iter().any(|c| is_glob(c)) {
+        return components.iter().find_map(|component| {
+            patterns
+                .iter()
+                .find(|p| file_pattern_matches(p.trim_end_matches('/'), component))
+                .map(String::as_str)
+        });
+    }
     let forbidden: Vec<(&'p str, Vec<Token>)> = patterns
         .iter()
         .map(|p| {

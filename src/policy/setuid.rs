@@ -90,7 +90,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 .map(|p| {
                     format!("installs `{p}`, a setuid-root program that runs commands as root")
                 }),
-            StepKind::Run { command, .. } => run_grants_root(&shell::script_text(command)),
+            StepKind::Run { command, .. } => run_grants_root(cx.script(command)),
             _ => None,
         };
         if let Some(why) = why {
@@ -109,8 +109,8 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
     out
 }
 
-fn run_grants_root(script: &str) -> Option<String> {
-    for command in shell::commands(script) {
+fn run_grants_root(script: &shell::Script) -> Option<String> {
+    for command in &script.commands {
         let args = command.args_from_program();
         match command.program() {
             Some("chmod") => {
@@ -141,8 +141,8 @@ fn run_grants_root(script: &str) -> Option<String> {
             return Some("writes a sudo rule (`NOPASSWD`)".into());
         }
     }
-    shell::paths(script).into_iter().find_map(|(path, _)| {
-        under(&path, SUDOERS).map(|p| format!("changes {p}, which grants root to other users"))
+    script.paths.iter().find_map(|(path, _)| {
+        under(path, SUDOERS).map(|p| format!("changes {p}, which grants root to other users"))
     })
 }
 
@@ -169,14 +169,21 @@ mod tests {
             "echo x > /etc/sudoers.d/app",
             "cd /etc && echo x > sudoers.d/app",
         ] {
-            assert!(run_grants_root(script).is_some(), "{script}");
+            assert!(
+                run_grants_root(&shell::Script::read(script)).is_some(),
+                "{script}"
+            );
         }
         for script in [
             "chmod 0755 /x",
             "chmod -R u+rwX /srv",
             "install -m 0755 a b",
         ] {
-            assert_eq!(run_grants_root(script), None, "{script}");
+            assert_eq!(
+                run_grants_root(&shell::Script::read(script)),
+                None,
+                "{script}"
+            );
         }
     }
 }

@@ -206,13 +206,43 @@ pub(crate) fn normalise(path: &str, cwd: Option<&str>) -> String {
     crate::lower::resolve_dots(&joined)
 }
 
+/// A script read once for every rule that looks into it: its simple commands and
+/// its path-like words (see [`paths`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Script {
+    pub commands: Vec<SimpleCommand>,
+    /// Path-like words, normalised, and whether each is written to.
+    pub paths: Vec<(String, bool)>,
+}
+
+impl Script {
+    pub fn read(text: &str) -> Script {
+        let commands = commands(text);
+        let paths = paths(&commands);
+        Script { commands, paths }
+    }
+}
+
+/// A script's text, interned so that a script is read once per database: the
+/// stdlib presets' run steps recur in every manifest that uses them.
+#[salsa::interned(debug)]
+pub(crate) struct ScriptText<'db> {
+    #[returns(ref)]
+    pub text: String,
+}
+
+#[salsa::tracked(returns(ref))]
+pub(crate) fn read_script<'db>(db: &'db dyn crate::db::Db, text: ScriptText<'db>) -> Script {
+    Script::read(text.text(db))
+}
+
 /// Every path-like word of a script, normalised against the directory of the
 /// last `cd` before it (so `cd /etc/apt && echo x > sources.list.d/y` is seen as
 /// writing `/etc/apt/sources.list.d/y`).
-pub(crate) fn paths(script: &str) -> Vec<(String, bool)> {
+fn paths(commands: &[SimpleCommand]) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut cwd: Option<String> = None;
-    for command in commands(script) {
+    for command in commands {
         if command.program() == Some("cd") {
             if let Some(dir) = command.args_from_program().get(1) {
                 cwd = Some(normalise(dir, cwd.as_deref()));
@@ -248,9 +278,10 @@ mod tests {
         assert_eq!(cmds[2].program(), Some("chmod"));
         assert_eq!(cmds[2].writes, vec!["/dev/null".to_string()]);
         assert_eq!(cmds[3].program(), Some("tee"));
-        let found = paths(
+        let found = Script::read(
             "cd /etc/apt && echo 'deb x' > sources.list.d/x.list && cp k /etc/apt//trusted.gpg.d/",
-        );
+        )
+        .paths;
         assert!(
             found.contains(&("/etc/apt/sources.list.d/x.list".into(), true)),
             "{found:?}"

@@ -134,7 +134,7 @@ fn run_build(
     if !escapes.is_empty() {
         return failed(exit::INPUT_ERRORS, &escapes);
     }
-    let dockerignore = read_dockerignore(&context, &session.repository.forbidden)?;
+    let dockerignore = read_dockerignore(&context, &session.forbidden)?;
     let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(text) if !text.is_empty() => Some(text.trim().parse::<i64>().map_err(|_| {
             UsageError(format!(
@@ -175,7 +175,7 @@ fn run_build(
         },
         timestamp,
         annotations,
-        ignore: build::ignore_file(dockerignore.as_deref(), &session.repository.forbidden),
+        ignore: build::ignore_file(dockerignore.as_deref(), &session.forbidden),
         work_dir: work_dir.path().to_path_buf(),
     };
     let result = build::build(&request);

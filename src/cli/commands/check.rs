@@ -31,32 +31,35 @@ struct Output {
 fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, UsageError> {
     let org = Organisation::load(common)?;
     let mut locator = Locator::default();
-    let mut groups: IndexMap<Location, Vec<usize>> = IndexMap::new();
+    type Group = (Location, Vec<(usize, PathBuf)>);
+    let mut groups: IndexMap<(Vec<PathBuf>, Vec<PathBuf>), Group> = IndexMap::new();
     for (index, path) in files.iter().enumerate() {
+        let location = locator.locate(common, Some(path))?;
+        let root = location.root.clone();
         groups
-            .entry(locator.locate(common, Some(path))?)
-            .or_default()
-            .push(index);
+            .entry(location.configuration())
+            .or_insert_with(|| (location, Vec::new()))
+            .1
+            .push((index, root));
     }
     let mut failed = false;
     let mut per_file: Vec<Output> = files.iter().map(|_| Output::default()).collect();
     // Problems of a configuration (its policy files) are shown before its first file.
     let mut before_file: Vec<Output> = files.iter().map(|_| Output::default()).collect();
     let mut configurations = Vec::new();
-    for (location, indexes) in &groups {
-        let paths: Vec<&Path> = indexes
+    for (location, members) in groups.values() {
+        let paths: Vec<(&Path, &Path)> = members
             .iter()
-            .filter_map(|&i| files.get(i))
-            .map(PathBuf::as_path)
+            .filter_map(|(i, root)| files.get(*i).map(|p| (p.as_path(), root.as_path())))
             .collect();
         let mut audit = None;
-        for batch in indexes.chunks(BATCH) {
+        for batch in members.chunks(BATCH) {
             let session = Session::new(&org, location, common.release)?;
             if audit.is_none() {
                 audit = Some(crate::cli::configuration_json(&session, &paths));
                 if !session.problems.is_empty() {
                     failed |= session.failed();
-                    if let Some(slot) = indexes.first().and_then(|&i| before_file.get_mut(i)) {
+                    if let Some(slot) = members.first().and_then(|(i, _)| before_file.get_mut(*i)) {
                         *slot = render(&session, &session.problems, &[], common, format);
                     }
                 }
@@ -65,14 +68,14 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
                 // The policy is not what the organisation and repository say: check nothing.
                 break;
             }
-            let batch_paths: Vec<PathBuf> = batch
+            let batch_files: Vec<(PathBuf, PathBuf)> = batch
                 .iter()
-                .filter_map(|&i| files.get(i).cloned())
+                .filter_map(|(i, root)| files.get(*i).map(|p| (p.clone(), root.clone())))
                 .collect();
             let fresh = || Session::new(&org, location, common.release);
-            let outputs = check_batch(session, fresh, common, &batch_paths, format, &mut failed)?;
-            for (&index, output) in batch.iter().zip(outputs) {
-                if let Some(slot) = per_file.get_mut(index) {
+            let outputs = check_batch(session, fresh, common, &batch_files, format, &mut failed)?;
+            for ((index, _), output) in batch.iter().zip(outputs) {
+                if let Some(slot) = per_file.get_mut(*index) {
                     *slot = output;
                 }
             }
@@ -134,11 +137,12 @@ fn render(
 }
 
 /// Checks one batch of files that share a configuration; one output per file.
+/// Each file comes with its repository's root.
 fn check_batch(
     mut session: Session,
     fresh: impl Fn() -> Result<Session, UsageError>,
     common: &Common,
-    files: &[PathBuf],
+    files: &[(PathBuf, PathBuf)],
     format: Format,
     failed: &mut bool,
 ) -> Result<Vec<Output>, UsageError> {
@@ -147,22 +151,27 @@ fn check_batch(
     let loaded = match load_all(&mut session, files)? {
         Some(loaded) => {
             session.compiler.evaluate_all(&loaded);
-            crate::cli::load_context(&mut session, &loaded);
+            let with_roots: Vec<(crate::SourceFile, PathBuf)> = loaded
+                .iter()
+                .zip(files)
+                .map(|(file, (_, root))| (*file, root.clone()))
+                .collect();
+            crate::cli::load_context(&mut session, &with_roots);
             loaded
         }
         None => {
             // A file import or invalid UTF-8: load one file after the other.
             session = fresh()?;
             let mut loaded = Vec::new();
-            for path in files {
-                loaded.push(load(&mut session, path)?);
+            for (path, root) in files {
+                loaded.push(load(&mut session, path, root)?);
             }
             loaded
         }
     };
     let checked = session.compiler.check_all(&loaded);
     let mut outputs = Vec::new();
-    for ((file, path), mut diagnostics) in loaded.iter().zip(files).zip(checked) {
+    for ((file, (path, _)), mut diagnostics) in loaded.iter().zip(files).zip(checked) {
         diagnostics.extend(crate::cli::context_escapes(
             &session.compiler,
             *file,

@@ -46,7 +46,12 @@ fn compile(
     match format {
         Format::Human => eprint!("{}", compiler.render(&diagnostics, use_color(common))),
         Format::Json => {
-            let json = json_report(session, &[path], &diagnostics, &compiler.exceptions(file));
+            let json = json_report(
+                session,
+                (path, &prepared.root),
+                &diagnostics,
+                &compiler.exceptions(file),
+            );
             if output.is_none() && result.is_some() {
                 // stdout carries the Dockerfile; diagnostics go to stderr.
                 eprintln!("{json}");

@@ -10,7 +10,7 @@ pub fn explain(common: &Common, file: Option<&Path>, format: Format) -> u8 {
 }
 
 fn run(common: &Common, file: Option<&Path>, format: Format) -> Result<u8, UsageError> {
-    let (session, _) = session_for(common, file)?;
+    let (session, location) = session_for(common, file)?;
     if !session.problems.is_empty() {
         eprint!(
             "{}",
@@ -25,8 +25,11 @@ fn run(common: &Common, file: Option<&Path>, format: Format) -> Result<u8, Usage
     match format {
         Format::Human => print_stdout(&session.compiler.policy().explain())?,
         Format::Json => {
-            let files: Vec<&Path> = file.into_iter().collect();
-            let audit = crate::cli::configuration_json(&session, &files);
+            let here = Path::new(".");
+            let audit = crate::cli::configuration_json(
+                &session,
+                &[(file.unwrap_or(here), location.root.as_path())],
+            );
             print_stdout(&format!("{audit}\n"))?
         }
     }
