@@ -28,15 +28,25 @@ pub fn import_key(importer_path: &str, spec: &str) -> String {
 /// Why a file import is refused before anything is read, if it is: imports name
 /// `.wbuild` files by a path relative to the importing file. An absolute path
 /// could name any file of the machine (`/proc/self/environ`), and a file that is
-/// not a module would have its text echoed in the parser's diagnostics.
-pub fn refused_import(spec: &str) -> Option<&'static str> {
+/// not a module would have its text echoed in the parser's diagnostics. Stdlib
+/// modules import other stdlib modules, by name, never files: so the import graph
+/// has user files importing each other and stdlib modules, and stdlib modules
+/// importing each other, and a cycle is always within one of the two.
+pub fn refused_import(importer: &str, spec: &str) -> Option<&'static str> {
     if spec.starts_with('/') {
         Some("an import names a file by its path relative to the importing file, never an absolute path")
     } else if is_file_import(spec) && !spec.ends_with(".wbuild") {
         Some("only .wbuild modules can be imported")
+    } else if is_file_import(spec) && is_stdlib_path(importer) {
+        Some("a stdlib module imports other stdlib modules by name, not files")
     } else {
         None
     }
+}
+
+/// Whether a file's path is a stdlib module's (`std/NAME.wbuild`).
+pub fn is_stdlib_path(path: &str) -> bool {
+    path.starts_with("std/")
 }
 
 /// The keys of the files `file` imports (not stdlib modules), in source order,
@@ -51,7 +61,7 @@ pub fn file_imports(db: &dyn Db, file: SourceFile) -> Vec<String> {
         let Some(spec) = import.path.as_plain() else {
             continue;
         };
-        if is_file_import(&spec) && refused_import(&spec).is_none() {
+        if is_file_import(&spec) && refused_import(file.path(db), &spec).is_none() {
             let key = import_key(file.path(db), &spec);
             if !keys.contains(&key) {
                 keys.push(key);
@@ -217,7 +227,7 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                 if !define(&mut scope, &alias_ident) {
                     continue;
                 }
-                if let Some(why) = refused_import(&spec) {
+                if let Some(why) = refused_import(file.path(db), &spec) {
                     scope.diagnostics.push(
                         Diagnostic::new(
                             Code::ImportRefused,
@@ -387,7 +397,7 @@ fn import_targets(db: &dyn Db, file: SourceFile) -> Vec<SourceFile> {
             ast::Item::Import(import) => import.path.as_plain(),
             _ => None,
         })
-        .filter(|spec| refused_import(spec).is_none())
+        .filter(|spec| refused_import(file.path(db), spec).is_none())
         .filter_map(|spec| files.get(&import_key(file.path(db), &spec)).copied())
         .collect()
 }
@@ -470,35 +480,47 @@ fn import_cycle(db: &dyn Db, from: SourceFile, target: SourceFile) -> Option<Vec
     if from == target {
         return Some(vec![from.path(db).clone(), from.path(db).clone()]);
     }
-    // Stdlib modules import stdlib modules only (by name), so an import of one
-    // from a user file never closes a cycle: the workspace-wide graph is only
-    // needed between files.
-    let is_std = |f: SourceFile| f.path(db).starts_with("std/");
-    if is_std(target) && !is_std(from) {
-        return None;
+    // User files import user files and stdlib modules; stdlib modules import
+    // stdlib modules (see `refused_import`). A cycle is within one of the two.
+    let std = |f: SourceFile| is_stdlib_path(f.path(db));
+    match (std(from), std(target)) {
+        (false, false) => {
+            // Between user files, the workspace's components say at once whether
+            // there is a cycle (chains of thousands of files stay linear).
+            let components = import_components(db, db.workspace());
+            let same = components.component.get(&from)?;
+            if components.component.get(&target) != Some(same) {
+                return None;
+            }
+        }
+        (true, true) => {}
+        _ => return None,
     }
-    let components = import_components(db, db.workspace());
-    let same = components.component.get(&from)?;
-    if components.component.get(&target) != Some(same) {
-        return None;
-    }
-    // A shortest way back from `target` to `from` inside their component.
+    // A shortest way back from `target` to `from` (inside their component, or
+    // among the few stdlib modules).
+    let components = (!std(from)).then(|| import_components(db, db.workspace()));
+    let within = |f: SourceFile| match components {
+        Some(c) => c.component.get(&f) == c.component.get(&from),
+        None => std(f),
+    };
     let mut previous: std::collections::HashMap<SourceFile, SourceFile> =
         std::collections::HashMap::new();
     let mut queue = std::collections::VecDeque::from([target]);
+    let mut reached = false;
     while let Some(file) = queue.pop_front() {
         if file == from {
+            reached = true;
             break;
         }
         for next in import_targets(db, file) {
-            if components.component.get(&next) == Some(same)
-                && next != target
-                && !previous.contains_key(&next)
-            {
+            if within(next) && next != target && !previous.contains_key(&next) {
                 previous.insert(next, file);
                 queue.push_back(next);
             }
         }
+    }
+    if !reached {
+        return None;
     }
     let mut path = vec![from];
     let mut at = from;
@@ -531,9 +553,10 @@ mod tests {
         );
         assert_eq!(import_key("x.wbuild", "./c.wbuild"), "file:c.wbuild");
         assert_eq!(root_key("./x.wbuild"), "file:x.wbuild");
-        assert!(refused_import("/etc/c.wbuild").is_some());
-        assert!(refused_import("../../../../etc/hostname").is_some());
-        assert!(refused_import("./common.wbuild").is_none());
-        assert!(refused_import("python").is_none());
+        assert!(refused_import("x.wbuild", "/etc/c.wbuild").is_some());
+        assert!(refused_import("x.wbuild", "../../../../etc/hostname").is_some());
+        assert!(refused_import("x.wbuild", "./common.wbuild").is_none());
+        assert!(refused_import("x.wbuild", "python").is_none());
+        assert!(refused_import("std/base.wbuild", "./common.wbuild").is_some());
     }
 }
