@@ -13,7 +13,7 @@
 //! about that many bytes of memory before its text), so the budget bounds
 //! memory as well as time.
 
-use super::types::{Command, Origin, Step, StepKind, Val, ValKind};
+use super::types::{Command, Origin, Step, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use std::cell::Cell;
 
@@ -137,34 +137,10 @@ fn kind_size(kind: &ValKind) -> u64 {
 }
 
 fn step_size(step: &Step) -> u64 {
-    NODE + match &step.kind {
-        StepKind::Apt {
-            packages,
-            repository,
-            keyring,
-        } => {
-            texts(packages)
-                + repository.as_deref().map_or(0, text)
-                + keyring.as_deref().map_or(0, text)
-        }
-        StepKind::Run {
-            command,
-            caches,
-            secrets,
-        } => command_size(command) + texts(caches) + texts(secrets),
-        StepKind::Copy {
-            sources,
-            dest,
-            chmod,
-        }
-        | StepKind::CopyFrom {
-            sources,
-            dest,
-            chmod,
-            ..
-        } => texts(sources) + text(dest) + chmod.as_deref().map_or(0, text),
-        StepKind::Env { name, value } => text(name) + text(value),
-        StepKind::Arg { name, default, .. } => text(name) + default.as_deref().map_or(0, text),
-        StepKind::Workdir { path } => text(path),
-    }
+    NODE + step
+        .kind
+        .texts()
+        .into_iter()
+        .map(|t| NODE + text(t))
+        .sum::<u64>()
 }

@@ -416,6 +416,59 @@ pub enum StepKind {
     },
 }
 
+impl StepKind {
+    /// Every text the step holds (package names, scripts and arguments, paths,
+    /// names, values), in order: what reaches the image or its history. Rules
+    /// that scan a step's text and the evaluation budget read this one list.
+    pub fn texts(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        match self {
+            StepKind::Apt {
+                packages,
+                repository,
+                keyring,
+            } => {
+                out.extend(packages.iter().map(String::as_str));
+                out.extend(repository.as_deref());
+                out.extend(keyring.as_deref());
+            }
+            StepKind::Run {
+                command,
+                caches,
+                secrets,
+            } => {
+                match command {
+                    Command::Shell(s) => out.push(s),
+                    Command::Exec(args) => out.extend(args.iter().map(String::as_str)),
+                }
+                out.extend(caches.iter().chain(secrets).map(String::as_str));
+            }
+            StepKind::Copy {
+                sources,
+                dest,
+                chmod,
+            }
+            | StepKind::CopyFrom {
+                sources,
+                dest,
+                chmod,
+                ..
+            } => {
+                out.extend(sources.iter().map(String::as_str));
+                out.push(dest);
+                out.extend(chmod.as_deref());
+            }
+            StepKind::Env { name, value } => out.extend([name.as_str(), value.as_str()]),
+            StepKind::Arg { name, default, .. } => {
+                out.push(name);
+                out.extend(default.as_deref());
+            }
+            StepKind::Workdir { path } => out.push(path),
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,9 +181,9 @@ pub(super) fn check_constants(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
 }
 
 /// Every string inside a value, with where it was written: text, paths, list
-/// and map entries (keys too), commands, users, healthchecks, steps. Exhaustive
-/// over [`ValKind`] and [`StepKind`], so a new kind of value is scanned or the
-/// compiler asks what to do with it.
+/// and map entries (keys too), commands, users, healthchecks. Exhaustive over
+/// [`ValKind`], so a new kind of value is scanned or the compiler asks what to do
+/// with it; the texts of steps are listed by `StepKind::texts`.
 fn visit_strings(value: &Val, f: &mut dyn FnMut(&str, Origin)) {
     let origin = value.origin;
     match &value.kind {
@@ -198,13 +198,9 @@ fn visit_strings(value: &Val, f: &mut dyn FnMut(&str, Origin)) {
         ValKind::Command(command) => f(&shell::script_text(command), origin),
         ValKind::Healthcheck(h) => f(&shell::script_text(&h.command), origin),
         ValKind::User(user) => f(&user.name, origin),
-        ValKind::Steps(steps) => {
-            for step in steps {
-                for text in step_strings(&step.kind) {
-                    f(text, step.origin);
-                }
-            }
-        }
+        // Steps are checked where a variant has them (`check`), with the rules for
+        // scripts (no entropy test) and secret files.
+        ValKind::Steps(_) => {}
         ValKind::Image(_)
         | ValKind::Scratch
         | ValKind::Int(_)
@@ -212,46 +208,6 @@ fn visit_strings(value: &Val, f: &mut dyn FnMut(&str, Origin)) {
         | ValKind::Port(_)
         | ValKind::Duration(_)
         | ValKind::Variant(_) => {}
-    }
-}
-
-/// The strings a step writes into the image or its history.
-fn step_strings(kind: &StepKind) -> Vec<&str> {
-    match kind {
-        StepKind::Apt {
-            packages,
-            repository,
-            keyring,
-        } => packages
-            .iter()
-            .map(String::as_str)
-            .chain(repository.as_deref())
-            .chain(keyring.as_deref())
-            .collect(),
-        StepKind::Run {
-            caches, secrets, ..
-        } => caches.iter().chain(secrets).map(String::as_str).collect(),
-        StepKind::Copy {
-            sources,
-            dest,
-            chmod,
-        }
-        | StepKind::CopyFrom {
-            sources,
-            dest,
-            chmod,
-            ..
-        } => sources
-            .iter()
-            .map(String::as_str)
-            .chain([dest.as_str()])
-            .chain(chmod.as_deref())
-            .collect(),
-        StepKind::Env { name, value } => vec![name, value],
-        StepKind::Arg { name, default, .. } => std::iter::once(name.as_str())
-            .chain(default.as_deref())
-            .collect(),
-        StepKind::Workdir { path } => vec![path],
     }
 }
 
@@ -391,14 +347,14 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                         );
                     }
                 }
-                for text in step_strings(&step.kind) {
+                for text in step.kind.texts() {
                     if let Some(why) = credential(text, min_length, min_entropy, false) {
                         out.push(secret_diagnostic("this copy", &why, at));
                     }
                 }
             }
             StepKind::Apt { .. } | StepKind::CopyFrom { .. } | StepKind::Workdir { .. } => {
-                for text in step_strings(&step.kind) {
+                for text in step.kind.texts() {
                     if let Some(why) = credential(text, min_length, min_entropy, false) {
                         out.push(secret_diagnostic("this step", &why, at));
                     }

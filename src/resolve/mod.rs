@@ -227,18 +227,19 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                 if !define(&mut scope, &alias_ident) {
                     continue;
                 }
+                let refused = |note: String| {
+                    Diagnostic::new(
+                        Code::ImportRefused,
+                        format!("cannot import `{spec}`"),
+                        id,
+                        import.path.span,
+                        "not read",
+                    )
+                    .with_note(note)
+                    .with_help("import a stdlib module by name (`import \"base\"`) or a module of this repository by its relative path (`import \"./common.wbuild\"`)")
+                };
                 if let Some(why) = refused_import(file.path(db), &spec) {
-                    scope.diagnostics.push(
-                        Diagnostic::new(
-                            Code::ImportRefused,
-                            format!("cannot import `{spec}`"),
-                            id,
-                            import.path.span,
-                            "not read",
-                        )
-                        .with_note(why)
-                        .with_help("import a stdlib module by name (`import \"base\"`) or a module of this repository by its relative path (`import \"./common.wbuild\"`)"),
-                    );
+                    scope.diagnostics.push(refused(why.to_string()));
                     continue;
                 }
                 let key = import_key(file.path(db), &spec);
@@ -246,17 +247,9 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                 let refusal = db.workspace().refused(db).get(&key);
                 let target = match (target, refusal) {
                     (None, Some(reason)) => {
-                        scope.diagnostics.push(
-                            Diagnostic::new(
-                                Code::ImportRefused,
-                                format!("cannot import `{spec}`"),
-                                id,
-                                import.path.span,
-                                "not read",
-                            )
-                            .with_note(format!("the file was not read: {reason}"))
-                            .with_help("imports name .wbuild modules inside the repository"),
-                        );
+                        scope
+                            .diagnostics
+                            .push(refused(format!("the file was not read: {reason}")));
                         None
                     }
                     (None, None) => {
