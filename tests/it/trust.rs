@@ -557,7 +557,16 @@ fn the_ignore_file_comes_from_the_policy_and_keeps_the_repositorys_own_bytes() {
             "{pattern} must come after the repository's lines:\n{shown}"
         );
     }
-    // A .dockerignore that cannot be read safely stops the build.
+    // A .dockerignore that cannot be read safely stops the build: too large (not
+    // cut short), or a FIFO (never read).
+    std::fs::write(s.path("repo/.dockerignore"), "x\n".repeat(5 << 20)).unwrap_or_default();
+    let out = build(&s, &["repo/service.wbuild", "--variant", "production"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("larger than"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::remove_file(s.path("repo/.dockerignore")).unwrap_or_default();
     s.fifo("repo/.dockerignore");
     let out = build(&s, &["repo/service.wbuild", "--variant", "production"]);
