@@ -1,12 +1,16 @@
-//! The salsa database: inputs and the queries that every tool shares.
+//! The salsa database: its inputs and the one query below every phase, `parse`.
 //!
-//! Inputs are the source files and the workspace (which files exist under which
-//! import keys). Everything else is derived. The CLI and, later, the language
-//! server hold one [`Database`]; editing one file sets one input.
+//! Inputs are the source files, the workspace (which files exist under which
+//! import keys), the build-context files the rules read, and the settings (the
+//! effective policy, release mode). Everything else is derived, by queries in the
+//! phases above. The CLI and the language server hold one [`Database`]; editing
+//! one file sets one input.
 //!
-//! Invariant: nothing here reads the file system; the driver hands files in.
+//! Invariants: nothing here reads the file system (the driver hands files in),
+//! and nothing here knows a phase: this module imports only `syntax` (for
+//! `parse`), `config` (the policy value) and `span`.
 
-use crate::diagnostics::{Diagnostic, FileId};
+use crate::span::FileId;
 use crate::syntax::{self, Parse};
 use indexmap::IndexMap;
 
@@ -50,7 +54,7 @@ pub struct Context {
 #[salsa::input(debug)]
 pub struct Settings {
     #[returns(ref)]
-    pub policy: crate::policy::Policy,
+    pub policy: crate::config::Policy,
     /// Release builds: unpinned base images of release variants are errors.
     pub release: bool,
 }
@@ -84,7 +88,7 @@ impl Default for Database {
         let workspace = Workspace::new(&db, IndexMap::new(), IndexMap::new());
         db.workspace = Some(workspace);
         db.context = Some(Context::new(&db, IndexMap::new()));
-        let settings = Settings::new(&db, crate::policy::Policy::default(), false);
+        let settings = Settings::new(&db, crate::config::Policy::default(), false);
         db.settings = Some(settings);
         db
     }
@@ -247,47 +251,4 @@ impl Database {
 #[salsa::tracked(returns(ref), no_eq)]
 pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
     syntax::parse(file.id(db), file.text(db))
-}
-
-/// Every diagnostic of one file: syntax, names, types, variants.
-#[salsa::tracked(returns(ref))]
-pub fn check_file(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
-    let mut out = parse(db, file).errors.clone();
-    if let Some(offset) = file.invalid_utf8(db) {
-        let offset = offset as usize;
-        let span = crate::span::Span::new(offset, offset + '\u{FFFD}'.len_utf8());
-        out.push(
-            Diagnostic::new(
-                crate::diagnostics::Code::InvalidUtf8,
-                "the file is not valid UTF-8",
-                file.id(db),
-                span,
-                "invalid bytes here",
-            )
-            .with_help("re-save the file as UTF-8"),
-        );
-    }
-    out.extend(
-        crate::check::eval::module_env(db, file)
-            .diagnostics
-            .iter()
-            .cloned(),
-    );
-    out.extend(
-        crate::variants::evaluate(db, file)
-            .diagnostics
-            .iter()
-            .cloned(),
-    );
-    out.extend(
-        crate::lower::lower_file(db, file)
-            .diagnostics
-            .iter()
-            .cloned(),
-    );
-    out.extend(crate::policy::check(db, file).diagnostics.iter().cloned());
-    crate::diagnostics::sort(&mut out);
-    out.dedup();
-    crate::diagnostics::limit(&mut out, file.id(db));
-    out
 }

@@ -24,9 +24,11 @@
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod analysis;
 pub mod build;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod db;
 pub mod diagnostics;
 pub mod emit;
@@ -69,7 +71,7 @@ pub enum ReadFailure {
 /// is (as shown in diagnostics and the audit) and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyFile {
-    pub layer: policy::Layer,
+    pub layer: config::Layer,
     pub path: String,
     pub text: String,
 }
@@ -147,7 +149,7 @@ impl Compiler {
     /// policy is applied even then, and the caller fails on any error.
     pub fn set_policy(&mut self, files: &[PolicyFile]) -> Vec<Diagnostic> {
         use salsa::Setter;
-        let mut policy = policy::Policy::default();
+        let mut policy = config::Policy::default();
         let mut problems = Vec::new();
         for file in files {
             let source = self.db.set_file(
@@ -198,7 +200,7 @@ impl Compiler {
             text.to_string(),
             Durability::MEDIUM,
         );
-        policy::config::check_repository_config(text, file.id(&self.db))
+        config::check_repository_config(text, file.id(&self.db))
     }
 
     /// Whether `file` imports other files (not stdlib modules).
@@ -207,7 +209,7 @@ impl Compiler {
     }
 
     /// The effective policy.
-    pub fn policy(&self) -> &policy::Policy {
+    pub fn policy(&self) -> &config::Policy {
         <Database as db::Db>::settings(&self.db).policy(&self.db)
     }
 
@@ -243,7 +245,7 @@ impl Compiler {
     }
 
     /// The file path and 1-based line of an origin, for reports.
-    pub fn location(&self, origin: check::types::Origin) -> (String, u32) {
+    pub fn location(&self, origin: span::Origin) -> (String, u32) {
         match self.db.file_by_id(origin.file) {
             Some(f) => {
                 let line = span::LineIndex::new(f.text(&self.db)).line(origin.span.start) + 1;
@@ -298,8 +300,8 @@ impl Compiler {
     /// Every build-context path the file's variants copy (`copy` sources and APT
     /// keyrings), with where it is written, so that a driver that knows the context
     /// can check them against the file system (symlinks leading outside it).
-    pub fn context_sources(&self, file: SourceFile) -> Vec<(String, check::types::Origin)> {
-        let mut out: Vec<(String, check::types::Origin)> = Vec::new();
+    pub fn context_sources(&self, file: SourceFile) -> Vec<(String, span::Origin)> {
+        let mut out: Vec<(String, span::Origin)> = Vec::new();
         for variant in variants::evaluate(&self.db, file).variants.values() {
             let Some(check::types::Val {
                 kind: check::types::ValKind::Steps(steps),
@@ -414,44 +416,9 @@ impl Compiler {
         pending
     }
 
-    /// Every diagnostic of the file, sorted.
-    /// Every diagnostic of the file and of the user files it imports, sorted.
+    /// Every diagnostic of the file and of the user files it imports.
     pub fn check(&self, file: SourceFile) -> Vec<Diagnostic> {
-        let mut diagnostics = Vec::new();
-        let mut seen: std::collections::HashSet<&Diagnostic> = std::collections::HashSet::new();
-        for f in self.user_imports(file) {
-            for d in db::check_file(&self.db, f) {
-                if seen.insert(d) {
-                    diagnostics.push(d.clone());
-                }
-            }
-        }
-        diagnostics.extend(self.file_diagnostics(file));
-        diagnostics
-    }
-
-    /// The user files `file` imports, transitively (not the stdlib).
-    fn user_imports(&self, file: SourceFile) -> Vec<SourceFile> {
-        let mut order = Vec::new();
-        let mut seen = std::collections::HashSet::from([file]);
-        let mut todo = vec![file];
-        while let Some(f) = todo.pop() {
-            for import in resolve::scope(&self.db, f).imports.values() {
-                if let Some(target) = import.target {
-                    let is_user = !target.path(&self.db).starts_with("std/");
-                    if is_user && seen.insert(target) {
-                        order.push(target);
-                        todo.push(target);
-                    }
-                }
-            }
-        }
-        order
-    }
-
-    /// The diagnostics of one file only.
-    fn file_diagnostics(&self, file: SourceFile) -> Vec<Diagnostic> {
-        db::check_file(&self.db, file).clone()
+        analysis::diagnostics(&self.db, file).clone()
     }
 
     /// The variant names of the file, in source order.
@@ -477,58 +444,7 @@ impl Compiler {
         file: SourceFile,
         variant: &str,
     ) -> Result<ir::Dockerfile, Vec<Diagnostic>> {
-        let mut diagnostics = self.check(file);
-        if !resolve::scope(&self.db, file)
-            .variants
-            .contains_key(variant)
-        {
-            let names = self.variants(file);
-            let help = diagnostics::suggest::help(variant, names.iter().map(String::as_str))
-                .unwrap_or_else(|| format!("the variants are: {}", names.join(", ")));
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::UnknownVariant,
-                    format!("there is no variant `{variant}`"),
-                    file.id(&self.db),
-                    span::Span::default(),
-                    "in this file",
-                )
-                .with_help(help),
-            );
-            return Err(diagnostics);
-        }
-        if variants::evaluate(&self.db, file).image.is_none() {
-            let first_item = db::parse(&self.db, file)
-                .ast
-                .items
-                .first()
-                .map(|i| i.span())
-                .unwrap_or_default();
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::MissingImage,
-                    "no image declared",
-                    file.id(&self.db),
-                    first_item,
-                    "this file has no `image` block",
-                )
-                .with_help("add `image \"NAME\" { }` at the top of the file"),
-            );
-        }
-        // In release mode the variant being built is released, whatever the
-        // policy's `release_variants` lists: every stage it needs is pinned.
-        for d in policy::unpinned_release_stages(&self.db, file, variant) {
-            if !diagnostics.contains(&d) {
-                diagnostics.push(d);
-            }
-        }
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(diagnostics);
-        }
-        lower::dockerfile(&self.db, file, variant).map_err(|mut problems| {
-            problems.extend(diagnostics);
-            problems
-        })
+        analysis::compile(&self.db, file, variant.to_string()).clone()
     }
 
     /// Formats a file canonically; `None` when it has syntax errors.
@@ -597,7 +513,7 @@ impl Compiler {
     /// [`Compiler::check`] on each, but the files are checked on every core.
     pub fn check_all(&self, files: &[SourceFile]) -> Vec<Vec<Diagnostic>> {
         self.for_each_parallel(files, |db, file| {
-            db::check_file(db, file);
+            analysis::diagnostics(db, file);
         });
         // Every result is memoised now; collecting them in order keeps the output
         // deterministic.

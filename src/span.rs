@@ -6,6 +6,17 @@
 
 use serde::Serialize;
 
+/// Identifies a source file within one database (see `db::Workspace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FileId(pub u32);
+
+/// Where something was written: the file and span of the expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin {
+    pub file: FileId,
+    pub span: Span,
+}
+
 /// A half-open byte range `start..end` in one file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Span {

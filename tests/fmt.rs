@@ -61,7 +61,7 @@ fn comment_texts(text: &str) -> Vec<String> {
 
 /// The tree's `Debug` text with every span erased, to compare trees modulo positions.
 fn tree_without_spans(text: &str) -> String {
-    let parse = wbuild::syntax::parse(wbuild::diagnostics::FileId(0), text);
+    let parse = wbuild::syntax::parse(wbuild::span::FileId(0), text);
     let debug = format!("{:?}", parse.ast);
     let mut out = String::new();
     let mut rest = debug.as_str();

@@ -25,7 +25,7 @@ pub fn contents(own: Option<&[u8]>, forbidden: &[String]) -> Vec<u8> {
         .iter()
         .copied()
         .chain(forbidden.iter().map(String::as_str))
-        .filter(|p| crate::policy::config::is_file_pattern(p));
+        .filter(|p| crate::config::is_file_pattern(p));
     let mut seen: Vec<&str> = Vec::new();
     for pattern in patterns {
         if seen.contains(&pattern) {

@@ -212,8 +212,8 @@ mod tests {
 
     fn map() -> Vec<EmittedInstruction> {
         let origin = |n: u32| {
-            Some(crate::check::types::Origin {
-                file: crate::diagnostics::FileId(0),
+            Some(crate::span::Origin {
+                file: crate::span::FileId(0),
                 span: crate::span::Span::at(n as usize),
             })
         };

@@ -13,8 +13,9 @@
 //! about that many bytes of memory before its text), so the budget bounds
 //! memory as well as time.
 
-use super::types::{Command, Origin, Step, Val, ValKind};
+use super::types::{Command, Step, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Origin;
 use std::cell::Cell;
 
 /// What one value (a list element, a step, a map entry) costs besides its text.

@@ -1,7 +1,6 @@
 //! Types and checked values.
 
-use crate::diagnostics::FileId;
-use crate::span::Span;
+use crate::span::{FileId, Origin};
 use indexmap::IndexMap;
 use std::fmt;
 
@@ -99,13 +98,6 @@ impl fmt::Display for Ty {
             }
         }
     }
-}
-
-/// Where a value was written: the file and span of the expression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Origin {
-    pub file: FileId,
-    pub span: Span,
 }
 
 /// A checked value with the place it came from.

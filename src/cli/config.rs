@@ -14,7 +14,7 @@
 use super::args::Common;
 use super::fs::{self, Confinement, ReadError, Repository};
 use super::UsageError;
-use crate::policy::{Layer, Policy};
+use crate::config::{Layer, Policy};
 use crate::{Compiler, Diagnostic, PolicyFile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -129,7 +129,7 @@ impl Organisation {
                 file.layer,
                 Some(&file.path),
                 &file.text,
-                crate::diagnostics::FileId(0),
+                crate::span::FileId(0),
             );
         }
         Ok(Organisation {

@@ -11,12 +11,8 @@ pub mod suggest;
 
 pub use codes::Code;
 
-use crate::span::Span;
+use crate::span::{FileId, Span};
 use serde::Serialize;
-
-/// Identifies a source file within one database (see `db::Workspace`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct FileId(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,6 +1,7 @@
 //! The only renderers of diagnostics: terminal text (codespan-reporting) and JSON.
 
-use super::{Diagnostic, FileId, Severity};
+use super::{Diagnostic, Severity};
+use crate::span::FileId;
 use crate::span::LineIndex;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;

@@ -34,7 +34,7 @@ pub struct EmittedInstruction {
     pub line: usize,
     pub text: String,
     /// The `.wbuild` source it came from (`None` for FROM lines).
-    pub origin: Option<crate::check::types::Origin>,
+    pub origin: Option<crate::span::Origin>,
 }
 
 /// The Dockerfile text and, for each instruction, where it is and where it came

@@ -2,7 +2,7 @@
 //! the repository-wide properties live in `tests/fmt.rs`.
 
 use super::*;
-use crate::diagnostics::FileId;
+use crate::span::FileId;
 
 fn fmt(text: &str) -> Formatted {
     let parse = crate::syntax::parse(FileId(0), text);

@@ -6,7 +6,7 @@
 //! erased, and the comment texts in order.
 
 use super::comments::Source;
-use crate::diagnostics::FileId;
+use crate::span::FileId;
 use crate::span::Span;
 use crate::syntax::ast::Item;
 

@@ -8,7 +8,8 @@
 
 pub mod values;
 
-use crate::check::types::{Duration, ImageRef, Origin, Port};
+use crate::check::types::{Duration, ImageRef, Port};
+use crate::span::Origin;
 pub use values::{
     Comment, Flag, JsonText, LabelKey, LineText, Refusal, ShellLine, StageName, VarName,
 };

@@ -5,9 +5,10 @@
 use super::paths::{absolute, normalise_dest};
 use super::{Lowering, VARIANT_LABEL};
 use crate::check::schema::Field;
-use crate::check::types::{Command, Origin, Val, ValKind};
+use crate::check::types::{Command, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Instruction, LabelKey, LineText, Located};
+use crate::span::Origin;
 use crate::variants::{Evaluated, ResolvedVariant};
 
 impl Lowering {

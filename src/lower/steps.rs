@@ -12,10 +12,11 @@
 
 use super::paths::{absolute, escapes_context};
 use super::{CopyRecord, Lowering, SHELL};
-use crate::check::types::{Command, ImageRef, Origin, Step, StepKind};
+use crate::check::types::{Command, ImageRef, Step, StepKind};
 use crate::db::Db;
 use crate::diagnostics::Code;
 use crate::ir::{Flag, Instruction, JsonText, LineText, Mount, Script, ShellLine, VarName};
+use crate::span::Origin;
 use crate::variants::Evaluated;
 
 /// Where the base image's APT configuration is mounted for an `apt` step: a

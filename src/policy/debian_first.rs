@@ -7,8 +7,9 @@
 use super::shell::Script;
 use super::RuleContext;
 use crate::check::schema::Field;
-use crate::check::types::{Origin, StepKind, ValKind};
+use crate::check::types::{StepKind, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Origin;
 use crate::span::Span;
 use crate::variants::ResolvedVariant;
 use std::collections::HashMap;

@@ -17,7 +17,6 @@
 //! there is reported again for the variant built on it, unless it has its own.
 
 mod apt_sources;
-pub mod config;
 mod debian_first;
 mod no_secrets;
 mod non_root;
@@ -26,15 +25,16 @@ mod registry;
 mod setuid;
 mod shell;
 
-pub use config::{Layer, Policy, Source};
+use crate::config::Policy;
 pub use debian_first::dependency_manifest_kind;
 pub use patterns::{file_pattern_matches, forbidden_in_copy_source};
 
 use crate::check::schema::Field;
-use crate::check::types::{Origin, ValKind};
+use crate::check::types::ValKind;
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::lower::LoweredFile;
+use crate::span::Origin;
 use crate::variants::{self, Evaluated, ResolvedVariant};
 use indexmap::IndexMap;
 

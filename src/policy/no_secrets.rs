@@ -4,8 +4,9 @@
 use super::shell;
 use super::RuleContext;
 use crate::check::schema::Field;
-use crate::check::types::{Origin, StepKind, Val, ValKind};
+use crate::check::types::{StepKind, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Origin;
 use crate::variants::ResolvedVariant;
 
 /// Variable names that announce a secret.

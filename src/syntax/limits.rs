@@ -3,7 +3,8 @@
 //! stack, and huge files are refused instead of risking memory and time.
 
 use super::{MAX_FILE_BYTES, MAX_NESTING};
-use crate::diagnostics::{Code, Diagnostic, FileId};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::FileId;
 use crate::span::Span;
 
 pub(super) fn check(file: FileId, text: &str) -> Option<Diagnostic> {

@@ -7,7 +7,8 @@ mod limits;
 mod pest;
 pub mod trivia;
 
-use crate::diagnostics::{Diagnostic, FileId};
+use crate::diagnostics::Diagnostic;
+use crate::span::FileId;
 
 /// The result of parsing one file.
 #[derive(Clone, Debug, PartialEq, Eq)]

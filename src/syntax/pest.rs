@@ -4,7 +4,8 @@
 //! catch-all rules swallowed comes back as `Error` nodes with one diagnostic each.
 
 use super::ast::*;
-use crate::diagnostics::{suggest, Code, Diagnostic, FileId};
+use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::span::FileId;
 use crate::span::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;

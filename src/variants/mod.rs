@@ -10,10 +10,12 @@
 use crate::check::budget::{self, Budget};
 use crate::check::eval::{self, module_env, Env, ModuleEnv, Sink};
 use crate::check::schema::Field;
-use crate::check::types::{Origin, Val, ValKind};
+use crate::check::types::{Val, ValKind};
 use crate::db::{self, Db, SourceFile};
-use crate::diagnostics::{suggest, Code, Diagnostic, FileId};
+use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::resolve::{self, Scope};
+use crate::span::FileId;
+use crate::span::Origin;
 use crate::span::Span;
 use crate::syntax::ast;
 use indexmap::IndexMap;

@@ -45,8 +45,8 @@ fn configure(compiler: &mut Compiler, path: &str, source: &str) -> Vec<wbuild::D
     };
     let mut files = Vec::new();
     for (key, layer) in [
-        ("policy", wbuild::policy::Layer::Organisation),
-        ("repository-policy", wbuild::policy::Layer::Repository),
+        ("policy", wbuild::config::Layer::Organisation),
+        ("repository-policy", wbuild::config::Layer::Repository),
     ] {
         let path = if key == "policy" {
             policy.clone()

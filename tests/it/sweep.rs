@@ -345,7 +345,7 @@ fn constructor_positions(out: &mut Vec<Position>) {
 fn preset_positions(out: &mut Vec<Position>) {
     let mut count = 0;
     for (module, text) in wbuild::stdlib::MODULES {
-        let parse = wbuild::syntax::parse(wbuild::diagnostics::FileId(0), text);
+        let parse = wbuild::syntax::parse(wbuild::span::FileId(0), text);
         for item in &parse.ast.items {
             let wbuild::syntax::ast::Item::Preset(preset) = item else {
                 continue;
@@ -356,7 +356,7 @@ fn preset_positions(out: &mut Vec<Position>) {
                 .iter()
                 .filter_map(|p| {
                     let ty = wbuild::check::eval::resolve_type(
-                        wbuild::diagnostics::FileId(0),
+                        wbuild::span::FileId(0),
                         &mut sink,
                         &p.ty,
                     )?;
@@ -419,7 +419,7 @@ fn positions() -> Vec<Position> {
 fn compiler() -> Compiler {
     let mut compiler = Compiler::new();
     let problems = compiler.set_policy(&[wbuild::PolicyFile {
-        layer: wbuild::policy::Layer::Organisation,
+        layer: wbuild::config::Layer::Organisation,
         path: "sweep-policy.toml".into(),
         text: "[apt]\nallow_keyrings = true\n[debian_first]\nenabled = false\n".into(),
     }]);

@@ -69,8 +69,8 @@ fn diagnostics_doc_is_current() {
 #[test]
 fn every_policy_key_and_rule_is_documented() {
     let doc = std::fs::read_to_string(repo().join("docs/policy.md")).unwrap_or_default();
-    let default = wbuild::policy::config::DEFAULT_POLICY;
-    for key in wbuild::policy::config::KEYS {
+    let default = wbuild::config::DEFAULT_POLICY;
+    for key in wbuild::config::KEYS {
         for (name, text) in [
             ("docs/policy.md", doc.as_str()),
             ("stdlib/policy.toml", default),
@@ -106,4 +106,128 @@ fn every_policy_key_and_rule_is_documented() {
             );
         }
     }
+}
+
+/// The modules of `src/` form layers: the module graph (which top-level module
+/// names which through `crate::…`, in `use` lines, grouped `use crate::{…}` and
+/// paths in code) has no cycle. ARCHITECTURE.md draws the layers.
+#[test]
+fn the_module_graph_has_no_cycle() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let src = repo().join("src");
+    let mut edges: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let relative = path.strip_prefix(&src).unwrap_or(&path);
+            let first = relative
+                .components()
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let module = first.trim_end_matches(".rs").to_string();
+            if module == "lib" || module == "main" {
+                continue;
+            }
+            let text: String = std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for (at, _) in text.match_indices("crate::") {
+                let rest = text.get(at + "crate::".len()..).unwrap_or("");
+                let targets: Vec<String> = if let Some(group) = rest.strip_prefix('{') {
+                    // `use crate::{a, b::c, d::{e, f}}`: the first name of each part.
+                    let mut depth = 0;
+                    let mut parts = vec![String::new()];
+                    for c in group.chars() {
+                        match c {
+                            '{' => depth += 1,
+                            '}' if depth == 0 => break,
+                            '}' => depth -= 1,
+                            ',' if depth == 0 => parts.push(String::new()),
+                            c => {
+                                if let Some(last) = parts.last_mut() {
+                                    last.push(c)
+                                }
+                            }
+                        }
+                    }
+                    parts
+                        .iter()
+                        .map(|p| p.trim().split("::").next().unwrap_or("").trim().to_string())
+                        .collect()
+                } else {
+                    vec![rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect()]
+                };
+                for target in targets {
+                    if !target.is_empty()
+                        && target != module
+                        && target.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    {
+                        edges
+                            .entry(module.clone())
+                            .or_default()
+                            .entry(target)
+                            .or_insert_with(|| relative.display().to_string());
+                    }
+                }
+            }
+        }
+    }
+    // Depth-first search for a cycle; report it with a file for each edge.
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeMap<String, String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|n| n == node) {
+            let mut cycle = path[start..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in edges.get(node).into_iter().flat_map(|m| m.keys()) {
+            if let Some(cycle) = visit(next, edges, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in edges.keys() {
+        if let Some(cycle) = visit(node, &edges, &mut Vec::new(), &mut done) {
+            let explained: Vec<String> = cycle
+                .windows(2)
+                .map(|w| format!("{} → {} (in src/{})", w[0], w[1], edges[&w[0]][&w[1]]))
+                .collect();
+            panic!(
+                "the modules depend on each other in a cycle:\n{}",
+                explained.join("\n")
+            );
+        }
+    }
+    assert!(
+        edges.len() >= 10,
+        "the scan found only {} modules",
+        edges.len()
+    );
 }

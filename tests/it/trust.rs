@@ -173,7 +173,7 @@ fn a_repository_policy_file_only_tightens_and_discovery_stops_at_the_root() {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    assert_eq!(keys.len(), wbuild::policy::config::KEYS.len(), "{report}");
+    assert_eq!(keys.len(), wbuild::config::KEYS.len(), "{report}");
     let release = keys
         .iter()
         .find(|k| k["key"] == "images.release_variants")

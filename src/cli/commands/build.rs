@@ -303,8 +303,8 @@ fn check_build_args(
                 },
                 _ => ValKind::Str(value.to_string()),
             },
-            origin: crate::check::types::Origin {
-                file: crate::diagnostics::FileId(0),
+            origin: crate::span::Origin {
+                file: crate::span::FileId(0),
                 span: crate::span::Span::default(),
             },
         };

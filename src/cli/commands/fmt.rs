@@ -19,7 +19,7 @@ fn fmt(common: &Common, files: &[PathBuf], check: bool) -> Result<u8, UsageError
             .map_err(UsageError)?;
         let repository = Repository {
             root,
-            forbidden: crate::policy::Policy::default().forbidden_files.value,
+            forbidden: crate::config::Policy::default().forbidden_files.value,
         };
         let bytes = fs::read(path, Confinement::Repository(&repository), Some("wbuild"))
             .map_err(|e| UsageError(format!("refused to read {shown}: {}", e.reason())))?;

@@ -1,4 +1,6 @@
-//! The policy: its keys, how policy files layer, and where each value came from.
+//! The organisation's policy as a value: its keys, how policy files layer, and
+//! where each value came from. A plain value below every phase (the database's
+//! `Settings` input holds it; the rules in `policy/` read it).
 //!
 //! Layers, in order: the embedded default (`stdlib/policy.toml`), then the
 //! organisation's policy (trusted: `--policy`, or `policy.toml` in the
@@ -16,13 +18,14 @@
 //!
 //! Invariant: no I/O here; the driver hands in the files' text.
 
-use crate::diagnostics::{suggest, Code, Diagnostic, FileId};
+use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::span::FileId;
 use crate::span::Span;
 use std::fmt::Write;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-pub const DEFAULT_POLICY: &str = include_str!("../../stdlib/policy.toml");
+pub const DEFAULT_POLICY: &str = include_str!("../stdlib/policy.toml");
 
 /// Who wrote a policy layer, which decides what it may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
