@@ -45,6 +45,18 @@ pub mod variants;
 pub use db::SourceFile;
 pub use diagnostics::{Code, Diagnostic, Severity};
 
+/// A file's text from its bytes: invalid UTF-8 is decoded lossily, and the offset
+/// of the first replacement character is kept (WB0006 reports it).
+fn decode(bytes: &[u8]) -> (String, Option<u32>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            u32::try_from(e.valid_up_to()).ok(),
+        ),
+    }
+}
+
 /// What the driver is asked to read, so that it can apply the rules for each kind
 /// of file (a manifest or an import must be a `.wbuild` file).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,13 +141,7 @@ impl Compiler {
     /// Adds a user file from raw bytes. Invalid UTF-8 is decoded lossily so the rest
     /// of the file is still checked, and reported as WB0006, which fails compilation.
     pub fn add_file_bytes(&mut self, path: &str, bytes: &[u8]) -> SourceFile {
-        let (text, invalid) = match std::str::from_utf8(bytes) {
-            Ok(text) => (std::borrow::Cow::Borrowed(text), None),
-            Err(e) => (
-                String::from_utf8_lossy(bytes),
-                u32::try_from(e.valid_up_to()).ok(),
-            ),
-        };
+        let (text, invalid) = decode(bytes);
         let file = self.add_file(path, &text);
         self.db.set_invalid_utf8(file, invalid);
         file
@@ -201,11 +207,6 @@ impl Compiler {
             Durability::MEDIUM,
         );
         config::check_repository_config(text, file.id(&self.db))
-    }
-
-    /// Whether `file` imports other files (not stdlib modules).
-    pub fn imports_files(&self, file: SourceFile) -> bool {
-        !resolve::file_imports(&self.db, file).is_empty()
     }
 
     /// The effective policy.
@@ -334,26 +335,90 @@ impl Compiler {
     }
 
     /// Adds the manifest `path` and, transitively, the files it imports and the
-    /// dependency manifests its variants copy (for the Debian-first rule). Every
-    /// file is read through `read`, the driver's access to the file system (paths
-    /// as the manifest names them, relative to the current directory, with what
-    /// the file is for); the library itself does no I/O. `Err` when the manifest
-    /// itself cannot be read. A missing import becomes a WB1003 diagnostic, a
-    /// refused one (outside the repository, not a regular `.wbuild` file) WB1009,
-    /// and a missing or refused context file is skipped.
+    /// dependency manifests its variants copy (for the Debian-first rule): the
+    /// same as [`Compiler::load_many`] with one manifest.
     pub fn load(
         &mut self,
         path: &str,
         mut read: impl FnMut(&str, Wanted) -> Result<Vec<u8>, ReadFailure>,
     ) -> Result<SourceFile, ReadFailure> {
-        let file = self.add_file_bytes(path, &read(path, Wanted::Manifest)?);
-        self.load_imports(file, &mut read);
-        for context_file in self.wanted_context_files(file) {
-            if let Ok(bytes) = read(&context_file, Wanted::Context) {
-                self.add_context_file(&context_file, &String::from_utf8_lossy(&bytes));
+        self.load_many(&[path.to_string()], |_, p, wanted| read(p, wanted))
+            .pop()
+            .unwrap_or(Err(ReadFailure::Missing))
+    }
+
+    /// Adds manifests and, transitively, the files they import and the dependency
+    /// manifests their variants copy (for the Debian-first rule). The one loading
+    /// protocol of the library: the manifests are added in one step and parsed on
+    /// every core, their imports are read (each file scanned once, so a chain of N
+    /// imports costs O(N)), their variants are resolved on every core, and then
+    /// the context files they copy are read.
+    ///
+    /// Every file is read through `read(manifest, path, what)`, the driver's access
+    /// to the file system: `manifest` is the index of the manifest the read is for
+    /// (the driver confines reads to that manifest's repository), `path` is as the
+    /// manifest names it, relative to the current directory. The library itself does
+    /// no I/O. One result per manifest, in order: `Err` when the manifest itself
+    /// could not be read. Invalid UTF-8 is decoded lossily and reported (WB0006); a
+    /// missing import is WB1003, a refused one (outside the repository, not a
+    /// regular `.wbuild` file) WB1009; a missing or refused context file is skipped.
+    pub fn load_many(
+        &mut self,
+        paths: &[String],
+        mut read: impl FnMut(usize, &str, Wanted) -> Result<Vec<u8>, ReadFailure>,
+    ) -> Vec<Result<SourceFile, ReadFailure>> {
+        let mut failures: Vec<Option<ReadFailure>> = Vec::with_capacity(paths.len());
+        let mut texts = Vec::new();
+        let mut invalid = Vec::new();
+        for (index, path) in paths.iter().enumerate() {
+            match read(index, path, Wanted::Manifest) {
+                Ok(bytes) => {
+                    let (text, offset) = decode(&bytes);
+                    invalid.push(offset);
+                    texts.push((path.clone(), text));
+                    failures.push(None);
+                }
+                Err(failure) => failures.push(Some(failure)),
             }
         }
-        Ok(file)
+        let added = self.add_files(texts);
+        for (&file, &offset) in added.iter().zip(&invalid) {
+            self.db.set_invalid_utf8(file, offset);
+        }
+        let mut next = added.iter().copied();
+        let results: Vec<Result<SourceFile, ReadFailure>> = failures
+            .into_iter()
+            .map(|failure| match failure {
+                Some(failure) => Err(failure),
+                None => next.next().ok_or(ReadFailure::Missing),
+            })
+            .collect();
+        self.parse_all(&added);
+        let loaded: Vec<(usize, SourceFile)> = results
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().ok().map(|f| (i, *f)))
+            .collect();
+        for &(index, file) in &loaded {
+            self.load_imports(file, &mut |p: &str, wanted| read(index, p, wanted));
+        }
+        let files: Vec<SourceFile> = loaded.iter().map(|(_, f)| *f).collect();
+        self.evaluate_all(&files);
+        let mut context: Vec<(String, String)> = Vec::new();
+        for &(index, file) in &loaded {
+            for path in self.wanted_context_files(file) {
+                if context.iter().any(|(p, _)| *p == path) {
+                    continue;
+                }
+                if let Ok(bytes) = read(index, &path, Wanted::Context) {
+                    context.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
+        }
+        for (path, text) in context {
+            self.add_context_file(&path, &text);
+        }
+        results
     }
 
     /// Reads the file imports of `file`, transitively: each file is scanned once,

@@ -116,70 +116,33 @@ fn manifest_error(path: &Path, failure: crate::ReadFailure) -> UsageError {
     }
 }
 
-/// Adds a manifest with its imports and the context files its rules read, read
-/// confined to the repository at `root`.
+/// Adds manifests with their imports and the context files their rules read; each
+/// comes with the root of its repository, and everything read for it is confined
+/// to that repository. One file per manifest, in order; the first manifest that
+/// cannot be read is the error.
 pub(crate) fn load(
     session: &mut Session,
-    path: &Path,
-    root: &Path,
-) -> Result<crate::SourceFile, UsageError> {
-    let shown = path.to_string_lossy().into_owned();
-    let repository = session.repository(root);
-    session
-        .compiler
-        .load(&shown, reader(&repository))
-        .map_err(|failure| manifest_error(path, failure))
-}
-
-/// Loads many files like calling [`load`] on each in order, but faster: all files
-/// are added in one step and parsed on every core. Returns `None`, having added
-/// nothing, when a file is not valid UTF-8, and `None`, having added the files,
-/// when one imports another file: the caller then starts again with a fresh
-/// session and [`load`], so that file ids (and with them the order of the
-/// diagnostics) are exactly those of loading one file after the other. Each file
-/// comes with the root of its repository.
-pub(crate) fn load_all(
-    session: &mut Session,
     files: &[(PathBuf, PathBuf)],
-) -> Result<Option<Vec<crate::SourceFile>>, UsageError> {
-    let mut sources = Vec::with_capacity(files.len());
-    for (path, root) in files {
-        let repository = session.repository(root);
-        let bytes = reader(&repository)(&path.to_string_lossy(), crate::Wanted::Manifest)
-            .map_err(|failure| manifest_error(path, failure))?;
-        let Ok(text) = String::from_utf8(bytes) else {
-            return Ok(None);
-        };
-        sources.push((path.to_string_lossy().into_owned(), text));
-    }
-    let compiler = &mut session.compiler;
-    let added = compiler.add_files(sources);
-    compiler.parse_all(&added);
-    let imports_files = added.iter().any(|&file| compiler.imports_files(file));
-    Ok(if imports_files { None } else { Some(added) })
-}
-
-/// Hands the compiler the dependency manifests the files' variants copy, for the
-/// Debian-first rule, each read confined to its manifest's repository. Missing or
-/// refused ones are skipped (the engine reports a missing one at build time; a
-/// refused one is never read).
-pub(crate) fn load_context(session: &mut Session, files: &[(crate::SourceFile, PathBuf)]) {
-    let mut loaded: Vec<(String, String)> = Vec::new();
-    for (file, root) in files {
-        let repository = session.repository(root);
-        let mut read = reader(&repository);
-        for path in session.compiler.wanted_context_files(*file) {
-            if loaded.iter().any(|(p, _)| *p == path) {
-                continue;
-            }
-            if let Ok(bytes) = read(&path, crate::Wanted::Context) {
-                loaded.push((path, String::from_utf8_lossy(&bytes).into_owned()));
-            }
+) -> Result<Vec<crate::SourceFile>, UsageError> {
+    let shown: Vec<String> = files
+        .iter()
+        .map(|(path, _)| path.to_string_lossy().into_owned())
+        .collect();
+    let repositories: Vec<Repository> = files
+        .iter()
+        .map(|(_, root)| session.repository(root))
+        .collect();
+    let results = session.compiler.load_many(&shown, |index, path, wanted| {
+        match repositories.get(index) {
+            Some(repository) => reader(repository)(path, wanted),
+            None => Err(crate::ReadFailure::Missing),
         }
-    }
-    for (path, text) in loaded {
-        session.compiler.add_context_file(&path, &text);
-    }
+    });
+    results
+        .into_iter()
+        .zip(files)
+        .map(|(result, (path, _))| result.map_err(|failure| manifest_error(path, failure)))
+        .collect()
 }
 
 /// One manifest, loaded (with its imports and context files) by a compiler set
@@ -197,7 +160,9 @@ pub(crate) fn prepare(common: &Common, path: &Path) -> Result<Prepared, UsageErr
     let org = Organisation::load(common)?;
     let location = Locator::default().locate(common, Some(path))?;
     let mut session = Session::new(&org, &location, common.release)?;
-    let file = load(&mut session, path, &location.root)?;
+    let file = load(&mut session, &[(path.to_path_buf(), location.root.clone())])?
+        .pop()
+        .ok_or_else(|| UsageError(format!("cannot read {}", path.display())))?;
     Ok(Prepared {
         session,
         file,

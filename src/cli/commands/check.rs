@@ -1,6 +1,6 @@
 use crate::cli::args::{Common, Format};
 use crate::cli::config::{Location, Locator, Organisation, Session};
-use crate::cli::{exit, load, load_all, print_stdout, report_usage, use_color, UsageError};
+use crate::cli::{exit, load, print_stdout, report_usage, use_color, UsageError};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -72,8 +72,7 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
                 .iter()
                 .filter_map(|(i, root)| files.get(*i).map(|p| (p.clone(), root.clone())))
                 .collect();
-            let fresh = || Session::new(&org, location, common.release);
-            let outputs = check_batch(session, fresh, common, &batch_files, format, &mut failed)?;
+            let outputs = check_batch(session, common, &batch_files, format, &mut failed)?;
             for ((index, _), output) in batch.iter().zip(outputs) {
                 if let Some(slot) = per_file.get_mut(*index) {
                     *slot = output;
@@ -140,35 +139,12 @@ fn render(
 /// Each file comes with its repository's root.
 fn check_batch(
     mut session: Session,
-    fresh: impl Fn() -> Result<Session, UsageError>,
     common: &Common,
     files: &[(PathBuf, PathBuf)],
     format: Format,
     failed: &mut bool,
 ) -> Result<Vec<Output>, UsageError> {
-    // `load` also reads the context files; the bulk path reads them after resolving
-    // every file's variants in parallel.
-    let loaded = match load_all(&mut session, files)? {
-        Some(loaded) => {
-            session.compiler.evaluate_all(&loaded);
-            let with_roots: Vec<(crate::SourceFile, PathBuf)> = loaded
-                .iter()
-                .zip(files)
-                .map(|(file, (_, root))| (*file, root.clone()))
-                .collect();
-            crate::cli::load_context(&mut session, &with_roots);
-            loaded
-        }
-        None => {
-            // A file import or invalid UTF-8: load one file after the other.
-            session = fresh()?;
-            let mut loaded = Vec::new();
-            for (path, root) in files {
-                loaded.push(load(&mut session, path, root)?);
-            }
-            loaded
-        }
-    };
+    let loaded = load(&mut session, files)?;
     let checked = session.compiler.check_all(&loaded);
     let mut outputs = Vec::new();
     for ((file, (path, _)), mut diagnostics) in loaded.iter().zip(files).zip(checked) {
