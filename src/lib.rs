@@ -34,6 +34,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod fmt;
 pub mod ir;
+pub mod language;
 pub mod lower;
 pub mod policy;
 pub mod resolve;
@@ -263,7 +264,7 @@ impl Compiler {
 
     /// The build arguments (`arg` steps) the stages of `variant` declare, with their
     /// types, so a driver can check `--build-arg` values before building.
-    pub fn build_args(&self, file: SourceFile, variant: &str) -> Vec<(String, check::types::Ty)> {
+    pub fn build_args(&self, file: SourceFile, variant: &str) -> Vec<(String, language::Ty)> {
         let evaluated = variants::evaluate(&self.db, file);
         let lowered = lower::lower_file(&self.db, file);
         let mut names = vec![variant.to_string()];
@@ -276,7 +277,7 @@ impl Compiler {
             }
             i += 1;
         }
-        let mut out: Vec<(String, check::types::Ty)> = Vec::new();
+        let mut out: Vec<(String, language::Ty)> = Vec::new();
         for name in names {
             let Some(v) = evaluated.variants.get(&name) else {
                 continue;
@@ -284,7 +285,7 @@ impl Compiler {
             if let Some(check::types::Val {
                 kind: check::types::ValKind::Steps(steps),
                 ..
-            }) = v.fields.get(&check::schema::Field::Steps)
+            }) = v.fields.get(&language::Field::Steps)
             {
                 for step in steps {
                     if let check::types::StepKind::Arg { name, ty, .. } = &step.kind {
@@ -307,7 +308,7 @@ impl Compiler {
             let Some(check::types::Val {
                 kind: check::types::ValKind::Steps(steps),
                 ..
-            }) = variant.fields.get(&check::schema::Field::Steps)
+            }) = variant.fields.get(&language::Field::Steps)
             else {
                 continue;
             };

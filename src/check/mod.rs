@@ -6,5 +6,4 @@
 
 pub mod budget;
 pub mod eval;
-pub mod schema;
 pub mod types;

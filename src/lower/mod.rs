@@ -16,12 +16,12 @@ mod steps;
 
 pub use paths::resolve_dots;
 
-use crate::check::schema::Field;
 use crate::check::types::{ImageRef, Step, ValKind, VariantRef};
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::dockerfile::{longest_line, MAX_LINE_BYTES};
 use crate::ir::{self, Instruction, JsonText, Located, Refusal, StageName};
+use crate::language::Field;
 use crate::span::Origin;
 use crate::variants::{self, Evaluated, ResolvedVariant};
 use indexmap::IndexMap;

@@ -1,8 +1,8 @@
 //! Paths in the image and in the build context: joining destinations with the
 //! working directory, and the working directory a stage ends in.
 
-use crate::check::schema::Field;
 use crate::check::types::{Step, StepKind, Val, ValKind};
+use crate::language::Field;
 use crate::variants::Evaluated;
 
 /// Joins a destination with the working directory; the result is absolute and

@@ -1,13 +1,13 @@
-//! Lowering of a variant's runtime settings: labels, expose, volumes,
-//! healthcheck, workdir, user, entrypoint and cmd, in that order at the end of
-//! its stage.
+//! Lowering of a variant's runtime settings: one instruction per field whose
+//! lowering is `Runtime` in the field table (`language/fields.rs`), in the
+//! table's order, at the end of its stage.
 
 use super::paths::{absolute, normalise_dest};
 use super::{Lowering, VARIANT_LABEL};
-use crate::check::schema::Field;
 use crate::check::types::{Command, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Instruction, LabelKey, LineText, Located};
+use crate::ir::{Instruction, JsonText, LabelKey, LineText, Located};
+use crate::language::Field;
 use crate::span::Origin;
 use crate::variants::{Evaluated, ResolvedVariant};
 
@@ -19,9 +19,35 @@ impl Lowering {
         out: &mut Vec<Located>,
         workdir: &str,
     ) -> bool {
-        let fields = &variant.fields;
         let mut ok = true;
+        for field in Field::runtime() {
+            let value = variant.fields.get(&field);
+            ok &= match field {
+                Field::Labels => self.labels(evaluated, variant, out),
+                Field::Expose => self.expose(value, out),
+                Field::Volumes => self.volumes(variant, value, out, workdir),
+                Field::Healthcheck => self.healthcheck(value, out),
+                Field::Workdir => self.workdir(value, out, workdir),
+                Field::User => self.user(value, out),
+                Field::Entrypoint => self.command(field, value, out, Instruction::Entrypoint),
+                Field::Cmd => self.command(field, value, out, Instruction::Cmd),
+                // Lowered elsewhere, as the table says: FROM, the steps, the
+                // image's annotations, the policy's exceptions.
+                Field::Base | Field::Steps | Field::Version | Field::Source | Field::Allow => true,
+            };
+        }
+        ok
+    }
 
+    /// The image's title and version, the variant label, then the variant's own
+    /// labels (which may override them).
+    fn labels(
+        &mut self,
+        evaluated: &Evaluated,
+        variant: &ResolvedVariant,
+        out: &mut Vec<Located>,
+    ) -> bool {
+        let mut ok = true;
         let mut labels: Vec<(String, String, Origin)> = Vec::new();
         if let Some(image) = &evaluated.image {
             labels.push((
@@ -44,7 +70,7 @@ impl Lowering {
         if let Some(Val {
             kind: ValKind::Map(map),
             ..
-        }) = fields.get(&Field::Labels)
+        }) = variant.fields.get(&Field::Labels)
         {
             for (k, v) in map {
                 let text = v.kind.to_text().unwrap_or_default();
@@ -73,133 +99,156 @@ impl Lowering {
                 _ => ok = false,
             }
         }
-        ok &= self.push(out, Instruction::Label(pairs), variant.origin);
+        ok && self.push(out, Instruction::Label(pairs), variant.origin)
+    }
 
-        if let Some(Val {
+    fn expose(&mut self, value: Option<&Val>, out: &mut Vec<Located>) -> bool {
+        let Some(Val {
             kind: ValKind::List(ports),
             origin,
-        }) = fields.get(&Field::Expose)
-        {
-            let ports: Vec<_> = ports
-                .iter()
-                .filter_map(|p| match p.kind {
-                    ValKind::Port(p) => Some(p),
-                    _ => None,
-                })
-                .collect();
-            if !ports.is_empty() {
-                ok &= self.push(out, Instruction::Expose(ports), *origin);
-            }
-        }
-        if let Some(Val {
+        }) = value
+        else {
+            return true;
+        };
+        let ports: Vec<_> = ports
+            .iter()
+            .filter_map(|p| match p.kind {
+                ValKind::Port(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        ports.is_empty() || self.push(out, Instruction::Expose(ports), *origin)
+    }
+
+    fn volumes(
+        &mut self,
+        variant: &ResolvedVariant,
+        value: Option<&Val>,
+        out: &mut Vec<Located>,
+        workdir: &str,
+    ) -> bool {
+        let Some(Val {
             kind: ValKind::List(paths),
             origin,
-        }) = fields.get(&Field::Volumes)
-        {
-            // Relative volumes are relative to the working directory at run time.
-            let runtime_dir = match fields.get(&Field::Workdir).map(|v| &v.kind) {
-                Some(ValKind::Path(dir)) => absolute(dir, workdir),
-                _ => workdir.to_string(),
-            };
-            let texts: Vec<String> = paths
-                .iter()
-                .map(|p| absolute(&p.kind.to_text().unwrap_or_default(), &runtime_dir))
-                .collect();
-            match self.json_args("a volume path", &texts, *origin) {
-                Some(volumes) if !volumes.is_empty() => {
-                    ok &= self.push(out, Instruction::Volume(volumes), *origin)
-                }
-                Some(_) => {}
-                None => ok = false,
+        }) = value
+        else {
+            return true;
+        };
+        // Relative volumes are relative to the working directory at run time.
+        let runtime_dir = match variant.fields.get(&Field::Workdir).map(|v| &v.kind) {
+            Some(ValKind::Path(dir)) => absolute(dir, workdir),
+            _ => workdir.to_string(),
+        };
+        let texts: Vec<String> = paths
+            .iter()
+            .map(|p| absolute(&p.kind.to_text().unwrap_or_default(), &runtime_dir))
+            .collect();
+        match self.json_args("a volume path", &texts, *origin) {
+            Some(volumes) if !volumes.is_empty() => {
+                self.push(out, Instruction::Volume(volumes), *origin)
             }
+            Some(_) => true,
+            None => false,
         }
-        if let Some(Val {
+    }
+
+    fn healthcheck(&mut self, value: Option<&Val>, out: &mut Vec<Located>) -> bool {
+        let Some(Val {
             kind: ValKind::Healthcheck(h),
             origin,
-        }) = fields.get(&Field::Healthcheck)
-        {
-            let command = match &h.command {
-                Command::Exec(args) => args.clone(),
-                Command::Shell(s) => vec!["/bin/sh".into(), "-c".into(), s.clone()],
-            };
-            match self.json_args("a healthcheck command", &command, *origin) {
-                Some(command) => {
-                    let instruction = Instruction::Healthcheck {
-                        command,
-                        interval: h.interval.clone(),
-                        timeout: h.timeout.clone(),
-                        start_period: h.start_period.clone(),
-                        retries: h.retries,
-                    };
-                    ok &= self.push(out, instruction, *origin);
-                }
-                None => ok = false,
-            }
-        }
-        if let Some(Val {
+        }) = value
+        else {
+            return true;
+        };
+        let command = match &h.command {
+            Command::Exec(args) => args.clone(),
+            Command::Shell(s) => vec!["/bin/sh".into(), "-c".into(), s.clone()],
+        };
+        let Some(command) = self.json_args("a healthcheck command", &command, *origin) else {
+            return false;
+        };
+        let instruction = Instruction::Healthcheck {
+            command,
+            interval: h.interval.clone(),
+            timeout: h.timeout.clone(),
+            start_period: h.start_period.clone(),
+            retries: h.retries,
+        };
+        self.push(out, instruction, *origin)
+    }
+
+    /// `WORKDIR` at the end only when it differs from where the steps left it.
+    fn workdir(&mut self, value: Option<&Val>, out: &mut Vec<Located>, workdir: &str) -> bool {
+        let Some(Val {
             kind: ValKind::Path(path),
             origin,
-        }) = fields.get(&Field::Workdir)
-        {
-            let path = absolute(path, workdir);
-            if path != normalise_dest(workdir) {
-                match self.value(LineText::new, "the working directory", &path, *origin) {
-                    Some(text) => ok &= self.push(out, Instruction::Workdir(text), *origin),
-                    None => ok = false,
-                }
-            }
+        }) = value
+        else {
+            return true;
+        };
+        let path = absolute(path, workdir);
+        if path == normalise_dest(workdir) {
+            return true;
         }
-        if let Some(Val {
+        match self.value(LineText::new, "the working directory", &path, *origin) {
+            Some(text) => self.push(out, Instruction::Workdir(text), *origin),
+            None => false,
+        }
+    }
+
+    fn user(&mut self, value: Option<&Val>, out: &mut Vec<Located>) -> bool {
+        let Some(Val {
             kind: ValKind::User(user),
             origin,
-        }) = fields.get(&Field::User)
-        {
-            ok &= self.push(
-                out,
-                Instruction::User {
-                    uid: user.uid,
-                    gid: user.gid,
-                },
-                *origin,
-            );
-        }
-        for (field, make) in [
-            (
-                Field::Entrypoint,
-                Instruction::Entrypoint as fn(Vec<crate::ir::JsonText>) -> Instruction,
-            ),
-            (Field::Cmd, Instruction::Cmd),
-        ] {
-            if let Some(Val {
-                kind: ValKind::Command(command),
-                origin,
-            }) = fields.get(&field)
-            {
-                let args = match command {
-                    Command::Exec(args) => args.clone(),
-                    Command::Shell(s) => {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::CmdNotExecForm,
-                                format!(
-                                    "`{}` is a single string, run through /bin/sh -c",
-                                    field.name()
-                                ),
-                                origin.file,
-                                origin.span,
-                                "shell form",
-                            )
-                            .with_help("write a list of arguments: [\"program\", \"arg\"]"),
-                        );
-                        vec!["/bin/sh".into(), "-c".into(), s.clone()]
-                    }
-                };
-                match self.json_args("a command argument", &args, *origin) {
-                    Some(args) => ok &= self.push(out, make(args), *origin),
-                    None => ok = false,
-                }
+        }) = value
+        else {
+            return true;
+        };
+        let instruction = Instruction::User {
+            uid: user.uid,
+            gid: user.gid,
+        };
+        self.push(out, instruction, *origin)
+    }
+
+    /// `ENTRYPOINT` or `CMD`, always in exec form (a shell string is wrapped in
+    /// `/bin/sh -c` and warned about).
+    fn command(
+        &mut self,
+        field: Field,
+        value: Option<&Val>,
+        out: &mut Vec<Located>,
+        make: fn(Vec<JsonText>) -> Instruction,
+    ) -> bool {
+        let Some(Val {
+            kind: ValKind::Command(command),
+            origin,
+        }) = value
+        else {
+            return true;
+        };
+        let args = match command {
+            Command::Exec(args) => args.clone(),
+            Command::Shell(s) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::CmdNotExecForm,
+                        format!(
+                            "`{}` is a single string, run through /bin/sh -c",
+                            field.name()
+                        ),
+                        origin.file,
+                        origin.span,
+                        "shell form",
+                    )
+                    .with_help("write a list of arguments: [\"program\", \"arg\"]"),
+                );
+                vec!["/bin/sh".into(), "-c".into(), s.clone()]
             }
+        };
+        match self.json_args("a command argument", &args, *origin) {
+            Some(args) => self.push(out, make(args), *origin),
+            None => false,
         }
-        ok
     }
 }

@@ -12,9 +12,9 @@
 
 use super::shell;
 use super::RuleContext;
-use crate::check::schema::Field;
 use crate::check::types::{StepKind, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Field;
 use crate::variants::ResolvedVariant;
 
 /// Directories whose contents decide what APT installs and trusts.

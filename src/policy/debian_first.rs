@@ -6,9 +6,9 @@
 
 use super::shell::Script;
 use super::RuleContext;
-use crate::check::schema::Field;
 use crate::check::types::{StepKind, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Field;
 use crate::span::Origin;
 use crate::span::Span;
 use crate::variants::ResolvedVariant;

@@ -29,10 +29,10 @@ use crate::config::Policy;
 pub use debian_first::dependency_manifest_kind;
 pub use patterns::{file_pattern_matches, forbidden_in_copy_source};
 
-use crate::check::schema::Field;
 use crate::check::types::ValKind;
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Field;
 use crate::lower::LoweredFile;
 use crate::span::Origin;
 use crate::variants::{self, Evaluated, ResolvedVariant};

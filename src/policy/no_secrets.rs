@@ -3,9 +3,9 @@
 
 use super::shell;
 use super::RuleContext;
-use crate::check::schema::Field;
 use crate::check::types::{StepKind, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Field;
 use crate::span::Origin;
 use crate::variants::ResolvedVariant;
 

@@ -4,9 +4,9 @@
 //! a `user` of its own runs as the user of the stage it is built on.
 
 use super::RuleContext;
-use crate::check::schema::Field;
 use crate::check::types::{Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Field;
 use crate::variants::ResolvedVariant;
 
 pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diagnostic> {

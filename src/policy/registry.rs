@@ -2,9 +2,9 @@
 //! allowed registries, carry a real tag, and release stages are pinned by digest.
 
 use super::RuleContext;
-use crate::check::schema::Field;
 use crate::check::types::ValKind;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Field;
 use crate::variants::ResolvedVariant;
 
 /// The variants that release variants need (themselves and their stage

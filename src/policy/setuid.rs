@@ -8,9 +8,9 @@
 
 use super::shell;
 use super::RuleContext;
-use crate::check::schema::Field;
 use crate::check::types::{StepKind, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Field;
 use crate::variants::ResolvedVariant;
 
 /// Paths that grant root to other users.

@@ -9,10 +9,10 @@
 
 use crate::check::budget::{self, Budget};
 use crate::check::eval::{self, module_env, Env, ModuleEnv, Sink};
-use crate::check::schema::Field;
 use crate::check::types::{Val, ValKind};
 use crate::db::{self, Db, SourceFile};
 use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::language::Field;
 use crate::resolve::{self, Scope};
 use crate::span::FileId;
 use crate::span::Origin;
@@ -527,33 +527,32 @@ impl<'db, 'b> Resolver<'db, 'b> {
             let ast::Member::Assign(a) = member else {
                 continue;
             };
-            let field =
-                match Field::lookup(&a.field.name).filter(|f| is_image || !f.info().image_only) {
-                    Some(f) => f,
-                    None => {
-                        let names = crate::check::schema::FIELDS
-                            .iter()
-                            .filter(|f| is_image || !f.image_only)
-                            .map(|f| f.name);
-                        let mut d = Diagnostic::new(
-                            Code::UnknownField,
-                            format!("unknown field `{}`", a.field.name),
-                            module.id,
-                            a.field.span,
-                            if is_image {
-                                "not an image field"
-                            } else {
-                                "not a variant field"
-                            },
-                        )
-                        .with_help_opt(suggest::help(&a.field.name, names));
-                        if Field::lookup(&a.field.name).is_some() {
-                            d = d.with_note("`version` belongs in the image block");
-                        }
-                        self.report(d);
-                        continue;
+            let field = match Field::lookup(&a.field.name).filter(|f| is_image || f.in_variants()) {
+                Some(f) => f,
+                None => {
+                    let names = crate::language::FIELDS
+                        .iter()
+                        .filter(|f| is_image || f.place == crate::language::Place::Anywhere)
+                        .map(|f| f.name);
+                    let mut d = Diagnostic::new(
+                        Code::UnknownField,
+                        format!("unknown field `{}`", a.field.name),
+                        module.id,
+                        a.field.span,
+                        if is_image {
+                            "not an image field"
+                        } else {
+                            "not a variant field"
+                        },
+                    )
+                    .with_help_opt(suggest::help(&a.field.name, names));
+                    if Field::lookup(&a.field.name).is_some() {
+                        d = d.with_note("`version` belongs in the image block");
                     }
-                };
+                    self.report(d);
+                    continue;
+                }
+            };
             if let Some(first) = assigned.get(&field) {
                 self.report(
                     Diagnostic::new(
@@ -821,7 +820,8 @@ impl<'db, 'b> Resolver<'db, 'b> {
     /// block; a variant reference). Presets with other required parameters are
     /// checked only where they are used.
     fn check_preset(&mut self, home: &Module<'db>, preset: &'db ast::Preset) {
-        use crate::check::types::{Ty, ValKind, VariantRef};
+        use crate::check::types::{ValKind, VariantRef};
+        use crate::language::Ty;
         let mut sink = Sink::default();
         let mut bound: IndexMap<String, Val> = IndexMap::new();
         let mut declared: HashMap<&str, Span> = HashMap::new();

@@ -14,8 +14,8 @@
 //! hostile values must fail too.
 
 use crate::dfcheck;
-use wbuild::check::schema::{Field, Form, ParamInfo, CONSTRUCTORS, FIELDS, STEPS};
-use wbuild::check::types::Ty;
+use wbuild::language::Ty;
+use wbuild::language::{Field, Form, ParamInfo, CONSTRUCTORS, FIELDS, STEPS};
 use wbuild::Compiler;
 
 const MARKER: &str = "wbmxrk";
@@ -182,7 +182,7 @@ fn field_positions(out: &mut Vec<Position>) {
         for index in 0..forms_keyed(&field.ty(), MARKER, field_key(field)).len() {
             let (_, text) = forms_keyed(&field.ty(), MARKER, field_key(field))[index].clone();
             let name = info.name;
-            let image_only = info.image_only;
+            let image_only = !field.in_variants();
             out.push(Position {
                 name: format!("field `{name}` (form {index})"),
                 text,

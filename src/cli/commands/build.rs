@@ -1,10 +1,11 @@
 //! `wbuildc build` and `wbuildc test`: compile, then drive a real engine.
 
 use crate::build::{self, BuildError, BuildRequest, Engine, Output, PullPolicy};
-use crate::check::types::{Ty, ValKind};
+use crate::check::types::ValKind;
 use crate::cli::args::{Common, EngineArgs, EngineChoice, PullChoice};
 use crate::cli::{exit, prepare, print_stdout, report_usage, use_color, UsageError};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::language::Ty;
 use std::path::Path;
 
 pub fn build(

@@ -1,0 +1,222 @@
+//! A value against a type: the conversions the language allows (a string in an
+//! image position is an image reference, an integer in a port position a port),
+//! and written types to [`Ty`].
+
+use super::Sink;
+use crate::check::types::*;
+use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::language::Ty;
+use crate::span::FileId;
+use crate::syntax::ast;
+
+/// Checks a value against a type, reporting a mismatch at the value's origin.
+pub fn coerce_reporting(sink: &mut Sink, value: Val, ty: &Ty) -> Option<Val> {
+    let origin = value.origin;
+    match coerce(value, ty) {
+        Ok(v) => Some(v),
+        Err(problem) => {
+            let (code, message, label, help) = match problem {
+                Mismatch::Type { found } => (
+                    Code::TypeMismatch,
+                    format!("expected {ty}, found {found}"),
+                    format!("this is {found}"),
+                    type_help(ty, found),
+                ),
+                Mismatch::Invalid { code, message } => {
+                    (code, message, "invalid value".to_string(), None)
+                }
+            };
+            sink.push(
+                Diagnostic::new(code, message, origin.file, origin.span, label).with_help_opt(help),
+            );
+            None
+        }
+    }
+}
+
+fn type_help(ty: &Ty, found: &str) -> Option<String> {
+    match (ty, found) {
+        (Ty::String, "an integer") => {
+            Some("write the number inside a string, e.g. \"${port}\"".into())
+        }
+        (Ty::List(_), _) => Some("wrap the value in a list: [value]".into()),
+        (Ty::Steps, _) => Some("steps are written in a block: { run \"...\" }".into()),
+        (Ty::User, _) => Some("write user(\"name\", uid, gid)".into()),
+        _ => None,
+    }
+}
+
+pub enum Mismatch {
+    Type { found: &'static str },
+    Invalid { code: Code, message: String },
+}
+
+/// Converts a value to `ty` where the language allows it (a string literal in an
+/// image position is parsed as an image reference, an integer becomes a port, …).
+pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
+    let origin = value.origin;
+    let found = value.kind.describe();
+    let wrong = || Mismatch::Type { found };
+    let kind = match (ty, value.kind) {
+        (Ty::String, ValKind::Str(s)) | (Ty::String, ValKind::Path(s)) => ValKind::Str(s),
+        (Ty::Int, k @ ValKind::Int(_)) | (Ty::Bool, k @ ValKind::Bool(_)) => k,
+        (Ty::Path, ValKind::Str(s)) | (Ty::Path, ValKind::Path(s)) => {
+            if s.is_empty() {
+                return Err(Mismatch::Invalid {
+                    code: Code::InvalidPath,
+                    message: "a path cannot be empty".into(),
+                });
+            }
+            ValKind::Path(s)
+        }
+        (Ty::Image | Ty::Base, ValKind::Str(s)) => {
+            if s == "scratch" {
+                ValKind::Scratch
+            } else {
+                match ImageRef::parse(&s) {
+                    Ok(r) => ValKind::Image(r),
+                    Err(why) => {
+                        return Err(Mismatch::Invalid {
+                            code: Code::InvalidImageRef,
+                            message: format!("invalid image reference `{s}`: {why}"),
+                        })
+                    }
+                }
+            }
+        }
+        (Ty::Image | Ty::Base, k @ (ValKind::Image(_) | ValKind::Scratch)) => k,
+        (Ty::Base | Ty::Variant, k @ ValKind::Variant(_)) => k,
+        (Ty::User, k @ ValKind::User(_)) => k,
+        (Ty::Port, ValKind::Int(n)) => match u16::try_from(n).ok().filter(|n| *n != 0) {
+            Some(number) => ValKind::Port(Port {
+                number,
+                protocol: Protocol::Tcp,
+            }),
+            None => return Err(invalid_port(&n.to_string())),
+        },
+        (Ty::Port, ValKind::Str(s)) => match Port::parse(&s) {
+            Some(p) => ValKind::Port(p),
+            None => return Err(invalid_port(&s)),
+        },
+        (Ty::Port, k @ ValKind::Port(_)) => k,
+        (Ty::Duration, ValKind::Str(s)) => match Duration::parse(&s) {
+            Some(d) => ValKind::Duration(d),
+            None => {
+                return Err(Mismatch::Invalid {
+                    code: Code::InvalidDuration,
+                    message: format!(
+                        "invalid duration `{s}`: write e.g. \"30s\", \"1m30s\" or \"500ms\""
+                    ),
+                })
+            }
+        },
+        (Ty::Duration, k @ ValKind::Duration(_)) => k,
+        (Ty::Healthcheck, k @ ValKind::Healthcheck(_)) => k,
+        (Ty::Steps, k @ ValKind::Steps(_)) => k,
+        (Ty::Steps, ValKind::Map(m)) if m.is_empty() => ValKind::Steps(Vec::new()),
+        (Ty::Command, ValKind::Str(s)) => ValKind::Command(Command::Shell(s)),
+        (Ty::Command, ValKind::List(items)) => {
+            let mut args = Vec::new();
+            for item in items {
+                match coerce(item, &Ty::String)?.kind {
+                    ValKind::Str(s) => args.push(s),
+                    _ => return Err(wrong()),
+                }
+            }
+            ValKind::Command(Command::Exec(args))
+        }
+        (Ty::Command, k @ ValKind::Command(_)) => k,
+        (Ty::List(inner), ValKind::List(items)) => ValKind::List(
+            items
+                .into_iter()
+                .map(|v| coerce(v, inner))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Ty::Map(inner), ValKind::Map(entries)) => ValKind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| Ok((k, coerce(v, inner)?)))
+                .collect::<Result<_, Mismatch>>()?,
+        ),
+        (Ty::Enum(allowed), ValKind::Str(s)) => {
+            if !allowed.contains(&s) {
+                let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
+                return Err(Mismatch::Invalid {
+                    code: Code::InvalidEnumValue,
+                    message: format!("`{s}` is not one of {}", list.join(", ")),
+                });
+            }
+            ValKind::Str(s)
+        }
+        _ => return Err(wrong()),
+    };
+    Ok(Val { kind, origin })
+}
+
+fn invalid_port(text: &str) -> Mismatch {
+    Mismatch::Invalid {
+        code: Code::InvalidPort,
+        message: format!("invalid port `{text}`: ports are 1-65535, optionally with /tcp or /udp"),
+    }
+}
+
+/// Converts a written type to a [`Ty`].
+pub fn resolve_type(file: FileId, sink: &mut Sink, ty: &ast::TypeExpr) -> Option<Ty> {
+    match &ty.kind {
+        ast::TypeExprKind::Named(name) => Ty::from_name(&name.name).or_else(|| {
+            sink.push(
+                Diagnostic::new(
+                    Code::UnknownName,
+                    format!("unknown type `{}`", name.name),
+                    file,
+                    name.span,
+                    "not a type",
+                )
+                .with_help_opt(suggest::help(&name.name, Ty::NAMES.iter().copied())),
+            );
+            None
+        }),
+        ast::TypeExprKind::Generic(name, inner) => {
+            let inner = resolve_type(file, sink, inner)?;
+            match name.name.as_str() {
+                "list" => Some(Ty::List(Box::new(inner))),
+                "map" => Some(Ty::Map(Box::new(inner))),
+                other => {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::UnknownName,
+                            format!("unknown type `{other}<…>`"),
+                            file,
+                            name.span,
+                            "not a type",
+                        )
+                        .with_help("the generic types are list<T> and map<T>"),
+                    );
+                    None
+                }
+            }
+        }
+        ast::TypeExprKind::Enum(values) => {
+            let mut plain = Vec::new();
+            for v in values {
+                match v.as_plain() {
+                    Some(text) => plain.push(text),
+                    None => {
+                        sink.push(
+                            Diagnostic::new(
+                                Code::BadInterpolation,
+                                "an enum value cannot use interpolation",
+                                file,
+                                v.span,
+                                "not a plain string",
+                            )
+                            .with_help("list the allowed values literally"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(Ty::Enum(plain))
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! Step blocks: each step's arguments and options against the step table in
+//! `language`, and the rules of each step (package names, APT lines, modes).
+
+use super::{coerce_reporting, eval, eval_as, lookup, resolve_type, Env, Sink};
+use crate::check::types::*;
+use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::language::{self, Ty};
+use crate::syntax::ast;
+use indexmap::IndexMap;
+
+fn is_env_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn is_debian_package(name: &str) -> bool {
+    // Debian policy §5.6.1 package names, optionally with `=version`.
+    let (pkg, version) = name
+        .split_once('=')
+        .map_or((name, None), |(p, v)| (p, Some(v)));
+    let pkg_ok = pkg.len() >= 2
+        && pkg
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && pkg
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.".contains(&b));
+    let version_ok = version.is_none_or(|v| {
+        !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".+-~:".contains(&b))
+    });
+    pkg_ok && version_ok
+}
+
+fn strings(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Option<Vec<String>> {
+    // One string or a list of strings.
+    let value = eval(env, sink, expr, Some(&Ty::List(Box::new(ty.clone()))))?;
+    let value = match value.kind {
+        ValKind::List(_) => coerce_reporting(sink, value, &Ty::List(Box::new(ty.clone())))?,
+        _ => {
+            let v = coerce_reporting(sink, value, ty)?;
+            Val {
+                origin: v.origin,
+                kind: ValKind::List(vec![v]),
+            }
+        }
+    };
+    let ValKind::List(items) = value.kind else {
+        return None;
+    };
+    Some(items.into_iter().filter_map(|v| v.kind.to_text()).collect())
+}
+
+pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> {
+    let origin = env.origin(step.span);
+    let keyword = step.kind.keyword();
+    let allowed = language::step_options(keyword);
+    let mut options: IndexMap<&str, &ast::NamedArg> = IndexMap::new();
+    for option in &step.options {
+        if !allowed.contains(&option.name.name.as_str()) {
+            let help = if allowed.is_empty() {
+                format!("`{keyword}` takes no options")
+            } else {
+                suggest::help(&option.name.name, allowed.iter().copied())
+                    .unwrap_or_else(|| format!("`{keyword}` takes: {}", allowed.join(", ")))
+            };
+            sink.push(
+                Diagnostic::new(
+                    Code::UnknownOption,
+                    format!("unknown option `{}` for `{keyword}`", option.name.name),
+                    env.id(),
+                    option.name.span,
+                    "unknown option",
+                )
+                .with_help(help),
+            );
+            continue;
+        }
+        if options.insert(option.name.name.as_str(), option).is_some() {
+            sink.push(Diagnostic::new(
+                Code::DuplicateKey,
+                format!("option `{}` given twice", option.name.name),
+                env.id(),
+                option.span,
+                "again here",
+            ));
+        }
+    }
+    let option_strings = |sink: &mut Sink, name: &str, ty: &Ty| -> Option<Vec<String>> {
+        match options.get(name) {
+            Some(o) => strings(env, sink, &o.value, ty),
+            None => Some(Vec::new()),
+        }
+    };
+    let chmod = |sink: &mut Sink| -> Option<Option<String>> {
+        let Some(o) = options.get("chmod") else {
+            return Some(None);
+        };
+        let text = match eval_as(env, sink, &o.value, &Ty::String)?.kind {
+            ValKind::Str(s) => s,
+            _ => return None,
+        };
+        if !(3..=4).contains(&text.len()) || !text.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+            sink.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{text}` is not an octal mode"),
+                    env.id(),
+                    o.value.span,
+                    "expected e.g. \"0755\"",
+                )
+                .with_help("write the mode as an octal string: \"0644\" or \"0755\""),
+            );
+            return None;
+        }
+        Some(Some(text))
+    };
+    let path = |sink: &mut Sink, expr: &ast::Expr| -> Option<String> {
+        match eval_as(env, sink, expr, &Ty::Path)?.kind {
+            ValKind::Path(p) => Some(p),
+            _ => None,
+        }
+    };
+    let kind = match &step.kind {
+        ast::StepKind::Apt(expr) => {
+            let packages = strings(env, sink, expr, &Ty::String)?;
+            for p in &packages {
+                if !is_debian_package(p) {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::InvalidName,
+                            format!("`{p}` is not a Debian package name"),
+                            env.id(),
+                            expr.span,
+                            "invalid package name",
+                        )
+                        .with_help(
+                            "package names are lowercase [a-z0-9+.-], optionally `=version`",
+                        ),
+                    );
+                    return None;
+                }
+            }
+            let single = |sink: &mut Sink, name: &str| -> Option<Option<String>> {
+                match options.get(name) {
+                    Some(o) => match eval_as(env, sink, &o.value, &Ty::String)?.kind {
+                        ValKind::Str(s) => Some(Some(s)),
+                        _ => None,
+                    },
+                    None => Some(None),
+                }
+            };
+            let repository = single(sink, "repository")?;
+            if let (Some(repo), Some(o)) = (&repository, options.get("repository")) {
+                // The line goes into a sources file as written: its words are
+                // separated by spaces, never by a line break or another control.
+                if let Some(c) = repo.chars().find(|c| c.is_whitespace() && *c != ' ') {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::InvalidName,
+                            format!("the APT repository line contains U+{:04X} between its words", c as u32),
+                            env.id(),
+                            o.value.span,
+                            "separate the words with spaces",
+                        )
+                        .with_help("write e.g. \"https://deb.debian.org/debian bookworm-backports main\" on one line"),
+                    );
+                    return None;
+                }
+                let words: Vec<&str> = repo.split_whitespace().collect();
+                let word_ok = |w: &&str| {
+                    w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b":/._~+-".contains(&b))
+                };
+                if words.len() < 3 || !words.iter().all(word_ok) {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::InvalidName,
+                            format!("`{repo}` is not an APT repository line"),
+                            env.id(),
+                            o.value.span,
+                            "expected \"URI SUITE COMPONENT...\"",
+                        )
+                        .with_help(
+                            "write e.g. \"https://deb.debian.org/debian bookworm-backports main\"",
+                        ),
+                    );
+                    return None;
+                }
+            }
+            let keyring = single(sink, "keyring")?;
+            if let (Some(_), None, Some(o)) = (&keyring, &repository, options.get("keyring")) {
+                // A keyring signs a repository: alone it would be dropped unseen.
+                sink.push(
+                    Diagnostic::new(
+                        Code::UnknownOption,
+                        "`keyring` needs a `repository` on the same step",
+                        env.id(),
+                        o.span,
+                        "signs no repository",
+                    )
+                    .with_help("write both: apt [\"pkg\"] with repository = \"URI SUITE COMPONENT\", keyring = \"path/in/context.gpg\""),
+                );
+                return None;
+            }
+            StepKind::Apt {
+                packages,
+                repository,
+                keyring,
+            }
+        }
+        ast::StepKind::Run(expr) => {
+            let command = match eval_as(env, sink, expr, &Ty::Command)?.kind {
+                ValKind::Command(c) => c,
+                _ => return None,
+            };
+            let caches = option_strings(sink, "cache", &Ty::Path)?;
+            let secrets = option_strings(sink, "secret", &Ty::String)?;
+            StepKind::Run {
+                command,
+                caches,
+                secrets,
+            }
+        }
+        ast::StepKind::Copy { sources, dest } => StepKind::Copy {
+            sources: strings(env, sink, sources, &Ty::Path)?,
+            dest: path(sink, dest)?,
+            chmod: chmod(sink)?,
+        },
+        ast::StepKind::CopyFrom {
+            stage,
+            sources,
+            dest,
+        } => {
+            let stage_val = lookup(env, sink, stage)?;
+            let stage_ref = match coerce_reporting(
+                sink,
+                Val {
+                    origin: env.origin(stage.span),
+                    ..stage_val
+                },
+                &Ty::Variant,
+            )?
+            .kind
+            {
+                ValKind::Variant(v) => v,
+                _ => return None,
+            };
+            StepKind::CopyFrom {
+                stage: stage_ref,
+                sources: strings(env, sink, sources, &Ty::Path)?,
+                dest: path(sink, dest)?,
+                chmod: chmod(sink)?,
+            }
+        }
+        ast::StepKind::Env { name, value } => {
+            check_env_name(env, sink, name)?;
+            let value = match eval_as(env, sink, value, &Ty::String)?.kind {
+                ValKind::Str(s) => s,
+                _ => return None,
+            };
+            StepKind::Env {
+                name: name.name.clone(),
+                value,
+            }
+        }
+        ast::StepKind::Arg { name, ty, default } => {
+            check_env_name(env, sink, name)?;
+            let ty = resolve_type(env.id(), sink, ty)?;
+            if !ty.is_scalar() {
+                sink.push(Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("a build argument cannot be of type {ty}"),
+                    env.id(),
+                    name.span,
+                    "build arguments are scalars",
+                ));
+                return None;
+            }
+            let default = match default {
+                Some(expr) => Some(eval_as(env, sink, expr, &ty)?.kind.to_text()?),
+                None => None,
+            };
+            StepKind::Arg {
+                name: name.name.clone(),
+                ty,
+                default,
+            }
+        }
+        ast::StepKind::Workdir(expr) => StepKind::Workdir {
+            path: path(sink, expr)?,
+        },
+        ast::StepKind::Error => return None,
+    };
+    Some(Step { kind, origin })
+}
+
+fn check_env_name(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident) -> Option<()> {
+    if is_env_name(&name.name) {
+        return Some(());
+    }
+    sink.push(Diagnostic::new(
+        Code::InvalidName,
+        format!("`{}` is not a valid variable name", name.name),
+        env.id(),
+        name.span,
+        "expected [A-Za-z_][A-Za-z0-9_]*",
+    ));
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_package_names() {
+        assert!(is_debian_package("python3-venv"));
+        assert!(is_debian_package("g++"));
+        assert!(is_debian_package("libc6=2.36-9"));
+        assert!(!is_debian_package("Python3"));
+        assert!(!is_debian_package("a; rm -rf /"));
+        assert!(!is_debian_package("x"));
+    }
+}
