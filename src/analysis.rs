@@ -29,6 +29,8 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
             .with_help("re-save the file as UTF-8"),
         );
     }
+    out.extend(resolve::scope(db, file).diagnostics.iter().cloned());
+    out.extend(resolve::index(db, file).diagnostics.iter().cloned());
     out.extend(
         crate::check::eval::module_env(db, file)
             .diagnostics

@@ -132,6 +132,54 @@ impl Diagnostic {
         self
     }
 
+    /// A fix that replaces the text under the primary label.
+    pub fn with_replacement(
+        self,
+        title: impl Into<String>,
+        replacement: impl Into<String>,
+    ) -> Self {
+        let edit = Edit {
+            file: self.primary.file,
+            span: self.primary.span,
+            replacement: replacement.into(),
+        };
+        self.with_fix(Fix {
+            title: title.into(),
+            edits: vec![edit],
+        })
+    }
+
+    /// "Did you mean `x`?" for the name under the primary label, when a candidate
+    /// is close enough (never the name itself), with the fix that writes it.
+    pub fn with_did_you_mean<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        match suggest::did_you_mean(name, candidates) {
+            Some(candidate) => self
+                .with_help(format!("did you mean `{candidate}`?"))
+                .with_replacement(format!("replace with `{candidate}`"), candidate),
+            None => self,
+        }
+    }
+
+    /// [`Diagnostic::with_did_you_mean`], or `otherwise` as the help when no
+    /// candidate is close.
+    pub fn with_did_you_mean_or<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        otherwise: impl FnOnce() -> String,
+    ) -> Self {
+        let d = self.with_did_you_mean(name, candidates);
+        if d.help.is_some() {
+            d
+        } else {
+            d.with_help(otherwise())
+        }
+    }
+
     /// The diagnostic on the heap, for `Result`s that would otherwise be large.
     pub fn into_boxed(self) -> Box<Diagnostic> {
         Box::new(self)

@@ -31,6 +31,27 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// How many names the "did you mean" searches of one query compare: each search
+/// compares the unknown name with every candidate, so 10,000 unknown names among
+/// 10,000 definitions would be 10^8 comparisons. Past this many, unknown names
+/// are reported without a suggestion (the first ones have theirs).
+pub const COMPARISONS: u64 = 250_000;
+
+/// The comparisons one query has made (interior mutability: shared by reference).
+#[derive(Debug, Default)]
+pub struct Searches {
+    compared: std::cell::Cell<u64>,
+}
+
+impl Searches {
+    /// Whether one more search among `candidates` names is allowed.
+    pub fn allow(&self, candidates: usize) -> bool {
+        let compared = self.compared.get().saturating_add(candidates as u64);
+        self.compared.set(compared);
+        compared <= COMPARISONS
+    }
+}
+
 /// The help line for an unknown name, when a close candidate exists.
 pub fn help<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"))

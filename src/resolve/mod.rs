@@ -7,11 +7,13 @@
 //! the file under that key (or not, which is a WB1003 diagnostic).
 
 mod cycles;
+mod indexer;
 mod scopes;
 mod summaries;
 
 pub use cycles::{import_components, ImportComponents};
-pub use scopes::{scope, ResolvedImport, Scope};
+pub use indexer::{index, preset_resolutions, Definition, Index, Resolutions, Use, UseKind};
+pub use scopes::{preset_item, scope, ResolvedImport, Scope};
 pub use summaries::{summary, ItemKind, Summary};
 
 use crate::db::{self, Db, SourceFile};

@@ -265,3 +265,15 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
     }
     scope
 }
+
+/// One preset's tree, apart from the rest of its file: what an importer reads
+/// when it instantiates the preset, so that editing another item of that file
+/// (which re-parses it) does not re-run the importer's variant resolution.
+#[salsa::tracked(returns(ref))]
+pub fn preset_item(db: &dyn Db, file: SourceFile, name: String) -> Option<ast::Preset> {
+    let item = *scope(db, file).presets.get(&name)?;
+    match db::parse(db, file).ast.items.get(item) {
+        Some(ast::Item::Preset(preset)) => Some(preset.clone()),
+        _ => None,
+    }
+}

@@ -31,7 +31,7 @@ pub struct Summary {
 
 impl Summary {
     /// The names of one kind (`Let`, `Variant`, any preset), in source order.
-    pub fn names<'a>(&'a self, kind: fn(&ItemKind) -> bool) -> impl Iterator<Item = &'a str> {
+    pub fn names(&self, kind: fn(&ItemKind) -> bool) -> impl Iterator<Item = &str> {
         self.items
             .iter()
             .filter(move |(_, k)| kind(k))

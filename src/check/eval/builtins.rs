@@ -3,8 +3,8 @@
 
 use super::{eval_as, Env, Sink};
 use crate::check::types::*;
-use crate::diagnostics::{suggest, Code, Diagnostic};
-use crate::language::{ConstructorInfo, Ty, CONSTRUCTORS};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::language::{ConstructorInfo, Ty};
 use crate::span::Span;
 use crate::syntax::ast;
 use indexmap::IndexMap;
@@ -17,21 +17,8 @@ pub(super) fn construct(
     args: &[ast::CallArg],
     span: Span,
 ) -> Option<ValKind> {
-    let Some(info) = ConstructorInfo::lookup(&name.name) else {
-        let names: Vec<&str> = CONSTRUCTORS.iter().map(|c| c.name).collect();
-        sink.push(
-            Diagnostic::new(
-                Code::UnknownName,
-                format!("there is no constructor `{}`", name.name),
-                env.id(),
-                name.span,
-                "unknown",
-            )
-            .with_help_opt(suggest::help(&name.name, names.iter().copied()))
-            .with_note(format!("constructors: {}", names.join(", "))),
-        );
-        return None;
-    };
+    // An unknown constructor is reported by the resolution index.
+    let info = ConstructorInfo::lookup(&name.name)?;
     let params: Vec<(&str, Ty, bool)> = info
         .params
         .iter()

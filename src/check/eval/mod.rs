@@ -23,9 +23,9 @@ use super::budget::{self, Budget, Exhausted};
 use super::types::*;
 use crate::db::Db;
 use crate::db::SourceFile;
-use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::language::Ty;
-use crate::resolve::Scope;
+use crate::resolve::{Definition, Resolutions};
 use crate::span::FileId;
 use crate::span::Origin;
 use crate::span::Span;
@@ -36,11 +36,10 @@ use indexmap::IndexMap;
 pub struct Env<'a> {
     pub db: &'a dyn Db,
     pub file: SourceFile,
-    pub scope: &'a Scope,
+    /// What the names of the code being evaluated refer to.
+    pub uses: &'a Resolutions,
     /// The constants evaluated so far (all of them once the file is done).
     pub lets: &'a IndexMap<String, Val>,
-    /// Constants that failed to evaluate (their problem is reported already).
-    pub failed: &'a std::collections::BTreeSet<String>,
     /// A preset's arguments while its body is evaluated.
     pub params: Option<&'a IndexMap<String, Val>>,
     /// What copying values may cost (shared by the whole query).
@@ -188,9 +187,9 @@ pub fn eval(
             // A preset parameter keeps the origin of the argument the user wrote, so
             // that problems with it point at the user's file, not into the preset.
             let is_param = q.segments.len() == 1
-                && q.segments
-                    .first()
-                    .is_some_and(|s| env.params.is_some_and(|p| p.contains_key(&s.name)));
+                && q.segments.first().is_some_and(|s| {
+                    matches!(env.uses.get(s.span), Some(Definition::Param { .. }))
+                });
             return lookup(env, sink, q).map(|v| if is_param { v } else { Val { origin, ..v } });
         }
         ast::ExprKind::Concat(parts) => concat(env, sink, parts, expected)?,
@@ -271,105 +270,46 @@ fn concat(
     Some(value.kind)
 }
 
-/// Looks a (possibly dotted) name up in value position.
+/// The value of a (possibly dotted) name in value position. What the name
+/// refers to is the index's answer; a name that refers to nothing was reported
+/// there, and a constant that failed where it is defined, so both are `None`
+/// here without a diagnostic (one mistake, one error).
 pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Val> {
     let first = name.segments.first()?;
     let mut rest = name.segments.iter().skip(1);
-    let mut value = if let Some(v) = env.params.and_then(|p| p.get(&first.name)) {
-        charge(env, sink, budget::size(v), env.origin(first.span))?;
-        v.clone()
-    } else if let Some(v) = env.lets.get(&first.name) {
-        charge(env, sink, budget::size(v), env.origin(first.span))?;
-        v.clone()
-    } else if env.scope.variants.contains_key(&first.name) {
-        Val {
+    let origin = env.origin(first.span);
+    let mut value = match env.uses.get(first.span)? {
+        Definition::Param { name, .. } => {
+            let v = env.params?.get(name)?;
+            charge(env, sink, budget::size(v), origin)?;
+            v.clone()
+        }
+        Definition::Let { name, .. } => {
+            let v = env.lets.get(name)?;
+            charge(env, sink, budget::size(v), origin)?;
+            v.clone()
+        }
+        Definition::Variant { name, .. } => Val {
             kind: ValKind::Variant(VariantRef {
                 file: env.id(),
-                name: first.name.clone(),
+                name: name.clone(),
             }),
-            origin: env.origin(first.span),
-        }
-    } else if first.name == "scratch" {
-        Val {
+            origin,
+        },
+        Definition::Scratch => Val {
             kind: ValKind::Scratch,
-            origin: env.origin(first.span),
-        }
-    } else if env.scope.imports.contains_key(&first.name) {
-        let Some(member) = rest.next() else {
-            sink.push(
-                Diagnostic::new(
-                    Code::TypeMismatch,
-                    format!("`{}` is a module, not a value", first.name),
-                    env.id(),
-                    first.span,
-                    "a module",
-                )
-                .with_help(format!("name one of its constants: `{}.NAME`", first.name)),
-            );
-            return None;
-        };
-        let target = env.scope.imports.get(&first.name)?.target?;
-        let module = module_env(env.db, target);
-        if module.failed.contains(&member.name) {
-            return None;
-        }
-        let lets = &module.lets;
-        match lets.get(&member.name) {
-            Some(v) => {
-                charge(env, sink, budget::size(v), env.origin(member.span))?;
-                v.clone()
-            }
-            None => {
-                sink.push(
-                    Diagnostic::new(
-                        Code::UnknownMember,
-                        format!("module `{}` has no constant `{}`", first.name, member.name),
-                        env.id(),
-                        member.span,
-                        "not defined there",
-                    )
-                    .with_help_opt(suggest::help(&member.name, lets.keys().map(String::as_str))),
-                );
+            origin,
+        },
+        Definition::Module { .. } => {
+            let member = rest.next()?;
+            let Some(Definition::Let { file, name }) = env.uses.get(member.span) else {
                 return None;
-            }
+            };
+            let v = module_env(env.db, *file).lets.get(name)?;
+            charge(env, sink, budget::size(v), env.origin(member.span))?;
+            v.clone()
         }
-    } else if env.failed.contains(&first.name) {
-        // Its own problem was reported where it is defined: one mistake, one error.
-        return None;
-    } else {
-        let mut d = Diagnostic::new(
-            Code::UnknownName,
-            format!("cannot find `{}`", first.name),
-            env.id(),
-            first.span,
-            "not defined",
-        );
-        if env.scope.lets.contains_key(&first.name) {
-            d = d
-                .with_note("constants must be defined before they are used")
-                .with_help("move the `let` above this line");
-        } else if env.scope.presets.contains_key(&first.name) {
-            d = d.with_help(format!(
-                "`{}` is a preset: use it with `extends {}`",
-                first.name, first.name
-            ));
-        } else if env.budget.may_suggest(
-            env.scope.lets.len()
-                + env.scope.variants.len()
-                + env.scope.imports.len()
-                + env.params.map_or(0, IndexMap::len),
-        ) {
-            let params = env
-                .params
-                .into_iter()
-                .flat_map(|p| p.keys().map(String::as_str));
-            d = d.with_help_opt(suggest::help(
-                &first.name,
-                env.scope.value_names().chain(params),
-            ));
-        }
-        sink.push(d);
-        return None;
+        _ => return None,
     };
     for field in rest {
         value = match (&value.kind, field.name.as_str()) {

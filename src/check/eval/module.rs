@@ -14,9 +14,6 @@ use indexmap::IndexMap;
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ModuleEnv {
     pub lets: IndexMap<String, Val>,
-    /// Constants whose value could not be evaluated (already reported): a use of
-    /// one is not reported again.
-    pub failed: std::collections::BTreeSet<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -26,7 +23,6 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
     let ast = &db::parse(db, file).ast;
     let mut sink = Sink::default();
     let mut lets = IndexMap::new();
-    let mut failed = std::collections::BTreeSet::new();
     let budget = Budget::default();
     for &index in scope.lets.values() {
         let Some(ast::Item::Let(l)) = ast.items.get(index) else {
@@ -36,9 +32,8 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
             let env = Env {
                 db,
                 file,
-                scope,
+                uses: &resolve::index(db, file).resolutions,
                 lets: &lets,
-                failed: &failed,
                 params: None,
                 budget: &budget,
             };
@@ -48,20 +43,14 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
                 None => eval(&env, &mut sink, &l.value, None),
             }
         };
-        match value {
-            Some(v) => {
-                lets.insert(l.name.name.clone(), v);
-            }
-            None => {
-                failed.insert(l.name.name.clone());
-            }
+        // A constant that failed is reported where it is defined; a use of it is
+        // then silently missing.
+        if let Some(v) = value {
+            lets.insert(l.name.name.clone(), v);
         }
     }
-    let mut diagnostics = scope.diagnostics.clone();
-    diagnostics.extend(sink.diagnostics);
     ModuleEnv {
         lets,
-        failed,
-        diagnostics,
+        diagnostics: sink.diagnostics,
     }
 }

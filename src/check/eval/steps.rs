@@ -3,7 +3,7 @@
 
 use super::{coerce_reporting, eval, eval_as, lookup, resolve_type, Env, Sink};
 use crate::check::types::*;
-use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::language::{self, Ty};
 use crate::syntax::ast;
 use indexmap::IndexMap;
@@ -60,24 +60,12 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
     let keyword = step.kind.keyword();
     let allowed = language::step_options(keyword);
     let mut options: IndexMap<&str, &ast::NamedArg> = IndexMap::new();
+    let mut known = true;
     for option in &step.options {
+        // An unknown option is reported by the resolution index; the step is then
+        // incomplete, but its other parts are still checked.
         if !allowed.contains(&option.name.name.as_str()) {
-            let help = if allowed.is_empty() {
-                format!("`{keyword}` takes no options")
-            } else {
-                suggest::help(&option.name.name, allowed.iter().copied())
-                    .unwrap_or_else(|| format!("`{keyword}` takes: {}", allowed.join(", ")))
-            };
-            sink.push(
-                Diagnostic::new(
-                    Code::UnknownOption,
-                    format!("unknown option `{}` for `{keyword}`", option.name.name),
-                    env.id(),
-                    option.name.span,
-                    "unknown option",
-                )
-                .with_help(help),
-            );
+            known = false;
             continue;
         }
         if options.insert(option.name.name.as_str(), option).is_some() {
@@ -296,7 +284,7 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
         },
         ast::StepKind::Error => return None,
     };
-    Some(Step { kind, origin })
+    known.then_some(Step { kind, origin })
 }
 
 fn check_env_name(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident) -> Option<()> {
