@@ -9,7 +9,7 @@
 use crate::db::{parse, Db, SourceFile};
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::span::Span;
-use crate::{ir, lower, policy, resolve, variants};
+use crate::{graph, ir, lower, policy, resolve, variants};
 
 /// Every diagnostic of one file: syntax, names, types, variants, lowering, policy.
 #[salsa::tracked(returns(ref))]
@@ -38,6 +38,12 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
             .cloned(),
     );
     out.extend(variants::evaluate(db, file).diagnostics.iter().cloned());
+    out.extend(
+        graph::dependencies(db, file)
+            .cycles
+            .iter()
+            .map(graph::Cycle::diagnostic),
+    );
     out.extend(lower::lower_file(db, file).diagnostics.iter().cloned());
     out.extend(policy::check(db, file).diagnostics.iter().cloned());
     crate::diagnostics::sort(&mut out);

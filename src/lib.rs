@@ -33,11 +33,13 @@ pub mod db;
 pub mod diagnostics;
 pub mod emit;
 pub mod fmt;
+pub mod graph;
 pub mod ir;
 pub mod language;
 pub mod lower;
 pub mod policy;
 pub mod resolve;
+pub mod scc;
 pub mod span;
 pub mod stdlib;
 pub mod syntax;
@@ -266,20 +268,14 @@ impl Compiler {
     /// types, so a driver can check `--build-arg` values before building.
     pub fn build_args(&self, file: SourceFile, variant: &str) -> Vec<(String, language::Ty)> {
         let evaluated = variants::evaluate(&self.db, file);
-        let lowered = lower::lower_file(&self.db, file);
-        let mut names = vec![variant.to_string()];
-        let mut i = 0;
-        while let Some(name) = names.get(i).cloned() {
-            for (dep, _) in lowered.deps.get(&name).into_iter().flatten() {
-                if !names.contains(dep) {
-                    names.push(dep.clone());
-                }
-            }
-            i += 1;
-        }
+        let names = graph::dependencies(&self.db, file)
+            .stage_order(variant)
+            .unwrap_or_default();
+        // The target's own declarations first: a dependency's argument of the same
+        // name is the same build argument.
         let mut out: Vec<(String, language::Ty)> = Vec::new();
-        for name in names {
-            let Some(v) = evaluated.variants.get(&name) else {
+        for name in names.iter().rev() {
+            let Some(v) = evaluated.variants.get(name) else {
                 continue;
             };
             if let Some(check::types::Val {

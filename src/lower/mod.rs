@@ -16,10 +16,11 @@ mod steps;
 
 pub use paths::resolve_dots;
 
-use crate::check::types::{ImageRef, Step, ValKind, VariantRef};
+use crate::check::types::{Step, ValKind, VariantRef};
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::dockerfile::{longest_line, MAX_LINE_BYTES};
+use crate::graph::{self, Graph};
 use crate::ir::{self, Instruction, JsonText, Located, Refusal, StageName};
 use crate::language::Field;
 use crate::span::Origin;
@@ -50,8 +51,6 @@ pub struct CopyRecord {
 pub struct LoweredFile {
     /// One stage per variant that lowered cleanly.
     pub stages: IndexMap<String, ir::Stage>,
-    /// The variants each stage needs first (base, copy from).
-    pub deps: IndexMap<String, Vec<(String, Origin)>>,
     /// Each variant's copies, with absolute destinations.
     pub copies: IndexMap<String, Vec<CopyRecord>>,
     pub diagnostics: Vec<Diagnostic>,
@@ -60,95 +59,36 @@ pub struct LoweredFile {
 #[salsa::tracked(returns(ref))]
 pub fn lower_file(db: &dyn Db, file: SourceFile) -> LoweredFile {
     let evaluated = variants::evaluate(db, file);
+    let graph = graph::dependencies(db, file);
     let mut out = LoweredFile::default();
     for variant in evaluated.variants.values() {
         let mut lowering = Lowering {
             diagnostics: Vec::new(),
             pending: Vec::new(),
-            deps: Vec::new(),
             copies: Vec::new(),
             file,
         };
-        if let Some(stage) = lowering.stage(db, evaluated, variant) {
+        if let Some(stage) = lowering.stage(db, evaluated, graph, variant) {
             out.stages.insert(variant.name.clone(), stage);
         }
-        out.deps.insert(variant.name.clone(), lowering.deps);
         out.copies.insert(variant.name.clone(), lowering.copies);
         out.diagnostics.extend(lowering.diagnostics);
     }
-    // Stage cycles are errors of the file, whichever variant is compiled.
-    let mut cycles: Vec<Diagnostic> = Vec::new();
-    for name in evaluated.variants.keys() {
-        let mut order = Vec::new();
-        let mut problems = Vec::new();
-        visit(
-            &out,
-            name,
-            &mut order,
-            &mut Vec::new(),
-            &mut problems,
-            file,
-            db,
-        );
-        for p in problems {
-            // The same cycle is found from each of its members: report it once.
-            let members = |d: &Diagnostic| {
-                let mut names: Vec<String> = d
-                    .notes
-                    .iter()
-                    .flat_map(|n| {
-                        n.trim_start_matches("cycle: ")
-                            .split(" → ")
-                            .map(str::to_string)
-                    })
-                    .collect();
-                names.sort();
-                names.dedup();
-                names
-            };
-            if !cycles.iter().any(|c| members(c) == members(&p)) {
-                cycles.push(p);
-            }
-        }
-    }
-    out.diagnostics.extend(cycles);
     out
 }
 
-/// The variants `target` needs, dependencies first (itself last).
-pub fn stage_order(
-    db: &dyn Db,
-    file: SourceFile,
-    target: &str,
-) -> Result<Vec<String>, Vec<Diagnostic>> {
-    let lowered = lower_file(db, file);
-    let mut order: Vec<String> = Vec::new();
-    let mut problems = Vec::new();
-    visit(
-        lowered,
-        target,
-        &mut order,
-        &mut Vec::new(),
-        &mut problems,
-        file,
-        db,
-    );
-    if problems.is_empty() {
-        Ok(order)
-    } else {
-        Err(problems)
-    }
-}
-
 /// The Dockerfile for one variant: its stage and every stage it depends on,
-/// dependencies first. `Err` holds the diagnostics that prevent it.
+/// dependencies first (the order is the dependency graph's). `Err` holds the
+/// diagnostics that prevent it (empty when they are reported by `check`).
 pub fn dockerfile(
     db: &dyn Db,
     file: SourceFile,
     target: &str,
 ) -> Result<ir::Dockerfile, Vec<Diagnostic>> {
     let lowered = lower_file(db, file);
-    let order = stage_order(db, file, target)?;
+    let Some(order) = graph::dependencies(db, file).stage_order(target) else {
+        return Err(Vec::new());
+    };
     let mut stages = Vec::new();
     for name in &order {
         match lowered.stages.get(name) {
@@ -166,84 +106,27 @@ pub fn dockerfile(
     })
 }
 
-fn visit(
-    lowered: &LoweredFile,
-    name: &str,
-    order: &mut Vec<String>,
-    visiting: &mut Vec<String>,
-    problems: &mut Vec<Diagnostic>,
-    file: SourceFile,
-    db: &dyn Db,
-) {
-    if order.iter().any(|n| n == name) {
-        return;
-    }
-    if let Some(start) = visiting.iter().position(|n| n == name) {
-        let mut cycle: Vec<String> = visiting.iter().skip(start).cloned().collect();
-        cycle.push(name.to_string());
-        let origin = lowered
-            .deps
-            .get(visiting.last().map_or(name, String::as_str))
-            .and_then(|deps| deps.iter().find(|(d, _)| d == name))
-            .map(|(_, o)| *o);
-        let (f, span) = origin.map_or((file.id(db), crate::span::Span::default()), |o| {
-            (o.file, o.span)
-        });
-        problems.push(
-            Diagnostic::new(
-                Code::StageCycle,
-                "variants depend on each other in a cycle",
-                f,
-                span,
-                "this dependency closes the cycle",
-            )
-            .with_note(format!("cycle: {}", cycle.join(" → "))),
-        );
-        return;
-    }
-    visiting.push(name.to_string());
-    for (dep, _) in lowered.deps.get(name).into_iter().flatten() {
-        visit(lowered, dep, order, visiting, problems, file, db);
-    }
-    visiting.pop();
-    order.push(name.to_string());
-}
-
-/// The image a variant's stage chain starts from (`base`, through `base =
-/// variant` links), `None` for `scratch` or a broken chain.
-pub fn root_image(evaluated: &Evaluated, variant: &ResolvedVariant) -> Option<ImageRef> {
-    let mut current = variant;
-    for _ in 0..64 {
-        match &current.fields.get(&Field::Base)?.kind {
-            ValKind::Image(image) => return Some(image.clone()),
-            ValKind::Variant(r) => current = evaluated.variants.get(&r.name)?,
-            _ => return None,
-        }
-    }
-    None
-}
-
 /// The uid and gid a variant's stage ends with: its own `user`, else that of the
 /// stage it is built on (`None`: the base image's, root).
-fn effective_user(evaluated: &Evaluated, name: &str) -> Option<(u32, u32)> {
-    let mut current = evaluated.variants.get(name)?;
-    for _ in 0..64 {
-        if let Some(ValKind::User(user)) = current.fields.get(&Field::User).map(|v| &v.kind) {
-            return Some((user.uid, user.gid));
+fn effective_user(evaluated: &Evaluated, graph: &Graph, name: &str) -> Option<(u32, u32)> {
+    graph.base_chain(name).find_map(|v| {
+        match evaluated
+            .variants
+            .get(v)?
+            .fields
+            .get(&Field::User)
+            .map(|v| &v.kind)
+        {
+            Some(ValKind::User(user)) => Some((user.uid, user.gid)),
+            _ => None,
         }
-        match &current.fields.get(&Field::Base)?.kind {
-            ValKind::Variant(r) => current = evaluated.variants.get(&r.name)?,
-            _ => return None,
-        }
-    }
-    None
+    })
 }
 
 struct Lowering {
     diagnostics: Vec<Diagnostic>,
     /// Instructions a step needs emitted before its own (an APT keyring's COPY).
     pending: Vec<Instruction>,
-    deps: Vec<(String, Origin)>,
     copies: Vec<CopyRecord>,
     file: SourceFile,
 }
@@ -326,9 +209,7 @@ impl Lowering {
             );
             return None;
         }
-        let stage = self.stage_name(&r.name, origin)?;
-        self.deps.push((r.name.clone(), origin));
-        Some(stage)
+        self.stage_name(&r.name, origin)
     }
 
     /// Refuses an instruction whose text would not fit on Dockerfile lines.
@@ -362,6 +243,7 @@ impl Lowering {
         &mut self,
         db: &dyn Db,
         evaluated: &Evaluated,
+        graph: &Graph,
         variant: &ResolvedVariant,
     ) -> Option<ir::Stage> {
         let fields = &variant.fields;
@@ -385,7 +267,7 @@ impl Lowering {
         // unprivileged user switches back first; at the end its own `user` applies,
         // or, without one, the user it was built on again.
         let parent_user = match &base.kind {
-            ValKind::Variant(r) => effective_user(evaluated, &r.name),
+            ValKind::Variant(r) => effective_user(evaluated, graph, &r.name),
             _ => None,
         };
         let runs = steps.iter().any(steps::runs_commands);
@@ -400,10 +282,10 @@ impl Lowering {
         // Relative destinations are joined with the working directory the stage
         // starts in: `/`, or where the parent stage left it.
         let mut workdir = match &base.kind {
-            ValKind::Variant(r) => paths::final_workdir(evaluated, &r.name, 0),
+            ValKind::Variant(r) => paths::final_workdir(evaluated, graph, &r.name),
             _ => String::from("/"),
         };
-        let apt_base = root_image(evaluated, variant);
+        let apt_base = graph.root_image(&variant.name).cloned();
         for step in steps {
             if steps::is_empty(step) {
                 continue;

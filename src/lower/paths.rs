@@ -1,7 +1,8 @@
 //! Paths in the image and in the build context: joining destinations with the
 //! working directory, and the working directory a stage ends in.
 
-use crate::check::types::{Step, StepKind, Val, ValKind};
+use crate::check::types::{StepKind, ValKind};
+use crate::graph::Graph;
 use crate::language::Field;
 use crate::variants::Evaluated;
 
@@ -64,31 +65,27 @@ pub(super) fn escapes_context(source: &str) -> bool {
 
 /// The working directory a variant's stage ends in (its `workdir` field, else its
 /// last `workdir` step, else its base variant's), for stages built `FROM` it.
-pub(super) fn final_workdir(evaluated: &Evaluated, name: &str, depth: usize) -> String {
-    let Some(variant) = evaluated.variants.get(name) else {
-        return "/".into();
-    };
-    if let Some(Val {
-        kind: ValKind::Path(p),
-        ..
-    }) = variant.fields.get(&Field::Workdir)
-    {
-        if p.starts_with('/') {
-            return p.clone();
+pub(super) fn final_workdir(evaluated: &Evaluated, graph: &Graph, name: &str) -> String {
+    // From the bottom of the stage chain up, each stage starts where the one it
+    // is built on ended.
+    let chain: Vec<&str> = graph.base_chain(name).collect();
+    let mut dir = String::from("/");
+    for stage in chain.iter().rev() {
+        let Some(variant) = evaluated.variants.get(*stage) else {
+            continue;
+        };
+        if let Some(ValKind::Path(p)) = variant.fields.get(&Field::Workdir).map(|v| &v.kind) {
+            if p.starts_with('/') {
+                dir = p.clone();
+                continue;
+            }
         }
-    }
-    let inherited = match variant.fields.get(&Field::Base).map(|v| &v.kind) {
-        Some(ValKind::Variant(r)) if depth < 64 => final_workdir(evaluated, &r.name, depth + 1),
-        _ => "/".into(),
-    };
-    let steps: &[Step] = match variant.fields.get(&Field::Steps).map(|v| &v.kind) {
-        Some(ValKind::Steps(steps)) => steps,
-        _ => &[],
-    };
-    let mut dir = inherited;
-    for step in steps {
-        if let StepKind::Workdir { path } = &step.kind {
-            dir = absolute(path, &dir);
+        if let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) {
+            for step in steps {
+                if let StepKind::Workdir { path } = &step.kind {
+                    dir = absolute(path, &dir);
+                }
+            }
         }
     }
     dir

@@ -87,6 +87,7 @@ pub(crate) struct RuleContext<'a> {
     pub release: bool,
     pub evaluated: &'a Evaluated,
     pub lowered: &'a LoweredFile,
+    pub graph: &'a crate::graph::Graph,
 }
 
 impl<'a> RuleContext<'a> {
@@ -100,21 +101,12 @@ impl<'a> RuleContext<'a> {
 
     /// The variants whose stages `variant`'s stage is built on (`base =
     /// variant` links), nearest first, without `variant` itself.
-    pub fn stage_ancestors(&self, variant: &ResolvedVariant) -> Vec<&ResolvedVariant> {
-        let mut out: Vec<&ResolvedVariant> = Vec::new();
-        let mut current = variant;
-        while let Some(ValKind::Variant(r)) = current.fields.get(&Field::Base).map(|v| &v.kind) {
-            match self.evaluated.variants.get(&r.name) {
-                Some(next)
-                    if next.name != variant.name && !out.iter().any(|v| v.name == next.name) =>
-                {
-                    out.push(next);
-                    current = next;
-                }
-                _ => break,
-            }
-        }
-        out
+    pub fn stage_ancestors(&self, variant: &ResolvedVariant) -> Vec<&'a ResolvedVariant> {
+        self.graph
+            .base_chain(&variant.name)
+            .skip(1)
+            .filter_map(|name| self.evaluated.variants.get(name))
+            .collect()
     }
 }
 
@@ -128,6 +120,7 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
         release: *settings.release(db),
         evaluated: variants::evaluate(db, file),
         lowered: crate::lower::lower_file(db, file),
+        graph: crate::graph::dependencies(db, file),
     };
     let mut report = PolicyReport::default();
     // Constants and the image declaration are checked once, not per variant.
@@ -301,7 +294,7 @@ pub fn unpinned_release_stages(db: &dyn Db, file: SourceFile, target: &str) -> V
     if !*db.settings().release(db) {
         return Vec::new();
     }
-    let Ok(order) = crate::lower::stage_order(db, file, target) else {
+    let Some(order) = crate::graph::dependencies(db, file).stage_order(target) else {
         return Vec::new();
     };
     let evaluated = variants::evaluate(db, file);

@@ -10,17 +10,23 @@ use crate::variants::ResolvedVariant;
 /// The variants that release variants need (themselves and their stage
 /// dependencies).
 pub(super) fn release_stages(cx: &RuleContext<'_>) -> Vec<String> {
-    let lowered = cx.lowered;
     let mut out: Vec<String> = Vec::new();
-    let mut todo: Vec<String> = cx.policy.release_variants.value.clone();
+    let mut todo: Vec<&str> = cx
+        .policy
+        .release_variants
+        .value
+        .iter()
+        .map(String::as_str)
+        .collect();
     while let Some(name) = todo.pop() {
-        if out.contains(&name) || !lowered.deps.contains_key(&name) {
+        let Some(node) = cx.graph.node(name) else {
+            continue;
+        };
+        if out.iter().any(|n| n == name) {
             continue;
         }
-        for (dep, _) in lowered.deps.get(&name).into_iter().flatten() {
-            todo.push(dep.clone());
-        }
-        out.push(name);
+        todo.extend(node.stage_deps().map(|(dep, _)| dep));
+        out.push(name.to_string());
     }
     out
 }

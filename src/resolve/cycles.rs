@@ -7,7 +7,7 @@ use crate::db::{self, Db, SourceFile};
 
 /// The import graph's strongly connected components: files that import each
 /// other, directly or not, share a component. Computed once for the whole
-/// workspace (Tarjan's algorithm, iterative), so finding cycles is linear in the
+/// workspace (`scc.rs`), so finding cycles is linear in the
 /// number of imports however long the chains are.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ImportComponents {
@@ -27,74 +27,27 @@ fn import_targets(db: &dyn Db, file: SourceFile) -> Vec<SourceFile> {
 
 #[salsa::tracked(returns(ref))]
 pub fn import_components(db: &dyn Db, workspace: db::Workspace) -> ImportComponents {
-    use std::collections::HashMap;
     let modules: Vec<SourceFile> = workspace
         .files(db)
         .iter()
         .filter(|(key, _)| key.starts_with("file:") || key.starts_with("std:"))
         .map(|(_, f)| *f)
         .collect();
-    let edges: HashMap<SourceFile, Vec<SourceFile>> = modules
+    let position: std::collections::HashMap<SourceFile, usize> =
+        modules.iter().enumerate().map(|(i, f)| (*f, i)).collect();
+    let edges: Vec<Vec<usize>> = modules
         .iter()
-        .map(|&f| (f, import_targets(db, f)))
+        .map(|&f| {
+            import_targets(db, f)
+                .iter()
+                .filter_map(|t| position.get(t).copied())
+                .collect()
+        })
         .collect();
-    let mut index: HashMap<SourceFile, u32> = HashMap::new();
-    let mut low: HashMap<SourceFile, u32> = HashMap::new();
-    let mut on_stack: std::collections::HashSet<SourceFile> = std::collections::HashSet::new();
-    let mut stack: Vec<SourceFile> = Vec::new();
-    let mut component: HashMap<SourceFile, u32> = HashMap::new();
-    let mut next_index = 0u32;
-    let mut next_component = 0u32;
-    for &root in &modules {
-        if index.contains_key(&root) {
-            continue;
-        }
-        // (node, position of the next edge to follow)
-        let mut work: Vec<(SourceFile, usize)> = vec![(root, 0)];
-        index.insert(root, next_index);
-        low.insert(root, next_index);
-        next_index += 1;
-        stack.push(root);
-        on_stack.insert(root);
-        while let Some(&mut (node, ref mut edge)) = work.last_mut() {
-            let targets = edges.get(&node).map_or(&[][..], Vec::as_slice);
-            if let Some(&next) = targets.get(*edge) {
-                *edge += 1;
-                if let std::collections::hash_map::Entry::Vacant(slot) = index.entry(next) {
-                    slot.insert(next_index);
-                    low.insert(next, next_index);
-                    next_index += 1;
-                    stack.push(next);
-                    on_stack.insert(next);
-                    work.push((next, 0));
-                } else if on_stack.contains(&next) {
-                    let next_index_of = index.get(&next).copied().unwrap_or(0);
-                    if let Some(l) = low.get_mut(&node) {
-                        *l = (*l).min(next_index_of);
-                    }
-                }
-                continue;
-            }
-            work.pop();
-            let node_low = low.get(&node).copied().unwrap_or(0);
-            if let Some(&(parent, _)) = work.last() {
-                if let Some(l) = low.get_mut(&parent) {
-                    *l = (*l).min(node_low);
-                }
-            }
-            if Some(&node_low) == index.get(&node) {
-                while let Some(member) = stack.pop() {
-                    on_stack.remove(&member);
-                    component.insert(member, next_component);
-                    if member == node {
-                        break;
-                    }
-                }
-                next_component += 1;
-            }
-        }
+    let component = crate::scc::components(&edges);
+    ImportComponents {
+        component: modules.into_iter().zip(component).collect(),
     }
-    ImportComponents { component }
 }
 
 /// If importing `target` from `from` closes a cycle, the cycle's file paths
