@@ -73,17 +73,39 @@ pub struct Database {
     workspace: Option<Workspace>,
     context: Option<Context>,
     settings: Option<Settings>,
-    next_file: u32,
+    /// Every file by its id (ids are handed out in order, so the id is the index).
+    files: Vec<SourceFile>,
+}
+
+/// The queries a database executed, in order, as `query(Id(n))` (salsa's debug
+/// form): what tests read to show what an edit re-ran and what it reused.
+#[derive(Clone, Debug, Default)]
+pub struct QueryLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl QueryLog {
+    /// Takes the queries executed since the last call.
+    pub fn take(&self) -> Vec<String> {
+        match self.0.lock() {
+            Ok(mut log) => std::mem::take(&mut *log),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
 }
 
 impl Default for Database {
     fn default() -> Self {
+        Database::with_storage(salsa::Storage::default())
+    }
+}
+
+impl Database {
+    fn with_storage(storage: salsa::Storage<Database>) -> Database {
         let mut db = Database {
-            storage: salsa::Storage::default(),
+            storage,
             workspace: None,
             context: None,
             settings: None,
-            next_file: 0,
+            files: Vec::new(),
         };
         let workspace = Workspace::new(&db, IndexMap::new(), IndexMap::new());
         db.workspace = Some(workspace);
@@ -91,6 +113,24 @@ impl Default for Database {
         let settings = Settings::new(&db, crate::config::Policy::default(), false);
         db.settings = Some(settings);
         db
+    }
+
+    /// A database that records every query it executes.
+    pub fn with_query_log() -> (Database, QueryLog) {
+        let log = QueryLog::default();
+        let sink = log.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                if let Ok(mut log) = sink.0.lock() {
+                    log.push(format!("{database_key:?}"));
+                }
+            }
+        })));
+        (Database::with_storage(storage), log)
+    }
+
+    fn next_id(&self) -> FileId {
+        FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX))
     }
 }
 
@@ -168,11 +208,11 @@ impl Database {
                 out.push(file);
                 continue;
             }
-            let id = FileId(self.next_file);
-            self.next_file += 1;
+            let id = self.next_id();
             let file = SourceFile::builder(id, path, text, None)
                 .durability(durability)
                 .new(self);
+            self.files.push(file);
             // Take the map out of the input instead of cloning it (the setter
             // returns the old value); it is written back once at the end.
             let map =
@@ -196,9 +236,9 @@ impl Database {
             }
             return file;
         }
-        let id = FileId(self.next_file);
-        self.next_file += 1;
+        let id = self.next_id();
         let file = SourceFile::new(self, id, path.to_string(), text, None);
+        self.files.push(file);
         let mut files = context.set_files(self).to(IndexMap::new());
         files.insert(key.to_string(), file);
         context.set_files(self).to(files);
@@ -235,14 +275,7 @@ impl Database {
     }
 
     pub fn file_by_id(&self, id: FileId) -> Option<SourceFile> {
-        let workspace = self.workspace();
-        let context = self.context();
-        workspace
-            .files(self)
-            .values()
-            .chain(context.files(self).values())
-            .copied()
-            .find(|f| f.id(self) == id)
+        self.files.get(id.0 as usize).copied()
     }
 }
 

@@ -110,7 +110,18 @@ impl Default for Compiler {
 impl Compiler {
     /// A compiler with the embedded standard library.
     pub fn new() -> Compiler {
-        let mut compiler = Compiler::without_stdlib();
+        Compiler::with_embedded_stdlib(Database::new())
+    }
+
+    /// A compiler with the embedded standard library whose database records the
+    /// queries it executes: what tests of incrementality read.
+    pub fn with_query_log() -> (Compiler, db::QueryLog) {
+        let (db, log) = Database::with_query_log();
+        (Compiler::with_embedded_stdlib(db), log)
+    }
+
+    fn with_embedded_stdlib(db: Database) -> Compiler {
+        let mut compiler = Compiler { db };
         for (name, text) in stdlib::MODULES {
             compiler.add_stdlib_module(name, text.to_string());
         }

@@ -136,6 +136,46 @@ impl LineIndex {
     }
 }
 
+impl LineIndex {
+    /// The bytes of a zero-based line that hold text: without its `\n`, and
+    /// without the `\r` of a CRLF ending.
+    fn content(&self, text: &str, line: u32) -> Option<(usize, usize)> {
+        let start = *self.line_starts.get(line as usize)? as usize;
+        let mut end = start + self.line_len(text, line);
+        if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        Some((start, end))
+    }
+
+    /// The byte offset of a line and column counted in UTF-8 bytes. A column
+    /// past the end of the line means its end, one inside a character that
+    /// character's start; `None` for a line past the end of the text.
+    pub fn offset(&self, text: &str, at: LineCol) -> Option<u32> {
+        let (start, end) = self.content(text, at.line)?;
+        let mut offset = (start + at.column as usize).min(end);
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        Some(clamp(offset))
+    }
+
+    /// The byte offset of a line and column counted in UTF-16 code units (the
+    /// LSP default), with the same rules as [`LineIndex::offset`].
+    pub fn offset_utf16(&self, text: &str, at: LineCol) -> Option<u32> {
+        let (start, end) = self.content(text, at.line)?;
+        let line = text.get(start..end)?;
+        let mut units = 0usize;
+        for (i, c) in line.char_indices() {
+            units += c.len_utf16();
+            if units > at.column as usize {
+                return Some(clamp(start + i));
+            }
+        }
+        Some(clamp(end))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +192,29 @@ mod tests {
         );
         assert_eq!(index.line(0), 0);
         assert_eq!(index.line(2), 1);
+    }
+
+    #[test]
+    fn offsets_round_trip_through_both_column_kinds() {
+        let text = "a\r\nxé𝄞z\n\n  ü = \"𝄞\"\n";
+        let index = LineIndex::new(text);
+        for (offset, c) in text.char_indices() {
+            let offset = offset as u32;
+            if c == '\n' || (c == '\r' && text[offset as usize..].starts_with("\r\n")) {
+                continue;
+            }
+            let bytes = index.line_col(offset);
+            assert_eq!(index.offset(text, bytes), Some(offset), "{bytes:?}");
+            let units = index.line_col_utf16(text, offset);
+            assert_eq!(index.offset_utf16(text, units), Some(offset), "{units:?}");
+        }
+        // Past the end of a line: its end (before a CRLF); inside a character: its start.
+        let line = |line, column| LineCol { line, column };
+        assert_eq!(index.offset(text, line(0, 99)), Some(1));
+        assert_eq!(index.offset_utf16(text, line(0, 99)), Some(1));
+        let g_clef = text.find('𝄞').unwrap_or_default() as u32;
+        assert_eq!(index.offset(text, line(1, 5)), Some(g_clef));
+        assert_eq!(index.offset_utf16(text, line(1, 3)), Some(g_clef));
+        assert_eq!(index.offset(text, line(9, 0)), None);
     }
 }

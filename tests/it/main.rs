@@ -9,6 +9,7 @@ mod cli;
 mod diagnostics;
 mod escaping;
 mod examples;
+mod incremental;
 mod sweep;
 mod tidy;
 mod trust;
