@@ -10,6 +10,7 @@ mod diagnostics;
 mod escaping;
 mod examples;
 mod incremental;
+mod queries;
 mod sweep;
 mod tidy;
 mod trust;
