@@ -62,6 +62,9 @@ pub struct Settings {
 #[salsa::db]
 pub trait Db: salsa::Database {
     fn workspace(&self) -> Workspace;
+    /// The file with this id. Ids are never reused and a file keeps its id, so
+    /// queries may read this without depending on an input.
+    fn file(&self, id: FileId) -> Option<SourceFile>;
     fn context(&self) -> Context;
     fn settings(&self) -> Settings;
 }
@@ -139,6 +142,10 @@ impl salsa::Database for Database {}
 
 #[salsa::db]
 impl Db for Database {
+    fn file(&self, id: FileId) -> Option<SourceFile> {
+        self.files.get(id.0 as usize).copied()
+    }
+
     fn workspace(&self) -> Workspace {
         match self.workspace {
             Some(ws) => ws,

@@ -39,6 +39,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// A machine-applicable fix (editors offer it as a quick fix).
     pub fix: Option<Fix>,
+    /// The variant the diagnostic is about, when it is about one.
+    pub variant: Option<String>,
 }
 
 /// A fix: text edits that resolve the diagnostic.
@@ -97,7 +99,17 @@ impl Diagnostic {
             notes: Vec::new(),
             help: None,
             fix: None,
+            variant: None,
         }
+    }
+
+    /// Says which variant the diagnostic is about (kept when it is set already:
+    /// the innermost phase knows best).
+    pub fn for_variant(mut self, variant: &str) -> Self {
+        if self.variant.is_none() {
+            self.variant = Some(variant.to_string());
+        }
+        self
     }
 
     pub fn with_secondary(mut self, file: FileId, span: Span, label: impl Into<String>) -> Self {
@@ -187,6 +199,11 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// What the terminal's closing count reads (see [`render::summary`]).
+    pub fn tally(&self) -> (Severity, Code) {
+        (self.severity, self.code)
     }
 }
 

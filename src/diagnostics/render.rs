@@ -147,8 +147,10 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
             label(l, false);
         }
         notes.extend(d.notes.iter().map(|n| printable(n)));
-        if let Some(help) = &d.help {
-            notes.push(format!("help: {}", printable(help)));
+        match (&d.help, &d.fix) {
+            (Some(help), _) => notes.push(format!("help: {}", printable(help))),
+            (None, Some(fix)) => notes.push(format!("help: {}", printable(&fix.title))),
+            (None, None) => {}
         }
         let diagnostic = cs::Diagnostic::new(severity)
             .with_code(d.code.as_str())
@@ -167,6 +169,44 @@ pub fn to_terminal(files: &[SourceInfo<'_>], diagnostics: &[Diagnostic], color: 
         ));
     }
     text
+}
+
+/// The line that ends a command's terminal output: how many errors and warnings
+/// it reported, and where to read more about the first one (empty when there
+/// were none).
+pub fn summary(reported: impl IntoIterator<Item = (Severity, super::Code)>) -> String {
+    let mut errors = 0usize;
+    let mut warnings = 0usize;
+    let mut first: Option<(Severity, super::Code)> = None;
+    for (severity, code) in reported {
+        match severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
+        }
+        // The first error, else the first warning.
+        if first.is_none_or(|(s, _)| s == Severity::Warning && severity == Severity::Error) {
+            first = Some((severity, code));
+        }
+    }
+    let Some((severity, code)) = first else {
+        return String::new();
+    };
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let counts = match (errors, warnings) {
+        (0, w) => format!("warning: {} emitted", count(w, "warning")),
+        (e, 0) => format!("error: {} emitted", count(e, "error")),
+        (e, w) => format!(
+            "error: {}, {} emitted",
+            count(e, "error"),
+            count(w, "warning")
+        ),
+    };
+    let what = if severity == Severity::Error {
+        "error"
+    } else {
+        "warning"
+    };
+    format!("{counts}\nnote: `wbuildc explain {code}` explains the first {what} in detail\n")
 }
 
 fn buffer_fallback(buffer: &mut termcolor::Buffer, d: &Diagnostic) {
@@ -202,6 +242,8 @@ struct JsonDiagnostic<'a> {
     notes: &'a [String],
     help: Option<&'a str>,
     fix: Option<JsonFix<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -279,6 +321,7 @@ pub fn to_json<'a>(
                     })
                     .collect(),
             }),
+            variant: d.variant.as_deref(),
         })
         .collect();
     serde_json::to_value(list).unwrap_or(serde_json::Value::Null)

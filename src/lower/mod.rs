@@ -72,7 +72,12 @@ pub fn lower_file(db: &dyn Db, file: SourceFile) -> LoweredFile {
             out.stages.insert(variant.name.clone(), stage);
         }
         out.copies.insert(variant.name.clone(), lowering.copies);
-        out.diagnostics.extend(lowering.diagnostics);
+        out.diagnostics.extend(
+            lowering
+                .diagnostics
+                .into_iter()
+                .map(|d| d.for_variant(&variant.name)),
+        );
     }
     out
 }

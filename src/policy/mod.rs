@@ -137,6 +137,10 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
         found.extend(no_secrets::check(&cx, variant));
         found.extend(setuid::check(&cx, variant));
         found.extend(debian_first::check(&cx, variant));
+        let found: Vec<Diagnostic> = found
+            .into_iter()
+            .map(|d| d.for_variant(&variant.name))
+            .collect();
         let exceptions = exceptions_of(variant, &mut report.diagnostics);
         own.insert(variant.name.as_str(), (found, exceptions));
     }
@@ -183,6 +187,7 @@ fn inherited_finding(
         .get(&Field::Base)
         .map_or(variant.origin, |v| v.origin);
     let mut inherited = d.clone();
+    inherited.variant = Some(variant.name.clone());
     inherited.message = format!(
         "{} (in variant `{}`, built on `{}`)",
         d.message, variant.name, ancestor.name
@@ -310,6 +315,7 @@ pub fn unpinned_release_stages(db: &dyn Db, file: SourceFile, target: &str) -> V
             &format!("the variant being built (`{target}`) needs it"),
         )
         .into_iter()
+        .map(|d| d.for_variant(&name))
         .collect();
         apply_exceptions(found, &mut exceptions, &mut out);
     }

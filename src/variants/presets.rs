@@ -132,6 +132,9 @@ impl<'db> Resolver<'db, '_> {
         }
         let caller_env = self.env(caller, caller_params);
         let mut bound: IndexMap<String, Val> = IndexMap::new();
+        // Arguments written, whether or not their value could be evaluated: one
+        // whose value failed (already reported) is not also "missing".
+        let mut given: Vec<&str> = Vec::new();
         let mut ok = true;
         for arg in parent.args.iter().flatten() {
             let Some((ty, _)) = types.get(&arg.name.name) else {
@@ -157,7 +160,7 @@ impl<'db> Resolver<'db, '_> {
                 ok = false;
                 continue;
             };
-            if bound.contains_key(&arg.name.name) {
+            if given.contains(&arg.name.name.as_str()) {
                 sink.push(Diagnostic::new(
                     Code::BadArgument,
                     format!("`{}` is given twice", arg.name.name),
@@ -168,6 +171,7 @@ impl<'db> Resolver<'db, '_> {
                 ok = false;
                 continue;
             }
+            given.push(&arg.name.name);
             match eval::eval_as(&caller_env, &mut sink, &arg.value, ty) {
                 Some(v) => {
                     bound.insert(arg.name.name.clone(), v);
@@ -176,7 +180,7 @@ impl<'db> Resolver<'db, '_> {
             }
         }
         for (name, (ty, param)) in &types {
-            if bound.contains_key(name) {
+            if given.contains(&name.as_str()) {
                 continue;
             }
             match &param.default {

@@ -143,6 +143,8 @@ pub(super) struct Resolver<'db, 'b> {
     stack: Vec<(FileId, String, Span)>,
     /// Where presets of other files were instantiated, innermost last.
     call_sites: Vec<Origin>,
+    /// The variants being resolved, innermost last: what a diagnostic is about.
+    resolving: Vec<String>,
     /// Presets instantiated so far, by (file, name), with their arguments.
     pub instances: HashMap<(FileId, String), Vec<Instance>>,
 }
@@ -166,6 +168,7 @@ impl<'db, 'b> Resolver<'db, 'b> {
             poisoned: Vec::new(),
             stack: Vec::new(),
             call_sites: Vec::new(),
+            resolving: Vec::new(),
             instances: HashMap::new(),
         }
     }
@@ -194,6 +197,9 @@ impl<'db, 'b> Resolver<'db, 'b> {
                 diagnostic =
                     diagnostic.with_secondary(site.file, site.span, "the preset is used here");
             }
+        }
+        if let Some(variant) = self.resolving.last() {
+            diagnostic = diagnostic.for_variant(variant);
         }
         self.sink.push(diagnostic);
     }
@@ -290,7 +296,9 @@ impl<'db, 'b> Resolver<'db, 'b> {
         if !self.enter(module.id, name, v.name.span) {
             return None;
         }
+        self.resolving.push(name.to_string());
         let resolved = self.apply(module, None, &v.parents, &v.body, start.clone());
+        self.resolving.pop();
         self.leave();
         if self.poisoned.iter().any(|p| p == name) {
             self.cache.insert(name.to_string(), None);

@@ -75,15 +75,17 @@ fn graph_text(compiler: &Compiler, file: SourceFile) -> String {
     for (name, node) in &graph.variants {
         out.push_str(&format!("variant {name}\n"));
         match &node.base {
-            Some((graph::Base::Image(image), origin)) => {
-                out.push_str(&format!("  base     image {image} ({})\n", at(compiler, *origin)))
-            }
+            Some((graph::Base::Image(image), origin)) => out.push_str(&format!(
+                "  base     image {image} ({})\n",
+                at(compiler, *origin)
+            )),
             Some((graph::Base::Scratch, origin)) => {
                 out.push_str(&format!("  base     scratch ({})\n", at(compiler, *origin)))
             }
-            Some((graph::Base::Variant(v), origin)) => {
-                out.push_str(&format!("  base     variant {v} ({})\n", at(compiler, *origin)))
-            }
+            Some((graph::Base::Variant(v), origin)) => out.push_str(&format!(
+                "  base     variant {v} ({})\n",
+                at(compiler, *origin)
+            )),
             None => out.push_str("  base     none\n"),
         }
         for (v, origin) in &node.extends {
@@ -101,7 +103,10 @@ fn graph_text(compiler: &Compiler, file: SourceFile) -> String {
             ));
         }
         for (v, origin) in &node.copies_from {
-            out.push_str(&format!("  copies   from {v} ({})\n", at(compiler, *origin)));
+            out.push_str(&format!(
+                "  copies   from {v} ({})\n",
+                at(compiler, *origin)
+            ));
         }
         let order = graph.stage_order(name).unwrap_or_default();
         out.push_str(&format!("  stages   {}\n", order.join(" → ")));

@@ -5,6 +5,7 @@ use super::{coerce_reporting, eval, eval_as, lookup, resolve_type, Env, Sink};
 use crate::check::types::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::language::{self, Ty};
+use crate::span::{Origin, Span};
 use crate::syntax::ast;
 use indexmap::IndexMap;
 
@@ -36,8 +37,13 @@ fn is_debian_package(name: &str) -> bool {
     pkg_ok && version_ok
 }
 
-fn strings(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Option<Vec<String>> {
-    // One string or a list of strings.
+/// One value or a list of values of `ty`, as texts with where each was written.
+fn texts(
+    env: &Env<'_>,
+    sink: &mut Sink,
+    expr: &ast::Expr,
+    ty: &Ty,
+) -> Option<Vec<(String, Origin)>> {
     let value = eval(env, sink, expr, Some(&Ty::List(Box::new(ty.clone()))))?;
     let value = match value.kind {
         ValKind::List(_) => coerce_reporting(sink, value, &Ty::List(Box::new(ty.clone())))?,
@@ -52,7 +58,60 @@ fn strings(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Option<
     let ValKind::List(items) = value.kind else {
         return None;
     };
-    Some(items.into_iter().filter_map(|v| v.kind.to_text()).collect())
+    Some(
+        items
+            .into_iter()
+            .filter_map(|v| v.kind.to_text().map(|t| (t, v.origin)))
+            .collect(),
+    )
+}
+
+fn strings(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Option<Vec<String>> {
+    Some(
+        texts(env, sink, expr, ty)?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect(),
+    )
+}
+
+/// Whether `span` is a plain string literal written in `expr` (itself or an item
+/// of its list): a fix may then rewrite that literal.
+fn is_literal(expr: &ast::Expr, span: Span) -> bool {
+    let plain = |e: &ast::Expr| {
+        e.span == span && matches!(&e.kind, ast::ExprKind::Str(lit) if lit.as_plain().is_some())
+    };
+    match &expr.kind {
+        ast::ExprKind::List(items) => items.iter().any(plain),
+        _ => plain(expr),
+    }
+}
+
+/// Checks every package of an `apt` step, reporting each bad name where it is
+/// written (with the fix when its lowercase form is a package name).
+fn packages(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr) -> Option<Vec<(String, Origin)>> {
+    let packages = texts(env, sink, expr, &Ty::String)?;
+    let mut ok = true;
+    for (name, origin) in &packages {
+        if is_debian_package(name) {
+            continue;
+        }
+        ok = false;
+        let mut d = Diagnostic::new(
+            Code::InvalidName,
+            format!("`{name}` is not a Debian package name"),
+            origin.file,
+            origin.span,
+            "invalid package name",
+        )
+        .with_help("package names are lowercase [a-z0-9+.-], optionally `=version`");
+        let lower = name.to_ascii_lowercase();
+        if is_debian_package(&lower) && origin.file == env.id() && is_literal(expr, origin.span) {
+            d = d.with_replacement(format!("write `{lower}`"), format!("\"{lower}\""));
+        }
+        sink.push(d);
+    }
+    ok.then_some(packages)
 }
 
 pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Option<Step> {
@@ -115,24 +174,10 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
     };
     let kind = match &step.kind {
         ast::StepKind::Apt(expr) => {
-            let packages = strings(env, sink, expr, &Ty::String)?;
-            for p in &packages {
-                if !is_debian_package(p) {
-                    sink.push(
-                        Diagnostic::new(
-                            Code::InvalidName,
-                            format!("`{p}` is not a Debian package name"),
-                            env.id(),
-                            expr.span,
-                            "invalid package name",
-                        )
-                        .with_help(
-                            "package names are lowercase [a-z0-9+.-], optionally `=version`",
-                        ),
-                    );
-                    return None;
-                }
-            }
+            let packages: Vec<String> = packages(env, sink, expr)?
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
             let single = |sink: &mut Sink, name: &str| -> Option<Option<String>> {
                 match options.get(name) {
                     Some(o) => match eval_as(env, sink, &o.value, &Ty::String)?.kind {

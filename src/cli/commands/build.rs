@@ -90,7 +90,11 @@ fn run_build(
     let compiler = &session.compiler;
     let color = use_color(common);
     let failed = |code: u8, diagnostics: &[Diagnostic]| -> Result<Built, UsageError> {
-        eprint!("{}", compiler.render(diagnostics, color));
+        eprint!(
+            "{}{}",
+            compiler.render(diagnostics, color),
+            crate::diagnostics::render::summary(diagnostics.iter().map(Diagnostic::tally))
+        );
         Ok(Built {
             code,
             tag: String::new(),

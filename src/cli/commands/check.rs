@@ -21,6 +21,8 @@ pub fn run(common: &Common, files: &[PathBuf], format: Format) -> u8 {
 #[derive(Default)]
 struct Output {
     human: String,
+    /// Severity and code of each diagnostic, for the closing count.
+    tally: Vec<(crate::Severity, crate::Code)>,
     diagnostics: Vec<serde_json::Value>,
     exceptions: Vec<serde_json::Value>,
 }
@@ -87,7 +89,13 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
         .flat_map(|(a, b)| [a, b]);
     match format {
         Format::Human => {
-            let text: String = outputs.map(|o| o.human).collect();
+            let mut text = String::new();
+            let mut tally = Vec::new();
+            for output in outputs {
+                text.push_str(&output.human);
+                tally.extend(output.tally);
+            }
+            text.push_str(&crate::diagnostics::render::summary(tally));
             eprint!("{text}");
         }
         Format::Json => {
@@ -122,12 +130,14 @@ fn render(
     match format {
         Format::Human => Output {
             human: session.compiler.render(diagnostics, use_color(common)),
+            tally: diagnostics.iter().map(crate::Diagnostic::tally).collect(),
             ..Output::default()
         },
         Format::Json => {
             let list = session.compiler.render_json(diagnostics);
             Output {
                 human: String::new(),
+                tally: Vec::new(),
                 diagnostics: list.as_array().cloned().unwrap_or_default(),
                 exceptions: crate::cli::exceptions_json(&session.compiler, exceptions),
             }

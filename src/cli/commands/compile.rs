@@ -44,7 +44,11 @@ fn compile(
         }
     };
     match format {
-        Format::Human => eprint!("{}", compiler.render(&diagnostics, use_color(common))),
+        Format::Human => eprint!(
+            "{}{}",
+            compiler.render(&diagnostics, use_color(common)),
+            crate::diagnostics::render::summary(diagnostics.iter().map(crate::Diagnostic::tally))
+        ),
         Format::Json => {
             let json = json_report(
                 session,

@@ -6,6 +6,10 @@
 //! they compute nothing a phase owns. The façade (`lib.rs`) calls them and
 //! creates no diagnostics of its own.
 
+mod anchor;
+
+pub use anchor::anchor;
+
 use crate::db::{parse, Db, SourceFile};
 use crate::diagnostics::{suggest, Code, Diagnostic};
 use crate::span::Span;
@@ -46,6 +50,7 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     );
     out.extend(lower::lower_file(db, file).diagnostics.iter().cloned());
     out.extend(policy::check(db, file).diagnostics.iter().cloned());
+    anchor(db, file, &mut out);
     crate::diagnostics::sort(&mut out);
     out.dedup();
     crate::diagnostics::limit(&mut out, file.id(db));
@@ -136,7 +141,9 @@ pub fn compile(
     }
     // In release mode the variant being built is released, whatever the policy's
     // `release_variants` lists: every stage it needs is pinned.
-    for d in policy::unpinned_release_stages(db, file, &variant) {
+    let mut release = policy::unpinned_release_stages(db, file, &variant);
+    anchor(db, file, &mut release);
+    for d in release {
         if !found.contains(&d) {
             found.push(d);
         }
