@@ -173,6 +173,9 @@ impl<'a> Printer<'a> {
         }
         let mut docs = vec![text(" extends ")];
         for (i, parent) in parents.iter().enumerate() {
+            if parent.error {
+                return Err(Unsupported);
+            }
             if i > 0 {
                 docs.push(text(", "));
             }

@@ -307,6 +307,14 @@ impl<'db> Walker<'db> {
     }
 
     fn parent(&mut self, parent: &'db ast::Parent) {
+        if parent.error {
+            // The parser reported it; what it read of the arguments is still
+            // indexed, the name is not resolved (and not reported twice).
+            for arg in parent.args.iter().flatten() {
+                self.expr(&arg.value);
+            }
+            return;
+        }
         let preset = match parent.name.segments.as_slice() {
             [name] => self.local_parent(name),
             [alias, member] => self.foreign_parent(alias, member),

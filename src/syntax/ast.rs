@@ -108,6 +108,11 @@ pub struct Parent {
     pub name: QualName,
     pub args: Option<Vec<NamedArg>>,
     pub span: Span,
+    /// The parser could not read this parent completely (`extends python.`,
+    /// `extends a,` with nothing after the comma, an argument without a name) and
+    /// has reported it. `name` and `args` hold what was read; checking must not
+    /// resolve it, and treats the variant's parents as incomplete.
+    pub error: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 pub mod ast;
 mod limits;
 mod pest;
+pub mod print;
 pub mod trivia;
 
 use crate::diagnostics::Diagnostic;

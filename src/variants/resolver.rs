@@ -364,6 +364,11 @@ impl<'db, 'b> Resolver<'db, 'b> {
         parent: &ast::Parent,
         start: &Fields,
     ) -> Option<(Link, Resolved)> {
+        // A parent the parser could not read is already reported; `None` marks
+        // the variant incomplete, so nothing is judged by its missing parents.
+        if parent.error {
+            return None;
+        }
         let named = parent.name.segments.last()?;
         match module.uses.get(named.span)? {
             Definition::Variant { name, .. } => {

@@ -11,6 +11,7 @@ mod escaping;
 mod examples;
 mod incremental;
 mod queries;
+mod recovery;
 mod sweep;
 mod tidy;
 mod trust;
