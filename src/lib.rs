@@ -337,6 +337,21 @@ impl Compiler {
         out
     }
 
+    /// The build-context paths the file's variants read, for the driver to probe
+    /// (see [`analysis::context`]).
+    pub fn copied_paths(&self, file: SourceFile) -> Vec<analysis::context::CopiedPath> {
+        analysis::context::copied_paths(&self.db, file)
+    }
+
+    /// The diagnostics for copied paths the driver did not find in the context.
+    pub fn missing_in_context(
+        &self,
+        file: SourceFile,
+        probes: &[(analysis::context::CopiedPath, analysis::context::Probe)],
+    ) -> Vec<Diagnostic> {
+        analysis::context::missing(&self.db, file, probes)
+    }
+
     /// The policy exceptions (`allow = { rule: reason }`) that applied in the file.
     pub fn exceptions(&self, file: SourceFile) -> Vec<policy::Exception> {
         policy::check(&self.db, file).exceptions.clone()

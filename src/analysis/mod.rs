@@ -7,6 +7,7 @@
 //! creates no diagnostics of its own.
 
 mod anchor;
+pub mod context;
 
 pub use anchor::anchor;
 

@@ -225,6 +225,86 @@ pub(crate) fn context_escapes(
     out
 }
 
+/// What the build context holds of the paths the manifest copies: symlinks that
+/// lead outside it ([`context_escapes`]) and paths that are not there, with the
+/// nearest directory's entries for a suggestion. Metadata and directory listings
+/// only, never a file's content, and nothing outside `context`.
+pub(crate) fn context_problems(
+    compiler: &crate::Compiler,
+    file: crate::SourceFile,
+    context: &Path,
+) -> Vec<crate::Diagnostic> {
+    let mut out = context_escapes(compiler, file, context);
+    let probes: Vec<_> = compiler
+        .copied_paths(file)
+        .into_iter()
+        .map(|copied| {
+            let probe = probe(context, &copied.path);
+            (copied, probe)
+        })
+        .collect();
+    if probes
+        .iter()
+        .any(|(_, p)| matches!(p, Probe::Missing { .. } | Probe::File))
+    {
+        out.extend(compiler.missing_in_context(file, &probes));
+    }
+    out
+}
+
+use crate::analysis::context::Probe;
+
+/// The most entries of one directory read for a suggestion.
+const MAX_NEARBY: usize = 1000;
+
+fn probe(context: &Path, path: &str) -> Probe {
+    let relative = Path::new(path.trim_end_matches('/'));
+    let plain = relative.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if crate::analysis::context::is_pattern(path) || !plain {
+        return Probe::Unknown;
+    }
+    match std::fs::metadata(context.join(relative)) {
+        Ok(meta) if meta.is_dir() => return Probe::Directory,
+        Ok(_) => return Probe::File,
+        Err(_) => {}
+    }
+    // The nearest existing directory on the way, inside the context.
+    let mut dir = relative.parent();
+    while let Some(d) = dir {
+        if std::fs::metadata(context.join(d)).is_ok_and(|m| m.is_dir()) {
+            break;
+        }
+        dir = d.parent();
+    }
+    let dir = dir.unwrap_or(Path::new(""));
+    let nearby = std::fs::read_dir(context.join(dir))
+        .map(|entries| {
+            let mut names: Vec<String> = entries
+                .filter_map(Result::ok)
+                .take(MAX_NEARBY)
+                .filter_map(|e| {
+                    let name = e.file_name().into_string().ok()?;
+                    let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                    let joined = dir.join(&name);
+                    let mut text = joined.to_str()?.to_string();
+                    if is_dir {
+                        text.push('/');
+                    }
+                    Some(text)
+                })
+                .collect();
+            names.sort();
+            names
+        })
+        .unwrap_or_default();
+    Probe::Missing { nearby }
+}
+
 /// The build context of a manifest: `--context DIR`, else the manifest's directory.
 pub(crate) fn default_context(path: &Path) -> PathBuf {
     match path.parent() {

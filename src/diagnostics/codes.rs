@@ -143,6 +143,13 @@ is not a regular `.wbuild` file (a FIFO, a device, a link to `requirements.txt`)
 file is refused before it is opened, and its text is never shown. Stdlib modules are
 imported by name: `import \"python\"`.";
 
+    NotInContext = "WB1010", Error, "copy source not in the build context",
+"A `copy` source (or an APT keyring) names a path that is not in the build context,
+the manifest's directory (or `--context DIR` for `build`). The engine would fail at
+that step; `check` finds it first and suggests the closest name in the same
+directory. A directory source must be a directory (`tests/`). Paths are relative to
+the context, not to the working directory in the image.";
+
     UnknownField = "WB2001", Error, "unknown field",
 "Images, variants and presets accept a fixed set of fields: base, steps, user,
 workdir, entrypoint, cmd, expose, healthcheck, labels, volumes, allow (policy
@@ -237,6 +244,14 @@ rather than written; flatten them.";
     NoSteps = "WB3006", Warning, "variant does nothing",
 "The variant has neither steps nor runtime settings of its own beyond its base. It
 compiles to a bare `FROM`, which is usually a mistake.";
+
+    DiscardsInherited = "WB3007", Warning, "`=` discards inherited entries",
+"`field = value` replaces what the parents (or the image block) set. For a list, a
+map or a step block that is usually a mistake: `steps = { ... }` in a variant that
+extends `python.app` throws away the steps that install Python, the virtualenv and
+the requirements, and the image builds without them. Write `steps += { ... }` to add
+to the inherited entries (the fix does this). To replace them deliberately, say so:
+`override steps = { ... }`, which replaces without this warning.";
 
     CmdNotExecForm = "WB4001", Warning, "shell-form command",
 "`cmd` and `entrypoint` are always emitted in exec (JSON) form. A single string was

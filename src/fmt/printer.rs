@@ -227,7 +227,16 @@ impl<'a> Printer<'a> {
         for member in &body.members {
             docs.push(match member {
                 Member::Assign(a) => concat(vec![
-                    text(format!("{} {} ", a.field.name, a.op.as_str())),
+                    text(format!(
+                        "{}{} {} ",
+                        if a.overrides.is_some() {
+                            "override "
+                        } else {
+                            ""
+                        },
+                        a.field.name,
+                        a.op.as_str()
+                    )),
                     self.expr(&a.value)?,
                 ]),
                 Member::Error(_) => return Err(Unsupported),

@@ -67,6 +67,8 @@ pub fn lower_file(db: &dyn Db, file: SourceFile) -> LoweredFile {
             pending: Vec::new(),
             copies: Vec::new(),
             file,
+            root: file.id(db),
+            source: file.text(db),
         };
         if let Some(stage) = lowering.stage(db, evaluated, graph, variant) {
             out.stages.insert(variant.name.clone(), stage);
@@ -128,15 +130,19 @@ fn effective_user(evaluated: &Evaluated, graph: &Graph, name: &str) -> Option<(u
     })
 }
 
-struct Lowering {
+struct Lowering<'db> {
     diagnostics: Vec<Diagnostic>,
     /// Instructions a step needs emitted before its own (an APT keyring's COPY).
     pending: Vec<Instruction>,
     copies: Vec<CopyRecord>,
     file: SourceFile,
+    root: crate::span::FileId,
+    /// The root file's text, to offer fixes that rewrite what the user wrote
+    /// only where it is written literally.
+    source: &'db str,
 }
 
-impl Lowering {
+impl Lowering<'_> {
     fn error(&mut self, code: Code, message: String, origin: Origin, label: &str, help: &str) {
         self.diagnostics
             .push(Diagnostic::new(code, message, origin.file, origin.span, label).with_help(help));

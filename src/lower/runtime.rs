@@ -11,7 +11,7 @@ use crate::language::Field;
 use crate::span::Origin;
 use crate::variants::{Evaluated, ResolvedVariant};
 
-impl Lowering {
+impl Lowering<'_> {
     pub(super) fn runtime(
         &mut self,
         evaluated: &Evaluated,
@@ -230,19 +230,21 @@ impl Lowering {
         let args = match command {
             Command::Exec(args) => args.clone(),
             Command::Shell(s) => {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::CmdNotExecForm,
-                        format!(
-                            "`{}` is a single string, run through /bin/sh -c",
-                            field.name()
-                        ),
-                        origin.file,
-                        origin.span,
-                        "shell form",
-                    )
-                    .with_help("write a list of arguments: [\"program\", \"arg\"]"),
-                );
+                let mut d = Diagnostic::new(
+                    Code::CmdNotExecForm,
+                    format!(
+                        "`{}` is a single string, run through /bin/sh -c",
+                        field.name()
+                    ),
+                    origin.file,
+                    origin.span,
+                    "shell form",
+                )
+                .with_help("write a list of arguments: [\"program\", \"arg\"]");
+                if let Some(list) = self.exec_form_of_literal(s, *origin) {
+                    d = d.with_replacement("write it as a list of arguments", list);
+                }
+                self.diagnostics.push(d);
                 vec!["/bin/sh".into(), "-c".into(), s.clone()]
             }
         };
@@ -250,5 +252,25 @@ impl Lowering {
             Some(args) => self.push(out, make(args), *origin),
             None => false,
         }
+    }
+
+    /// The exec form of a shell-form command, when the rewrite cannot change what
+    /// runs: the command is written as a plain string literal right here, and the
+    /// shell would only split it at spaces (no quotes, variables, globs,
+    /// redirections, operators or escapes).
+    fn exec_form_of_literal(&self, command: &str, origin: Origin) -> Option<String> {
+        let written = self.source.get(origin.span.range())?;
+        let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
+        let words: Vec<&str> = command.split(' ').filter(|w| !w.is_empty()).collect();
+        let safe = origin.file == self.root
+            && written == format!("\"{command}\"")
+            && !words.is_empty()
+            && command.chars().all(|c| c == ' ' || plain(c))
+            // `a=b cmd` sets a variable for the command in a shell.
+            && !words[0].contains('=');
+        safe.then(|| {
+            let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+            format!("[{}]", quoted.join(", "))
+        })
     }
 }

@@ -95,7 +95,7 @@ fn apt_script(packages: &[String], repository: Option<&str>, keyring: bool) -> S
     script
 }
 
-impl Lowering {
+impl Lowering<'_> {
     pub(super) fn step(
         &mut self,
         db: &dyn Db,

@@ -149,8 +149,15 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                         None
                     }
                     (None, None) => {
-                        let help = if is_file_import(&spec) {
-                            "file imports are relative to the importing file".to_string()
+                        let d = Diagnostic::new(
+                            Code::ImportNotFound,
+                            format!("cannot find module `{spec}`"),
+                            id,
+                            import.path.span,
+                            "not found",
+                        );
+                        let d = if is_file_import(&spec) {
+                            d.with_help("file imports are relative to the importing file")
                         } else {
                             let std: Vec<&str> = db
                                 .workspace()
@@ -158,19 +165,17 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                                 .keys()
                                 .filter_map(|k| k.strip_prefix("std:"))
                                 .collect();
-                            suggest::help(&spec, std.iter().copied())
-                                .unwrap_or_else(|| format!("the stdlib has: {}", std.join(", ")))
+                            match suggest::did_you_mean(&spec, std.iter().copied()) {
+                                Some(name) => d
+                                    .with_help(format!("did you mean `{name}`?"))
+                                    .with_replacement(
+                                        format!("replace with `{name}`"),
+                                        format!("\"{name}\""),
+                                    ),
+                                None => d.with_help(format!("the stdlib has: {}", std.join(", "))),
+                            }
                         };
-                        scope.diagnostics.push(
-                            Diagnostic::new(
-                                Code::ImportNotFound,
-                                format!("cannot find module `{spec}`"),
-                                id,
-                                import.path.span,
-                                "not found",
-                            )
-                            .with_help(help),
-                        );
+                        scope.diagnostics.push(d);
                         None
                     }
                     (Some(target), _) => match import_cycle(db, file, target) {

@@ -163,8 +163,13 @@ impl AssignOp {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assignment {
+    /// `override field = value`: the value replaces an inherited one on purpose
+    /// (no warning that inherited entries are discarded). The keyword's span.
+    pub overrides: Option<Span>,
     pub field: Ident,
     pub op: AssignOp,
+    /// Where `=` or `+=` is (empty, at the value, when it is missing).
+    pub op_span: Span,
     pub value: Expr,
     pub span: Span,
 }

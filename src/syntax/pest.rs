@@ -1459,7 +1459,10 @@ impl<'t> Cx<'t> {
 
     fn member(&mut self, pair: P<'_>) -> Member {
         let span = span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().peekable();
+        let overrides = inner
+            .next_if(|p| p.as_rule() == Rule::kw_override)
+            .map(|p| span_of(&p));
         let Some(field_pair) = inner.next() else {
             return Member::Error(span);
         };
@@ -1489,9 +1492,10 @@ impl<'t> Cx<'t> {
             }
         }
         let field = self.ident(&field_pair, "a field name");
+        let mut op_span = Span::at(field_span.end as usize);
         let (op, value) = match next {
             Some(p) if matches!(p.as_rule(), Rule::assign_op | Rule::colon) => {
-                let op_span = span_of(&p);
+                op_span = span_of(&p);
                 let op = if p.as_str() == "+=" {
                     AssignOp::Append
                 } else {
@@ -1547,9 +1551,24 @@ impl<'t> Cx<'t> {
             }
         };
         self.leftover(&mut h, "the value");
+        if let (Some(keyword), AssignOp::Append) = (overrides, op) {
+            // `override` says "replace on purpose"; `+=` keeps what is inherited.
+            let removal = Span::new(keyword.start as usize, field_span.start as usize);
+            let fix = self.fix("remove `override`", vec![(removal, String::new())]);
+            let d = self
+                .syntax(
+                    "`override` replaces an inherited value; it cannot be used with `+=`",
+                    keyword,
+                    "`+=` adds to what is inherited",
+                )
+                .with_fix(fix);
+            self.push(d);
+        }
         Member::Assign(Assignment {
+            overrides,
             field,
             op,
+            op_span,
             value,
             span,
         })

@@ -133,7 +133,16 @@ impl Printer {
         for member in &body.members {
             match member {
                 Member::Assign(a) => {
-                    self.line(d + 1, &format!("Assign {}", a.op.as_str()), Some(a.span));
+                    let keyword = if a.overrides.is_some() {
+                        "override "
+                    } else {
+                        ""
+                    };
+                    self.line(
+                        d + 1,
+                        &format!("Assign {keyword}{}", a.op.as_str()),
+                        Some(a.span),
+                    );
                     self.ident(d + 2, "field", &a.field);
                     self.expr(d + 2, "value", &a.value);
                 }

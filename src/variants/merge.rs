@@ -67,8 +67,12 @@ impl<'db> Resolver<'db, '_> {
             })
             .collect();
         self.parent_conflicts(module, &merged, &start, &settled);
-        for (_, parent_fields) in merged {
+        // Which parent each inherited field comes from (the last one that sets
+        // it), to say what an `=` discards.
+        let mut set_by: IndexMap<Field, &ast::Parent> = IndexMap::new();
+        for (parent, parent_fields) in merged {
             for (field, value) in parent_fields {
+                set_by.insert(field, parent);
                 fields.insert(field, value);
             }
         }
@@ -112,6 +116,14 @@ impl<'db> Resolver<'db, '_> {
             };
             match a.op {
                 ast::AssignOp::Replace => {
+                    if a.overrides.is_none() {
+                        if let Some(old) = fields.get(&field) {
+                            let from = set_by.get(&field).copied();
+                            if let Some(d) = discarded_entries(module.id, a, old, from) {
+                                self.report(d);
+                            }
+                        }
+                    }
                     fields.insert(field, value);
                 }
                 ast::AssignOp::Append => {
@@ -220,4 +232,57 @@ fn append(old: Val, new: Val) -> Val {
         (_, b) => b,
     };
     Val { kind, origin }
+}
+
+/// `field = value` over a non-empty inherited list, map or step block throws the
+/// inherited entries away, which is rarely meant when extending a preset (its
+/// steps install the language, its labels describe the image): a warning with
+/// the fix to `+=`, unless the assignment says `override`.
+fn discarded_entries(
+    file: crate::span::FileId,
+    assignment: &ast::Assignment,
+    old: &Val,
+    from: Option<&ast::Parent>,
+) -> Option<Diagnostic> {
+    let (count, what) = match &old.kind {
+        ValKind::Steps(steps) => (steps.len(), "step"),
+        ValKind::List(items) => (items.len(), "item"),
+        ValKind::Map(entries) => (entries.len(), "entry"),
+        _ => return None,
+    };
+    if count == 0 {
+        return None;
+    }
+    let name = &assignment.field.name;
+    let what = match (count, what) {
+        (1, _) => format!("the {what}"),
+        (_, "entry") => format!("the {count} entries"),
+        _ => format!("the {count} {what}s"),
+    };
+    let source = match from {
+        Some(parent) => format!("`{}`", parent.name.dotted()),
+        None => "the image block".to_string(),
+    };
+    let mut d = Diagnostic::new(
+        Code::DiscardsInherited,
+        format!("`{name} =` discards {what} inherited from {source}"),
+        file,
+        assignment.op_span,
+        "`=` replaces the inherited value",
+    )
+    .with_fix(crate::diagnostics::Fix {
+        title: format!("add to them: `{name} +=`"),
+        edits: vec![crate::diagnostics::Edit {
+            file,
+            span: assignment.op_span,
+            replacement: "+=".to_string(),
+        }],
+    })
+    .with_help(format!(
+        "to keep them, write `{name} += …`; to replace them on purpose, write `override {name} = …`"
+    ));
+    if let Some(parent) = from {
+        d = d.with_secondary(file, parent.span, format!("`{name}` is set by this parent"));
+    }
+    Some(d)
 }

@@ -175,6 +175,81 @@ fn a_copy_source_that_links_outside_the_context_is_an_error() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// `check` reads the build context's metadata: a copy source that is not there is
+/// an error at the line that copies it (at the preset call for a preset's copy),
+/// with the closest entry of its directory as a fix; applying every fix makes
+/// the manifest check clean. `compile` refuses the same manifest.
+#[test]
+fn copy_sources_missing_from_the_context_are_errors_with_fixes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for file in ["requirements.txt", "wsgi.py", "pytest.ini"] {
+        std::fs::write(dir.path().join(file), "x\n").unwrap_or_default();
+    }
+    std::fs::create_dir_all(dir.path().join("tests/unit")).unwrap_or_default();
+    std::fs::create_dir_all(dir.path().join("webapp")).unwrap_or_default();
+    std::fs::write(dir.path().join("webapp/app.py"), "x\n").unwrap_or_default();
+    let manifest = dir.path().join("service.wbuild");
+    let source = "import \"base\"\nimport \"python\"\nimage \"svc\" {}\n\nvariant build extends python.app(requirements = [\"requirement.txt\"]) {\n  steps += {\n    copy [\"wsgi.py\", \"pytest.in\"] to \"./\"\n    copy \"test/\" to \"tests/\"\n    copy \"webapp/ap.py\" to \"webapp/\"\n    copy \"wsgi.py/\" to \"./\"\n    copy \"*.py\" to \"./\"\n  }\n  user = base.somebody\n  allow += { \"debian-first\": \"tested here without packages\" }\n}\n";
+    std::fs::write(&manifest, source).unwrap_or_default();
+    let path = manifest.to_str().unwrap_or_default();
+    let out = wbuildc(&["check", "--format", "json", path]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    let missing: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .map(|list| list.iter().filter(|d| d["code"] == "WB1010").collect())
+        .unwrap_or_default();
+    let helps: Vec<&str> = missing.iter().filter_map(|d| d["help"].as_str()).collect();
+    assert_eq!(
+        helps,
+        [
+            "did you mean `requirements.txt`?",
+            "did you mean `pytest.ini`?",
+            "did you mean `tests/`?",
+            "did you mean `webapp/app.py`?",
+            "copy the file: `wsgi.py`",
+        ],
+        "{report:#}"
+    );
+    // The preset's copy is reported at the user's `extends` line.
+    assert_eq!(missing[0]["primary"]["line"], 5, "{report:#}");
+    assert_eq!(missing[0]["variant"], "build", "{report:#}");
+    // Every fix written in the manifest itself is applied (the preset's argument
+    // is a parameter there, so that one is fixed by hand).
+    let mut fixed = source.to_string();
+    let mut edits: Vec<(usize, usize, String)> = missing
+        .iter()
+        .filter_map(|d| d["fix"]["edits"].as_array())
+        .flatten()
+        .map(|e| {
+            let at = |k: &str| e[k].as_u64().unwrap_or_default() as usize;
+            (
+                at("start"),
+                at("end"),
+                e["replacement"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(edits.len(), 4, "{report:#}");
+    edits.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
+    for (start, end, replacement) in edits {
+        fixed.replace_range(start..end, &replacement);
+    }
+    let fixed = fixed.replace("requirement.txt", "requirements.txt");
+    std::fs::write(&manifest, &fixed).unwrap_or_default();
+    let out = wbuildc(&["check", path]);
+    assert_eq!(out.status.code(), Some(0), "{fixed}\n{}", text(&out.stderr));
+    std::fs::write(&manifest, source).unwrap_or_default();
+    let out = wbuildc(&["compile", path, "--variant", "build"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("error[WB1010]"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn fmt_rewrites_checks_and_refuses_broken_files() {
     let dir = std::env::temp_dir().join(format!("wbuildc-fmt-{}", std::process::id()));

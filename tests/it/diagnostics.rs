@@ -5,7 +5,8 @@
 //!
 //! Fixture header: `# expect: WB2001 WB3003` (or `ok`), optional `# variant: NAME`,
 //! `# release: true` (release mode), `# policy: PATH` (the organisation's policy
-//! over the default), `# repository-policy: PATH` (a repository's policy file, which
+//! over the default), `# context: a.txt dir/ dir/b.txt` (the build context's
+//! entries, probed as a driver probes the file system), `# repository-policy: PATH` (a repository's policy file, which
 //! may only tighten), `# repository-config: PATH` (a repository's wbuild.toml). A
 //! directory fixture holds several files; its root is `main.wbuild`.
 //!
@@ -14,7 +15,7 @@
 //! language fixture shows its own diagnostic and not the root-user rule as well.
 
 use crate::dfcheck;
-use crate::support::{codes, header, load, wbuild_files};
+use crate::support::{apply_fix, codes, describe_fixes, header, load, wbuild_files};
 use wbuild::Compiler;
 
 /// The root file of every fixture (a single file, or `dir/main.wbuild`).
@@ -72,10 +73,89 @@ fn configure(compiler: &mut Compiler, path: &str, source: &str) -> Vec<wbuild::D
     problems
 }
 
+/// The context check with the fixture's listing for a file system: what a driver
+/// finds for each copied path (a file, a directory, or missing with the entries of
+/// its directory).
+fn in_context(compiler: &Compiler, file: wbuild::SourceFile, listing: &str) -> Vec<wbuild::Diagnostic> {
+    use wbuild::analysis::context::Probe;
+    let entries: Vec<&str> = listing.split_whitespace().collect();
+    let probes: Vec<_> = compiler
+        .copied_paths(file)
+        .into_iter()
+        .map(|copied| {
+            let path = copied.path.trim_end_matches('/');
+            let probe = if entries.contains(&path) {
+                Probe::File
+            } else if entries.iter().any(|e| e.starts_with(&format!("{path}/"))) {
+                Probe::Directory
+            } else {
+                let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+                let nearby = entries
+                    .iter()
+                    .filter(|e| {
+                        let e = e.trim_end_matches('/');
+                        e.rsplit_once('/').map_or("", |(d, _)| d) == dir
+                    })
+                    .map(|e| e.to_string())
+                    .collect();
+                Probe::Missing { nearby }
+            };
+            (copied, probe)
+        })
+        .collect();
+    compiler.missing_in_context(file, &probes)
+}
+
+/// Every fix is applied on its own and the fixture checked again: the diagnostic
+/// it fixes must be gone (one fewer with its code and message), and no new error
+/// may appear.
+fn fixes_that_do_not_fix(path: &str, source: &str, fixed: &[wbuild::Diagnostic]) -> Vec<String> {
+    let check = |text: &str| {
+        let mut compiler = Compiler::new();
+        let file = compiler
+            .load(path, |p, _| {
+                if p == path {
+                    Ok(text.as_bytes().to_vec())
+                } else {
+                    std::fs::read(crate::support::repo().join(p))
+                        .map_err(|_| wbuild::ReadFailure::Missing)
+                }
+            })
+            .unwrap_or_else(|e| panic!("cannot read {path}: {e:?}"));
+        let mut all = configure(&mut compiler, path, source);
+        all.extend(compiler.check(file));
+        if let Some(listing) = header(source, "context") {
+            all.extend(in_context(&compiler, file, &listing));
+        }
+        all
+    };
+    let before = check(source);
+    let same = |list: &[wbuild::Diagnostic], d: &wbuild::Diagnostic| {
+        list.iter()
+            .filter(|e| e.code == d.code && e.message == d.message)
+            .count()
+    };
+    let errors = |list: &[wbuild::Diagnostic]| list.iter().filter(|d| d.is_error()).count();
+    let mut bad = Vec::new();
+    for d in fixed {
+        let Some(fix) = &d.fix else { continue };
+        let text = apply_fix(source, fix);
+        let after = check(&text);
+        if same(&after, d) >= same(&before, d) || errors(&after) > errors(&before) {
+            bad.push(format!(
+                "{path}: the fix `{}` of `{}` does not fix it:\n{text}",
+                fix.title, d.message
+            ));
+        }
+    }
+    bad
+}
+
 #[test]
 fn every_fixture_matches_its_expectation_and_snapshot() {
     let mut dockerfiles = Vec::new();
     let mut failures = Vec::new();
+    let mut bad_fixes = Vec::new();
     for path in fixtures() {
         let source = String::from_utf8_lossy(
             &std::fs::read(crate::support::repo().join(&path)).unwrap_or_default(),
@@ -89,12 +169,28 @@ fn every_fixture_matches_its_expectation_and_snapshot() {
         } else {
             let mut all = policy_problems;
             all.extend(compiler.check(file));
+            if let Some(listing) = header(&source, "context") {
+                all.extend(in_context(&compiler, file, &listing));
+            }
             all
         };
         let mut snapshot = format!(
             "--- SOURCE {path}\n{source}\n--- DIAGNOSTICS\n{}",
             compiler.render(&diagnostics, false)
         );
+        let own: Vec<wbuild::Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| {
+                d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.edits.iter().all(|e| e.file == file.id(compiler.db())))
+            })
+            .cloned()
+            .collect();
+        if !own.is_empty() {
+            snapshot.push_str(&format!("--- FIXES\n{}", describe_fixes(&source, &own)));
+        }
+        bad_fixes.extend(fixes_that_do_not_fix(&path, &source, &own));
         let mut found = codes(&diagnostics);
         if let Some(variant) = header(&source, "variant") {
             match compiler.compile(file, &variant) {
@@ -146,6 +242,7 @@ fn every_fixture_matches_its_expectation_and_snapshot() {
         "fixture expectations not met:\n{}",
         failures.join("\n")
     );
+    assert!(bad_fixes.is_empty(), "{}", bad_fixes.join("\n\n"));
 
     // Every Dockerfile a fixture compiles to is read by BuildKit's parser and linted.
     let texts: Vec<String> = dockerfiles.iter().map(|(_, d)| d.clone()).collect();

@@ -11,7 +11,7 @@
 //! an error that the one it fixed was hiding, as `preset p(` hides the missing
 //! body).
 
-use crate::support::{repo, wbuild_files};
+use crate::support::{apply_fix as apply, describe_fixes as fixes, repo, wbuild_files};
 use wbuild::{Compiler, Diagnostic};
 
 fn compiler() -> Compiler {
@@ -31,46 +31,6 @@ fn compiler() -> Compiler {
 
 fn parse_errors(source: &str) -> Vec<Diagnostic> {
     wbuild::syntax::parse(wbuild::span::FileId(0), source).errors
-}
-
-/// The fixes of `errors`, one line each: the code, the message, the fix's title and
-/// its edits.
-fn fixes(source: &str, errors: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for d in errors {
-        let Some(fix) = &d.fix else { continue };
-        let edits: Vec<String> = fix
-            .edits
-            .iter()
-            .map(|e| {
-                format!(
-                    "{}..{} {:?} → {:?}",
-                    e.span.start,
-                    e.span.end,
-                    source.get(e.span.range()).unwrap_or(""),
-                    e.replacement
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "{} {}: {}: {}\n",
-            d.code,
-            d.message,
-            fix.title,
-            edits.join(", ")
-        ));
-    }
-    out
-}
-
-fn apply(source: &str, fix: &wbuild::diagnostics::Fix) -> String {
-    let mut edits: Vec<_> = fix.edits.iter().collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
-    let mut text = source.to_string();
-    for e in edits {
-        text.replace_range(e.span.range(), &e.replacement);
-    }
-    text
 }
 
 #[test]

@@ -69,3 +69,44 @@ pub fn relative(p: &Path) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// The fixes of `errors`, one line each: the code, the message, the fix's title and
+/// its edits.
+pub fn describe_fixes(source: &str, errors: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in errors {
+        let Some(fix) = &d.fix else { continue };
+        let edits: Vec<String> = fix
+            .edits
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}..{} {:?} → {:?}",
+                    e.span.start,
+                    e.span.end,
+                    source.get(e.span.range()).unwrap_or(""),
+                    e.replacement
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "{} {}: {}: {}\n",
+            d.code,
+            d.message,
+            fix.title,
+            edits.join(", ")
+        ));
+    }
+    out
+}
+
+/// `source` with `fix`'s edits applied (all in this one file).
+pub fn apply_fix(source: &str, fix: &wbuild::diagnostics::Fix) -> String {
+    let mut edits: Vec<_> = fix.edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut text = source.to_string();
+    for e in edits {
+        text.replace_range(e.span.range(), &e.replacement);
+    }
+    text
+}

@@ -4,34 +4,64 @@
 
 use super::Sink;
 use crate::check::types::*;
-use crate::diagnostics::{suggest, Code, Diagnostic};
+use crate::diagnostics::{suggest, Code, Diagnostic, Edit, Fix};
 use crate::language::Ty;
 use crate::span::FileId;
 use crate::syntax::ast;
 
 /// Checks a value against a type, reporting a mismatch at the value's origin.
 pub fn coerce_reporting(sink: &mut Sink, value: Val, ty: &Ty) -> Option<Val> {
+    coerce_written(sink, value, ty, false)
+}
+
+/// [`coerce_reporting`]; `written_here` says the value's text is at its origin
+/// (a literal, not a constant defined elsewhere), so a mismatch can carry the
+/// fix that rewrites it (wrap it in a list, quote a number).
+pub fn coerce_written(sink: &mut Sink, value: Val, ty: &Ty, written_here: bool) -> Option<Val> {
     let origin = value.origin;
     match coerce(value, ty) {
         Ok(v) => Some(v),
         Err(problem) => {
-            let (code, message, label, help) = match problem {
+            let (code, message, label, help, fix) = match problem {
                 Mismatch::Type { found } => (
                     Code::TypeMismatch,
                     format!("expected {ty}, found {found}"),
                     format!("this is {found}"),
                     type_help(ty, found),
+                    written_here.then(|| type_fix(ty, found, origin)).flatten(),
                 ),
                 Mismatch::Invalid { code, message } => {
-                    (code, message, "invalid value".to_string(), None)
+                    (code, message, "invalid value".to_string(), None, None)
                 }
             };
-            sink.push(
-                Diagnostic::new(code, message, origin.file, origin.span, label).with_help_opt(help),
-            );
+            let mut d =
+                Diagnostic::new(code, message, origin.file, origin.span, label).with_help_opt(help);
+            if let Some(fix) = fix {
+                d = d.with_fix(fix);
+            }
+            sink.push(d);
             None
         }
     }
+}
+
+/// The rewrite a mismatch's help describes, when it is mechanical: text put
+/// around the value.
+fn type_fix(ty: &Ty, found: &str, at: crate::span::Origin) -> Option<Fix> {
+    let (title, open, close) = match (ty, found) {
+        (Ty::String, "an integer") => ("quote the number", "\"", "\""),
+        (Ty::List(_), _) => ("wrap the value in a list", "[", "]"),
+        _ => return None,
+    };
+    let edit = |offset: u32, text: &str| Edit {
+        file: at.file,
+        span: crate::span::Span::at(offset as usize),
+        replacement: text.to_string(),
+    };
+    Some(Fix {
+        title: title.to_string(),
+        edits: vec![edit(at.span.start, open), edit(at.span.end, close)],
+    })
 }
 
 fn type_help(ty: &Ty, found: &str) -> Option<String> {

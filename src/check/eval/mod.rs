@@ -105,7 +105,8 @@ pub fn eval_as(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr, ty: &Ty) -> Opt
         }
     }
     let value = eval(env, sink, expr, Some(ty))?;
-    coerce_reporting(sink, value, ty)
+    let written_here = value.origin == env.origin(expr.span);
+    coerce::coerce_written(sink, value, ty, written_here)
 }
 
 /// Evaluates an expression to a value; `expected` only guides literals that need it.

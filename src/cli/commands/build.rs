@@ -135,7 +135,7 @@ fn run_build(
             context.display()
         ))
     })?;
-    let escapes = crate::cli::context_escapes(compiler, file, &context);
+    let escapes = crate::cli::context_problems(compiler, file, &context);
     if !escapes.is_empty() {
         return failed(exit::INPUT_ERRORS, &escapes);
     }

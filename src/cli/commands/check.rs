@@ -158,11 +158,12 @@ fn check_batch(
     let checked = session.compiler.check_all(&loaded);
     let mut outputs = Vec::new();
     for ((file, (path, _)), mut diagnostics) in loaded.iter().zip(files).zip(checked) {
-        diagnostics.extend(crate::cli::context_escapes(
+        diagnostics.extend(crate::cli::context_problems(
             &session.compiler,
             *file,
             &crate::cli::default_context(path),
         ));
+        crate::diagnostics::sort(&mut diagnostics);
         *failed |= diagnostics.iter().any(crate::Diagnostic::is_error);
         let exceptions = session.compiler.exceptions(*file);
         outputs.push(render(&session, &diagnostics, &exceptions, common, format));

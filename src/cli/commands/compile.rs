@@ -29,7 +29,7 @@ fn compile(
         (None, session.problems.clone())
     } else {
         let escapes =
-            crate::cli::context_escapes(compiler, file, &crate::cli::default_context(path));
+            crate::cli::context_problems(compiler, file, &crate::cli::default_context(path));
         let mut warnings = session.problems.clone();
         match compiler.compile(file, variant) {
             _ if !escapes.is_empty() => (None, escapes),
