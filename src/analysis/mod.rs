@@ -43,6 +43,7 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
             .cloned(),
     );
     out.extend(variants::evaluate(db, file).diagnostics.iter().cloned());
+    out.extend(variants::duplicate_steps(db, file).iter().cloned());
     out.extend(
         graph::dependencies(db, file)
             .cycles

@@ -214,6 +214,15 @@ copy paths, healthcheck commands). Environment values, labels, build-argument
 defaults, the working directory and the user cannot contain a newline. wbuild never
 alters a value to make it fit.";
 
+    Duplicate = "WB2016", Warning, "duplicate package, copy or variable",
+"Something is said twice where once is enough: a package listed twice in one `apt`
+step, a package installed again by a later `apt` step of the same variant, the same
+`copy` written twice, or an `env` variable set twice with no step in between that
+could read the first value (only `run` steps read variables while building, and the
+image keeps the last value). The later one does nothing, or the first one does
+nothing, so one of them is a leftover or a mistake. The fix removes the one that
+has no effect where that is a single line or item of this file.";
+
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: `run` takes `cache` (a path for a BuildKit
 cache mount) and `secret` (the id of a BuildKit secret mount); `copy` takes `chmod`

@@ -9,10 +9,12 @@
 //!
 //! The parts: `image.rs` (the image declaration), `resolver.rs` (variants,
 //! parents, cycles and depth), `presets.rs` (binding arguments, instantiating and
-//! checking presets), `merge.rs` (the rule above). Variant resolution drives the
+//! checking presets), `merge.rs` (the rule above), `duplicates.rs` (steps
+//! that say something twice). Variant resolution drives the
 //! evaluator (`check::eval`) for every value it merges; what names refer to is
 //! the resolution index's answer.
 
+mod duplicates;
 mod image;
 mod merge;
 mod presets;
@@ -26,6 +28,7 @@ use crate::span::{FileId, Origin};
 use indexmap::IndexMap;
 use resolver::{Module, Resolver};
 
+pub use duplicates::duplicate_steps;
 pub use image::ImageDecl;
 
 pub type Fields = IndexMap<Field, Val>;

@@ -76,7 +76,11 @@ fn configure(compiler: &mut Compiler, path: &str, source: &str) -> Vec<wbuild::D
 /// The context check with the fixture's listing for a file system: what a driver
 /// finds for each copied path (a file, a directory, or missing with the entries of
 /// its directory).
-fn in_context(compiler: &Compiler, file: wbuild::SourceFile, listing: &str) -> Vec<wbuild::Diagnostic> {
+fn in_context(
+    compiler: &Compiler,
+    file: wbuild::SourceFile,
+    listing: &str,
+) -> Vec<wbuild::Diagnostic> {
     use wbuild::analysis::context::Probe;
     let entries: Vec<&str> = listing.split_whitespace().collect();
     let probes: Vec<_> = compiler

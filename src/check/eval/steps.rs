@@ -111,6 +111,38 @@ fn packages(env: &Env<'_>, sink: &mut Sink, expr: &ast::Expr) -> Option<Vec<(Str
         }
         sink.push(d);
     }
+    for (i, (name, origin)) in packages.iter().enumerate() {
+        let Some(first) = packages[..i].iter().find(|(n, _)| n == name) else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            Code::Duplicate,
+            format!("`{name}` is listed twice"),
+            origin.file,
+            origin.span,
+            "listed again here",
+        )
+        .with_secondary(first.1.file, first.1.span, "first listed here");
+        // From the end of the item before it: `, "curl"` goes as a whole.
+        let previous = packages[i - 1].1;
+        if origin.file == env.id()
+            && previous.file == origin.file
+            && is_literal(expr, origin.span)
+            && is_literal(expr, previous.span)
+        {
+            d = d.with_fix(crate::diagnostics::Fix {
+                title: format!("remove the second `{name}`"),
+                edits: vec![crate::diagnostics::Edit {
+                    file: origin.file,
+                    span: Span::new(previous.span.end as usize, origin.span.end as usize),
+                    replacement: String::new(),
+                }],
+            });
+        } else {
+            d = d.with_help(format!("remove one `{name}`"));
+        }
+        sink.push(d);
+    }
     ok.then_some(packages)
 }
 
