@@ -404,6 +404,10 @@ impl<'db> Walker<'db> {
         member: &ast::Ident,
     ) -> Option<(SourceFile, String, Vec<String>)> {
         let Some(import) = self.scope.imports.get(&alias.name) else {
+            if self.near_failed_import(&alias.name) {
+                self.record(alias.span, UseKind::Extends, None);
+                return None;
+            }
             let mut d = Diagnostic::new(
                 Code::UnknownName,
                 format!("cannot find module `{}`", alias.name),
@@ -446,6 +450,19 @@ impl<'db> Walker<'db> {
         );
         self.record(member.span, UseKind::Member, None);
         None
+    }
+
+    /// Whether `name`, used as a module, is (nearly) the alias of an import that
+    /// failed: that import's error is the one mistake (`import "pyhton"` and then
+    /// `python.app`), and suggesting the misspelt alias would repeat it.
+    fn near_failed_import(&self, name: &str) -> bool {
+        let failed = self
+            .scope
+            .imports
+            .iter()
+            .filter(|(_, import)| import.target.is_none())
+            .map(|(alias, _)| alias.as_str());
+        crate::diagnostics::suggest::did_you_mean(name, failed).is_some()
     }
 
     fn stdlib_has(&self, name: &str) -> bool {
@@ -634,7 +651,9 @@ impl<'db> Walker<'db> {
             }
             return;
         } else {
-            self.unknown_value(first, "");
+            if name.segments.len() < 2 || !self.near_failed_import(text) {
+                self.unknown_value(first, "");
+            }
             self.record(first.span, kind, None);
             return;
         };

@@ -277,3 +277,31 @@ fn one_broken_line_gives_one_error_and_the_rest_is_still_checked() {
         1
     );
 }
+
+/// `extends module.preset` without arguments may leave out the parentheses
+/// (docs/language.md, "Presets"): both spellings give the same Dockerfile.
+#[test]
+fn a_preset_without_arguments_needs_no_parentheses() {
+    let source = |parent: &str| {
+        format!(
+            "import \"base\"\nimage \"svc\" {{}}\nvariant production extends {parent} {{\n  cmd = [\"true\"]\n}}\n"
+        )
+    };
+    let compile = |text: String| {
+        let mut compiler = Compiler::new();
+        let file = compiler.add_file("svc.wbuild", &text);
+        let diagnostics = compiler.check(file);
+        assert!(
+            diagnostics.is_empty(),
+            "{}",
+            compiler.render(&diagnostics, false)
+        );
+        compiler
+            .compile(file, "production")
+            .unwrap_or_else(|d| panic!("{}", compiler.render(&d, false)))
+    };
+    assert_eq!(
+        compile(source("base.runtime")),
+        compile(source("base.runtime()"))
+    );
+}
