@@ -337,6 +337,13 @@ impl Compiler {
         out
     }
 
+    /// Puts diagnostics about `file`'s variants that point into another file (a
+    /// stdlib preset's step) at the user's line that uses it (see
+    /// [`analysis::anchor`]): for diagnostics a driver makes, like build failures.
+    pub fn anchor(&self, file: SourceFile, diagnostics: &mut [Diagnostic]) {
+        analysis::anchor(&self.db, file, diagnostics);
+    }
+
     /// The build-context paths the file's variants read, for the driver to probe
     /// (see [`analysis::context`]).
     pub fn copied_paths(&self, file: SourceFile) -> Vec<analysis::context::CopiedPath> {

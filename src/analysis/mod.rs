@@ -92,7 +92,46 @@ pub fn diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
             }
         }
     }
+    out.extend(broken_stdlib_imports(db, file));
     out.extend(file_diagnostics(db, file).iter().cloned());
+    out
+}
+
+/// The stdlib modules `file` imports that have errors: one error at the import
+/// line (the only line of the user's file involved), showing the module's first
+/// error; the module's own list is its maintainers' (`wbuildc check` on it).
+fn broken_stdlib_imports(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for import in resolve::scope(db, file).imports.values() {
+        let Some(target) = import.target else {
+            continue;
+        };
+        if !resolve::is_stdlib_path(target.path(db)) {
+            continue;
+        }
+        let errors: Vec<&Diagnostic> = file_diagnostics(db, target)
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        let Some(first) = errors.first() else {
+            continue;
+        };
+        let count = match errors.len() {
+            1 => "an error".to_string(),
+            n => format!("{n} errors"),
+        };
+        out.push(
+            Diagnostic::new(
+                Code::BrokenModule,
+                format!("the stdlib module `{}` has {count}", import.alias),
+                file.id(db),
+                import.span,
+                "imported here",
+            )
+            .with_secondary(first.primary.file, first.primary.span, first.message.clone())
+            .with_help("the stdlib is the organisation's: its maintainers fix it (nothing here needs to change)"),
+        );
+    }
     out
 }
 

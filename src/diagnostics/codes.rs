@@ -150,6 +150,13 @@ that step; `check` finds it first and suggests the closest name in the same
 directory. A directory source must be a directory (`tests/`). Paths are relative to
 the context, not to the working directory in the image.";
 
+    BrokenModule = "WB1011", Error, "the imported stdlib module has errors",
+"A module of the stdlib that this file imports does not check clean: its own
+diagnostics are shown with this one, which marks the import line in your file so
+that CI annotations land where you can see them. The stdlib is the organisation's
+(`--stdlib DIR`, or `[stdlib] dir` in its configuration); its maintainers fix it
+with `wbuildc check DIR/MODULE.wbuild`. Nothing in your file needs to change.";
+
     UnknownField = "WB2001", Error, "unknown field",
 "Images, variants and presets accept a fixed set of fields: base, steps, user,
 workdir, entrypoint, cmd, expose, healthcheck, labels, volumes, allow (policy

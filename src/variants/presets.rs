@@ -123,6 +123,12 @@ impl<'db> Resolver<'db, '_> {
         caller_params: Option<&IndexMap<String, Val>>,
         parent: &ast::Parent,
     ) -> Option<Resolved> {
+        // A preset of a file the parser could not read whole is not judged by
+        // what was read of it (the file's syntax errors are reported, for a
+        // stdlib module at the import): `None` leaves the variant incomplete.
+        if home.id != caller.id && !crate::db::parse(self.db, home.file).errors.is_empty() {
+            return None;
+        }
         let mut sink = Sink::default();
         let mut types = IndexMap::new();
         for param in &preset.params {

@@ -5,7 +5,8 @@
 //!
 //! Fixture header: `# expect: WB2001 WB3003` (or `ok`), optional `# variant: NAME`,
 //! `# release: true` (release mode), `# policy: PATH` (the organisation's policy
-//! over the default), `# context: a.txt dir/ dir/b.txt` (the build context's
+//! over the default), `# stdlib: NAME PATH` (that stdlib module replaced by the
+//! file, as an organisation's `--stdlib` does), `# context: a.txt dir/ dir/b.txt` (the build context's
 //! entries, probed as a driver probes the file system), `# repository-policy: PATH` (a repository's policy file, which
 //! may only tighten), `# repository-config: PATH` (a repository's wbuild.toml). A
 //! directory fixture holds several files; its root is `main.wbuild`.
@@ -73,6 +74,21 @@ fn configure(compiler: &mut Compiler, path: &str, source: &str) -> Vec<wbuild::D
     problems
 }
 
+/// The embedded stdlib, with the module the header `# stdlib: NAME PATH` names
+/// replaced by that file (an organisation's stdlib, as `--stdlib` gives it).
+fn stdlib_of(source: &str) -> Compiler {
+    let mut compiler = Compiler::new();
+    if let Some(spec) = header(source, "stdlib") {
+        let (name, path) = spec
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("stdlib: {spec}"));
+        let text = std::fs::read_to_string(crate::support::repo().join(path.trim()))
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        compiler.add_stdlib_module(name, text);
+    }
+    compiler
+}
+
 /// The context check with the fixture's listing for a file system: what a driver
 /// finds for each copied path (a file, a directory, or missing with the entries of
 /// its directory).
@@ -115,7 +131,7 @@ fn in_context(
 /// may appear.
 fn fixes_that_do_not_fix(path: &str, source: &str, fixed: &[wbuild::Diagnostic]) -> Vec<String> {
     let check = |text: &str| {
-        let mut compiler = Compiler::new();
+        let mut compiler = stdlib_of(source);
         let file = compiler
             .load(path, |p, _| {
                 if p == path {
@@ -165,7 +181,7 @@ fn every_fixture_matches_its_expectation_and_snapshot() {
             &std::fs::read(crate::support::repo().join(&path)).unwrap_or_default(),
         )
         .into_owned();
-        let mut compiler = Compiler::new();
+        let mut compiler = stdlib_of(&source);
         let file = load(&mut compiler, &path);
         let policy_problems = configure(&mut compiler, &path, &source);
         let diagnostics = if policy_problems.iter().any(wbuild::Diagnostic::is_error) {

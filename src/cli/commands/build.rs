@@ -207,7 +207,8 @@ fn run_build(
                     instruction.line,
                     first_line(&instruction.text)
                 ))
-                .with_help("the engine's output above says why"),
+                .with_help("the engine's output above says why")
+                .for_variant(&instruction.stage_name),
                 None => Diagnostic::new(
                     Code::BuildStepFailed,
                     format!("the build failed (exit status {code})"),
@@ -217,7 +218,9 @@ fn run_build(
                 )
                 .with_help("the engine's output above says why"),
             };
-            failed(exit::INPUT_ERRORS, &[diagnostic])
+            let mut diagnostics = [diagnostic];
+            compiler.anchor(file, &mut diagnostics);
+            failed(exit::INPUT_ERRORS, &diagnostics)
         }
     }
 }
