@@ -27,6 +27,8 @@ pub struct Summary {
     pub items: IndexMap<String, ItemKind>,
     /// Whether the file declares an image.
     pub has_image: bool,
+    /// Whether the parser reported errors (what was read may be partial).
+    pub has_syntax_errors: bool,
 }
 
 impl Summary {
@@ -49,8 +51,12 @@ impl Summary {
 
 #[salsa::tracked(returns(ref))]
 pub fn summary(db: &dyn Db, file: SourceFile) -> Summary {
-    let mut summary = Summary::default();
-    for item in &db::parse(db, file).ast.items {
+    let parsed = db::parse(db, file);
+    let mut summary = Summary {
+        has_syntax_errors: !parsed.errors.is_empty(),
+        ..Summary::default()
+    };
+    for item in &parsed.ast.items {
         let (name, kind) = match item {
             ast::Item::Import(import) => {
                 summary.imports.extend(import.path.as_plain());

@@ -126,7 +126,7 @@ impl<'db> Resolver<'db, '_> {
         // A preset of a file the parser could not read whole is not judged by
         // what was read of it (the file's syntax errors are reported, for a
         // stdlib module at the import): `None` leaves the variant incomplete.
-        if home.id != caller.id && !crate::db::parse(self.db, home.file).errors.is_empty() {
+        if home.id != caller.id && crate::resolve::summary(self.db, home.file).has_syntax_errors {
             return None;
         }
         let mut sink = Sink::default();
