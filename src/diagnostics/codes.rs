@@ -158,9 +158,9 @@ that CI annotations land where you can see them. The stdlib is the organisation'
 with `wbuildc check DIR/MODULE.wbuild`. Nothing in your file needs to change.";
 
     UnknownField = "WB2001", Error, "unknown field",
-"Images, variants and presets accept a fixed set of fields: base, steps, user,
-workdir, entrypoint, cmd, expose, healthcheck, labels, volumes, allow (policy
-exceptions), plus version (image only). The help line suggests the closest field name.";
+"Images, variants and presets accept a fixed set of fields: {fields}; the image block
+also takes {image_fields}. The help line suggests the closest field name, with the
+fix that writes it. docs/language.md describes each field.";
 
     TypeMismatch = "WB2002", Error, "type mismatch",
 "The value does not have the type the field, parameter or step expects. Types are
@@ -231,9 +231,8 @@ nothing, so one of them is a leftover or a mistake. The fix removes the one that
 has no effect where that is a single line or item of this file.";
 
     UnknownOption = "WB2015", Error, "unknown step option",
-"The `with ...` options a step accepts: `run` takes `cache` (a path for a BuildKit
-cache mount) and `secret` (the id of a BuildKit secret mount); `copy` takes `chmod`
-(an octal string like `\"0755\"`). Others are rejected.";
+"The `with ...` options a step accepts: {step_options}. Others are rejected; the help
+line suggests the closest option, with the fix that writes it.";
 
     ExtendsCycle = "WB3001", Error, "extends cycle",
 "Variants or presets extend each other in a circle; the message names the cycle.

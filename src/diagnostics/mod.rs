@@ -6,6 +6,7 @@
 //! convert the same struct.
 
 pub mod codes;
+mod explain;
 pub mod render;
 pub mod suggest;
 

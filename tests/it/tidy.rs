@@ -43,7 +43,7 @@ fn diagnostics_doc() -> String {
             "\n## {}: {} ({severity})\n\n{}\n",
             code.as_str(),
             code.title(),
-            code.explanation()
+            code.explain()
         ));
     }
     out
@@ -230,4 +230,57 @@ fn the_module_graph_has_no_cycle() {
         "the scan found only {} modules",
         edges.len()
     );
+}
+
+/// Every field and every step option of the language's tables is described in
+/// docs/language.md and listed by the explanations of WB2001 and WB2015 (which
+/// generate their lists from the tables: this also fails if they stop doing so).
+#[test]
+fn every_field_and_step_option_is_documented_and_explained() {
+    let doc = std::fs::read_to_string(repo().join("docs/language.md")).unwrap_or_default();
+    let fields = Code::UnknownField.explain();
+    let options = Code::UnknownOption.explain();
+    let mut missing = Vec::new();
+    for field in wbuild::language::FIELDS {
+        let name = format!("`{}`", field.name);
+        if !doc.contains(&format!("| {name} |")) {
+            missing.push(format!(
+                "field {name}: no row in docs/language.md's field table"
+            ));
+        }
+        if !fields.contains(&name) {
+            missing.push(format!("field {name}: not in `wbuildc explain WB2001`"));
+        }
+    }
+    for step in wbuild::language::STEPS {
+        for option in step.options {
+            let name = format!("`{}`", option.name);
+            let written = format!("with {}", option.name);
+            if !doc.contains(&written) {
+                missing.push(format!(
+                    "option {name} of `{}`: docs/language.md never writes `{written}`",
+                    step.keyword
+                ));
+            }
+            if !options.contains(&format!("`{}` takes", step.keyword)) || !options.contains(&name) {
+                missing.push(format!(
+                    "option {name} of `{}`: not in `wbuildc explain WB2015`",
+                    step.keyword
+                ));
+            }
+        }
+    }
+    for code in Code::ALL {
+        let text = code.explain();
+        if let Some(at) = text.find(['{', '}']) {
+            let rest = &text[at..];
+            if rest.starts_with("{fields")
+                || rest.starts_with("{image_fields")
+                || rest.starts_with("{step_options")
+            {
+                missing.push(format!("{code}: placeholder left in its explanation"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }

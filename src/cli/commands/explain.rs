@@ -10,7 +10,7 @@ pub fn run(code: Option<&str>) -> u8 {
     };
     match Code::parse(text) {
         Some(c) => {
-            println!("{}: {}\n\n{}", c.as_str(), c.title(), c.explanation());
+            println!("{}: {}\n\n{}", c.as_str(), c.title(), c.explain());
             exit::SUCCESS
         }
         None => {

@@ -1,0 +1,76 @@
+//! The long explanations of `wbuildc explain CODE` and docs/diagnostics.md, with
+//! the lists that belong to the language's tables generated from them, so that
+//! an explanation cannot drift from what the compiler accepts. An explanation
+//! writes `{fields}`, `{image_fields}` or `{step_options}` where such a list goes.
+
+use super::Code;
+use crate::language::{Field, FIELDS, STEPS};
+
+impl Code {
+    /// The explanation, with its lists filled in from the language's tables.
+    pub fn explain(self) -> String {
+        let text = self.explanation();
+        if !text.contains('{') {
+            return text.to_string();
+        }
+        let filled = text
+            .replace("{fields}", &fields(|f| f.in_variants()))
+            .replace("{image_fields}", &fields(|f| !f.in_variants()))
+            .replace("{step_options}", &step_options());
+        reflow(&filled)
+    }
+}
+
+/// The width explanations are written at.
+const WIDTH: usize = 85;
+
+/// Re-wraps each paragraph (blank-line separated) to [`WIDTH`] columns, as the
+/// hand-written explanations are.
+fn reflow(text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|paragraph| {
+            let mut lines: Vec<String> = Vec::new();
+            let mut line = String::new();
+            for word in paragraph.split_whitespace() {
+                if !line.is_empty() && line.len() + 1 + word.len() > WIDTH {
+                    lines.push(std::mem::take(&mut line));
+                }
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+            }
+            lines.push(line);
+            lines.join("\n")
+        })
+        .collect();
+    paragraphs.join("\n\n")
+}
+
+fn fields(keep: fn(Field) -> bool) -> String {
+    let names: Vec<String> = FIELDS
+        .iter()
+        .filter(|f| keep(f.field))
+        .map(|f| format!("`{}`", f.name))
+        .collect();
+    names.join(", ")
+}
+
+fn step_options() -> String {
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for step in STEPS {
+        if step.options.is_empty() {
+            without.push(format!("`{}`", step.keyword));
+            continue;
+        }
+        let options: Vec<String> = step
+            .options
+            .iter()
+            .map(|o| format!("`{}` ({})", o.name, o.doc))
+            .collect();
+        with.push(format!("`{}` takes {}", step.keyword, options.join(", ")));
+    }
+    format!("{}; {} take none", with.join("; "), without.join(", "))
+}
