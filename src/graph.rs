@@ -72,6 +72,7 @@ impl Cycle {
             "this dependency closes the cycle",
         )
         .with_note(format!("cycle: {}", self.path.join(" → ")))
+        .with_help("a stage is built after the stages it uses: break the cycle, e.g. give one of these variants an image as `base` or drop one `copy from`")
     }
 }
 

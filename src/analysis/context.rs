@@ -83,8 +83,13 @@ pub fn is_pattern(path: &str) -> bool {
 /// line that uses it, by [`super::anchor`]).
 pub fn missing(db: &dyn Db, file: SourceFile, probes: &[(CopiedPath, Probe)]) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::new();
+    let forbidden = &db.settings().policy(db).forbidden_files.value;
     for (copied, probe) in probes {
-        if is_pattern(&copied.path) {
+        // A file the policy forbids copying is reported as such (`secret-file`);
+        // whether it exists does not matter.
+        if is_pattern(&copied.path)
+            || crate::policy::forbidden_in_copy_source(&copied.path, forbidden).is_some()
+        {
             continue;
         }
         let wants_directory = copied.path.ends_with('/');

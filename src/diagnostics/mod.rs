@@ -208,6 +208,53 @@ impl Diagnostic {
     }
 }
 
+/// Folds diagnostics that report one mistake in several places (the same code
+/// and message in the same file, where `same_mistake` says so) into the first:
+/// the others become its secondary labels ("also here"), and when each has a fix
+/// with the same title, the fix does all their edits. The order is kept.
+pub fn fold_repeats(
+    diagnostics: Vec<Diagnostic>,
+    same_mistake: impl Fn(&Diagnostic, &Diagnostic) -> bool,
+) -> Vec<Diagnostic> {
+    // The latest diagnostic of each (code, message, file) that others fold into:
+    // linear however many repeats a hostile file has.
+    let mut targets: std::collections::HashMap<(Code, String, FileId), usize> =
+        std::collections::HashMap::new();
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        let key = (d.code, d.message.clone(), d.primary.file);
+        let first = targets
+            .get(&key)
+            .and_then(|&i| out.get_mut(i))
+            .filter(|f| same_mistake(f, &d));
+        let Some(first) = first else {
+            targets.insert(key, out.len());
+            out.push(d);
+            continue;
+        };
+        match (&mut first.fix, d.fix) {
+            (Some(fix), Some(other)) if fix.title == other.title => {
+                for edit in other.edits {
+                    if !fix.edits.contains(&edit) {
+                        fix.edits.push(edit);
+                    }
+                }
+            }
+            (fix, _) => *fix = None,
+        }
+        if first.secondary.len() < MAX_REPEATS_SHOWN {
+            first.secondary.push(Label {
+                message: "also here".into(),
+                ..d.primary
+            });
+        }
+    }
+    out
+}
+
+/// The most "also here" labels one folded diagnostic shows.
+const MAX_REPEATS_SHOWN: usize = 16;
+
 /// Sorts diagnostics into a stable reading order: file, position, code.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {

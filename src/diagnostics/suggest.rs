@@ -14,6 +14,10 @@ pub fn did_you_mean<'a>(
         if candidate == name {
             continue;
         }
+        // `EXPOSE` for `expose`: the same name in another case is the answer.
+        if candidate.eq_ignore_ascii_case(name) {
+            return Some(candidate);
+        }
         // A distance is at least the difference in length: most candidates stop here.
         let len = candidate.chars().count();
         let bound = best.map_or(max, |(d, _)| d);

@@ -156,6 +156,7 @@ pub fn index(db: &dyn Db, file: SourceFile) -> Index {
         visible_lets: usize::MAX,
         params: Vec::new(),
         preset: None,
+        variant: None,
         uses: Vec::new(),
         diagnostics: Vec::new(),
         searches: suggest::Searches::default(),
@@ -173,7 +174,8 @@ pub fn index(db: &dyn Db, file: SourceFile) -> Index {
     Index {
         resolutions: Resolutions { uses: walker.uses },
         items,
-        diagnostics: walker.diagnostics,
+        // A name that refers to nothing is one mistake wherever it is used.
+        diagnostics: crate::diagnostics::fold_repeats(walker.diagnostics, |_, _| true),
     }
 }
 
@@ -201,6 +203,8 @@ struct Walker<'db> {
     /// The parameters of the enclosing preset that are visible here.
     params: Vec<&'db str>,
     preset: Option<&'db str>,
+    /// The variant being indexed (it cannot `copy from` itself).
+    variant: Option<&'db str>,
     uses: Vec<Use>,
     diagnostics: Vec<Diagnostic>,
     searches: suggest::Searches,
@@ -219,6 +223,7 @@ impl<'db> Walker<'db> {
         self.visible_lets = usize::MAX;
         self.params.clear();
         self.preset = None;
+        self.variant = None;
         match item {
             ast::Item::Import(import) => {
                 let alias = self
@@ -244,6 +249,7 @@ impl<'db> Walker<'db> {
                 self.body(&image.body, true);
             }
             ast::Item::Variant(v) => {
+                self.variant = Some(&v.name.name);
                 for parent in &v.parents {
                     self.parent(parent);
                 }
@@ -416,8 +422,10 @@ impl<'db> Walker<'db> {
                 "not imported",
             )
             .with_did_you_mean(&alias.name, self.scope.imports.keys().map(String::as_str));
-            if self.stdlib_has(&alias.name) {
-                d = d.with_note(format!("import it first: import \"{}\"", alias.name));
+            if d.fix.is_none() && self.stdlib_has(&alias.name) {
+                d = d
+                    .with_help(format!("import it first: import \"{}\"", alias.name))
+                    .with_fix(self.import_fix(&alias.name));
             }
             self.diagnostics.push(d);
             self.record(alias.span, UseKind::Extends, None);
@@ -450,6 +458,32 @@ impl<'db> Walker<'db> {
         );
         self.record(member.span, UseKind::Member, None);
         None
+    }
+
+    /// The fix that imports the stdlib module `name`: after the file's last
+    /// import, or before its first item.
+    fn import_fix(&self, name: &str) -> crate::diagnostics::Fix {
+        let items = &db::parse(self.db, self.file).ast.items;
+        let last_import = items
+            .iter()
+            .rev()
+            .find(|i| matches!(i, ast::Item::Import(_)))
+            .map(|i| i.span().end as usize);
+        let (at, text) = match last_import {
+            Some(end) => (end, format!("\nimport \"{name}\"")),
+            None => (
+                items.first().map_or(0, |i| i.span().start as usize),
+                format!("import \"{name}\"\n\n"),
+            ),
+        };
+        crate::diagnostics::Fix {
+            title: format!("add `import \"{name}\"`"),
+            edits: vec![crate::diagnostics::Edit {
+                file: self.id,
+                span: Span::at(at),
+                replacement: text,
+            }],
+        }
     }
 
     /// Whether `name`, used as a module, is (nearly) the alias of an import that
@@ -651,7 +685,9 @@ impl<'db> Walker<'db> {
             }
             return;
         } else {
-            if name.segments.len() < 2 || !self.near_failed_import(text) {
+            if kind == UseKind::CopyFrom {
+                self.unknown_stage(first);
+            } else if name.segments.len() < 2 || !self.near_failed_import(text) {
                 self.unknown_value(first, "");
             }
             self.record(first.span, kind, None);
@@ -684,6 +720,40 @@ impl<'db> Walker<'db> {
         self.record(member.span, UseKind::Member, None);
     }
 
+    /// `copy from NAME` naming no variant: the suggestions are the file's other
+    /// variants (a variant cannot copy from itself) and the preset's parameters.
+    fn unknown_stage(&mut self, name: &ast::Ident) {
+        let current = self.variant;
+        let others: Vec<&str> = self
+            .scope
+            .variants
+            .keys()
+            .map(String::as_str)
+            .filter(|v| Some(*v) != current)
+            .collect();
+        let params = self.params.clone();
+        let d = Diagnostic::new(
+            Code::UnknownName,
+            format!("there is no variant `{}` to copy from", name.name),
+            self.id,
+            name.span,
+            "not a variant of this file",
+        )
+        .with_did_you_mean_or(
+            &name.name,
+            others.iter().copied().chain(params.iter().copied()),
+            || match others.as_slice() {
+                [] => "`copy from` takes another variant of this file; this file has no other"
+                    .to_string(),
+                list => format!(
+                    "`copy from` takes another variant of this file: {}",
+                    list.join(", ")
+                ),
+            },
+        );
+        self.diagnostics.push(d);
+    }
+
     /// "cannot find `NAME`", with what it is when it is something else.
     fn unknown_value(&mut self, name: &ast::Ident, defined_later: &str) {
         let mut d = Diagnostic::new(
@@ -713,6 +783,12 @@ impl<'db> Walker<'db> {
                     &name.name,
                     self.scope.value_names().chain(params.iter().copied()),
                 );
+            }
+            if d.help.is_none() {
+                d = d.with_help(format!(
+                    "define it above its first use (`let {} = …`), or import the module it comes from",
+                    name.name
+                ));
             }
         }
         self.diagnostics.push(d);

@@ -8,6 +8,9 @@ mod pest;
 pub mod print;
 pub mod trivia;
 
+/// A text written as a wbuild string literal (quotes and escapes), for fixes.
+pub use self::pest::quoted as string_literal;
+
 use crate::diagnostics::Diagnostic;
 use crate::span::FileId;
 
@@ -35,6 +38,12 @@ pub fn parse(file: FileId, text: &str) -> Parse {
         };
     }
     let (ast, errors) = pest::parse(file, text);
+    // One habit repeated on a line (single quotes, `//`) is one mistake.
+    let errors = crate::diagnostics::fold_repeats(errors, |a, b| {
+        let (start, end) = (a.primary.span.end as usize, b.primary.span.start as usize);
+        text.get(start.min(end)..end.max(start))
+            .is_some_and(|between| !between.contains('\n'))
+    });
     Parse {
         ast,
         comments: trivia::comments(text),

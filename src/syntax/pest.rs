@@ -100,9 +100,9 @@ fn is_ident(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `text` as a wbuild string literal: the one quoting rule of this module (the
-/// formatter has its own, above the syntax layer).
-fn quoted(text: &str) -> String {
+/// `text` as a wbuild string literal: the one quoting rule for fixes that write
+/// a string (the formatter keeps each literal's own escapes, above this layer).
+pub fn quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     let mut chars = text.chars().peekable();
@@ -1435,6 +1435,17 @@ impl<'t> Cx<'t> {
             match p.as_rule() {
                 Rule::member => members.push(self.member(p)),
                 Rule::comma => self.stray_comma(s, "fields are not separated by commas"),
+                _ if self.text[s.range()].trim() == ";" => {
+                    let fix = self.fix("remove the `;`", vec![(s, String::new())]);
+                    let d = self
+                        .syntax(
+                            "assignments do not end with `;`: a line break ends them",
+                            s,
+                            "not needed",
+                        )
+                        .with_fix(fix);
+                    self.push(d);
+                }
                 _ => {
                     let (found, found_span) = self.found_at(s.start as usize);
                     let d = self.syntax(
@@ -1486,7 +1497,15 @@ impl<'t> Cx<'t> {
                 } else {
                     format!("`{field_name}` is a step: steps go in a step block, `steps += {{ {field_name} … }}`")
                 };
-                let d = self.syntax(message, field_span, "not a field");
+                let mut d = self.syntax(message, field_span, "not a field");
+                if STEP_KEYWORDS.contains(&field_name) && !self.text[span.range()].contains('\n') {
+                    let step = self.text[span.range()].trim_end().to_string();
+                    let fix = self.fix(
+                        "put it in a step block",
+                        vec![(span, format!("steps += {{ {step} }}"))],
+                    );
+                    d = d.with_fix(fix);
+                }
                 self.push(d);
                 return Member::Error(span);
             }
@@ -2346,7 +2365,27 @@ impl<'t> Cx<'t> {
                 self.part_after(h, to, "a destination", "`to`", inner.next())
             }
             None => {
-                self.missing(h, "`to` and a destination");
+                // `copy "a" "b"`: the destination is there, `to` is not.
+                let destination = h
+                    .junk
+                    .filter(|j| !h.broken && self.text[j.range()].starts_with('"'));
+                match destination {
+                    Some(junk) => {
+                        h.junk = None;
+                        h.broken = true;
+                        let at = Span::at(junk.start as usize);
+                        let fix = self.fix("insert `to`", vec![(at, "to ".into())]);
+                        let d = self
+                            .syntax(
+                                "`copy` needs `to` before the destination",
+                                at,
+                                "`to` is missing here",
+                            )
+                            .with_fix(fix);
+                        self.push(d);
+                    }
+                    None => self.missing(h, "`to` and a destination"),
+                }
                 error_expr(h.end)
             }
         };

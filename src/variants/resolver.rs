@@ -227,7 +227,10 @@ impl<'db, 'b> Resolver<'db, 'b> {
                 span,
                 "cycle closes here",
             )
-            .with_note(format!("cycle: {}", names.join(" → ")));
+            .with_note(format!("cycle: {}", names.join(" → ")))
+            .with_help(
+                "a variant cannot inherit from itself: remove one `extends` of the cycle, or move what they share into a preset both extend",
+            );
             for (f, n, s) in self.stack.iter().skip(start) {
                 if !(*f == file && *s == span) {
                     d = d.with_secondary(*f, *s, format!("`{n}` is in the cycle"));

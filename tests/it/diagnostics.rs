@@ -92,7 +92,7 @@ fn stdlib_of(source: &str) -> Compiler {
 /// The context check with the fixture's listing for a file system: what a driver
 /// finds for each copied path (a file, a directory, or missing with the entries of
 /// its directory).
-fn in_context(
+pub fn in_context(
     compiler: &Compiler,
     file: wbuild::SourceFile,
     listing: &str,

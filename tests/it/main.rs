@@ -10,6 +10,7 @@ mod diagnostics;
 mod escaping;
 mod examples;
 mod incremental;
+mod mistakes;
 mod queries;
 mod recovery;
 mod sweep;

@@ -19,6 +19,12 @@ pub fn coerce_reporting(sink: &mut Sink, value: Val, ty: &Ty) -> Option<Val> {
 /// fix that rewrites it (wrap it in a list, quote a number).
 pub fn coerce_written(sink: &mut Sink, value: Val, ty: &Ty, written_here: bool) -> Option<Val> {
     let origin = value.origin;
+    // Rewrites that need the value itself; these pairs never coerce.
+    let rewrite = if written_here {
+        rewrite(ty, &value.kind)
+    } else {
+        None
+    };
     match coerce(value, ty) {
         Ok(v) => Some(v),
         Err(problem) => {
@@ -28,10 +34,21 @@ pub fn coerce_written(sink: &mut Sink, value: Val, ty: &Ty, written_here: bool) 
                     format!("expected {ty}, found {found}"),
                     format!("this is {found}"),
                     type_help(ty, found),
-                    written_here.then(|| type_fix(ty, found, origin)).flatten(),
+                    match rewrite {
+                        Some((title, text)) => Some(Fix {
+                            title: title.to_string(),
+                            edits: vec![Edit {
+                                file: origin.file,
+                                span: origin.span,
+                                replacement: text,
+                            }],
+                        }),
+                        None => written_here.then(|| type_fix(ty, found, origin)).flatten(),
+                    },
                 ),
                 Mismatch::Invalid { code, message } => {
-                    (code, message, "invalid value".to_string(), None, None)
+                    let help = invalid_help(code, &message);
+                    (code, message, "invalid value".to_string(), help, None)
                 }
             };
             let mut d =
@@ -43,6 +60,65 @@ pub fn coerce_written(sink: &mut Sink, value: Val, ty: &Ty, written_here: bool) 
             None
         }
     }
+}
+
+/// The value rewritten in the form the type takes, when that is mechanical:
+/// `"build"` for a variant is the name `build`; `["team=web"]` for a map is
+/// `{ "team": "web" }`; a command list for a healthcheck is
+/// `healthcheck(cmd = [...])`.
+fn rewrite(ty: &Ty, kind: &ValKind) -> Option<(&'static str, String)> {
+    let quoted = crate::syntax::string_literal;
+    match (ty, kind) {
+        (Ty::Variant, ValKind::Str(name))
+            if name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Some(("name the variant without quotes", name.clone()))
+        }
+        (Ty::Map(_), ValKind::List(items)) => {
+            let entries: Option<Vec<String>> = items
+                .iter()
+                .map(|item| match &item.kind {
+                    ValKind::Str(s) => s
+                        .split_once('=')
+                        .map(|(k, v)| format!("{}: {}", quoted(k.trim()), quoted(v.trim()))),
+                    _ => None,
+                })
+                .collect();
+            let entries = entries.filter(|e| !e.is_empty())?;
+            Some(("write it as a map", format!("{{ {} }}", entries.join(", "))))
+        }
+        (Ty::Healthcheck, ValKind::List(items)) => {
+            let words: Option<Vec<String>> = items
+                .iter()
+                .map(|item| match &item.kind {
+                    ValKind::Str(s) => Some(quoted(s)),
+                    _ => None,
+                })
+                .collect();
+            let words = words.filter(|w| !w.is_empty())?;
+            Some((
+                "write a healthcheck",
+                format!("healthcheck(cmd = [{}])", words.join(", ")),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// What to do about a value the type rejects, by its code.
+fn invalid_help(code: Code, message: &str) -> Option<String> {
+    let text = match code {
+        Code::InvalidImageRef if !message.contains("registry is missing") => return None,
+        Code::InvalidPort => "a port is a number from 1 to 65535, with `/tcp` or `/udp` if needed (e.g. 8080, \"53/udp\")",
+        Code::InvalidImageRef => "start from the organisation's base image (`import \"base\"`, then `base = base.debian`), or write `registry/repository:tag` with the organisation's registry",
+        Code::InvalidDuration => "write a number with a unit: \"30s\", \"5m\", \"1h\"",
+        _ => return None,
+    };
+    Some(text.to_string())
 }
 
 /// The rewrite a mismatch's help describes, when it is mechanical: text put
@@ -67,11 +143,16 @@ fn type_fix(ty: &Ty, found: &str, at: crate::span::Origin) -> Option<Fix> {
 fn type_help(ty: &Ty, found: &str) -> Option<String> {
     match (ty, found) {
         (Ty::String, "an integer") => {
-            Some("write the number inside a string, e.g. \"${port}\"".into())
+            Some("quote the number, or interpolate a constant: \"${port}\"".into())
         }
         (Ty::List(_), _) => Some("wrap the value in a list: [value]".into()),
         (Ty::Steps, _) => Some("steps are written in a block: { run \"...\" }".into()),
         (Ty::User, _) => Some("write user(\"name\", uid, gid)".into()),
+        (Ty::Variant, "a string") => Some("name the variant without quotes".into()),
+        (Ty::Map(_), _) => Some("write a map: { \"key\": \"value\" }".into()),
+        (Ty::Healthcheck, _) => {
+            Some("write healthcheck(cmd = [\"program\", \"arg\"], interval = \"30s\")".into())
+        }
         _ => None,
     }
 }
