@@ -1,10 +1,13 @@
 //! wbuild: typed build manifests (`.wbuild`) compiled into organisation-standard
 //! Dockerfiles.
 //!
-//! The pipeline is `syntax` (pest → owned tree) → `resolve` (names, imports) →
-//! `check` (types) → `variants` (extends and merging) → `lower` (Dockerfile IR) →
-//! `emit` (Dockerfile text). Each stage is a salsa query over one [`db::Database`].
-//! See ARCHITECTURE.md for the map.
+//! The pipeline is `syntax` (pest → owned tree) → `resolve` (summaries, scopes,
+//! the resolution index) → `variants` (extends, presets and merging, evaluating
+//! each value with `check::eval`) → `graph` (what each variant depends on) →
+//! `lower` (Dockerfile IR) → `emit` (Dockerfile text), with `policy` over variants
+//! and stages and `analysis` above them all. The tables of the language are in
+//! `language`. Each step is salsa queries over one [`db::Database`]; see
+//! ARCHITECTURE.md for the map and the layers.
 //!
 //! The library does no I/O: the caller hands it source text.
 //!
