@@ -847,6 +847,19 @@ fn line_of(text: &str, offset: usize) -> u32 {
     u32::try_from(before.matches('\n').count() + 1).unwrap_or(u32::MAX)
 }
 
+/// A configuration file of the repository that was not read (a link out of it,
+/// not a regular file, ...): the reason is the message; its text is never shown.
+pub fn unread_file(reason: &str, file: FileId) -> Diagnostic {
+    Diagnostic::new(
+        Code::UntrustedConfig,
+        reason.to_string(),
+        file,
+        Span::at(0),
+        "not read",
+    )
+    .with_help("configuration files of the repository are regular files inside it")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,14 +205,7 @@ impl Compiler {
             String::new(),
             Durability::MEDIUM,
         );
-        Diagnostic::new(
-            Code::UntrustedConfig,
-            reason.to_string(),
-            file.id(&self.db),
-            span::Span::at(0),
-            "not read",
-        )
-        .with_help("configuration files of the repository are regular files inside it")
+        config::unread_file(reason, file.id(&self.db))
     }
 
     /// Checks a repository's `wbuild.toml` (see `policy::check_repository_config`).
