@@ -37,6 +37,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod fmt;
 pub mod graph;
+pub mod ide;
 pub mod ir;
 pub mod language;
 pub mod lower;

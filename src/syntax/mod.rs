@@ -10,6 +10,8 @@ pub mod trivia;
 
 /// A text written as a wbuild string literal (quotes and escapes), for fixes.
 pub use self::pest::quoted as string_literal;
+/// The keywords that start items and steps, and the words that cannot name anything.
+pub use self::pest::{ITEM_KEYWORDS, RESERVED, STEP_KEYWORDS};
 
 use crate::diagnostics::Diagnostic;
 use crate::span::FileId;

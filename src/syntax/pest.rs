@@ -23,10 +23,10 @@ struct WbuildParser;
 /// backtrack a lot); beyond it the file is reported as too complex.
 const CALL_LIMIT: usize = 50_000_000;
 
-const STEP_KEYWORDS: &[&str] = &["apt", "run", "copy", "env", "arg", "workdir"];
-const ITEM_KEYWORDS: &[&str] = &["import", "let", "image", "variant", "preset"];
+pub const STEP_KEYWORDS: &[&str] = &["apt", "run", "copy", "env", "arg", "workdir"];
+pub const ITEM_KEYWORDS: &[&str] = &["import", "let", "image", "variant", "preset"];
 /// Words that cannot name anything (docs/language.md, "Identifiers and keywords").
-const RESERVED: &[&str] = &[
+pub const RESERVED: &[&str] = &[
     "import", "let", "image", "variant", "preset", "extends", "true", "false", "as",
 ];
 

@@ -9,6 +9,7 @@ mod cli;
 mod diagnostics;
 mod escaping;
 mod examples;
+mod ide;
 mod incremental;
 mod mistakes;
 mod queries;

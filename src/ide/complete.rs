@@ -1,0 +1,281 @@
+//! Completion: what may be written at the cursor. The position is read from the
+//! tree (which item, a body or a step block; the parser keeps half-typed lines)
+//! and from the line before the cursor (`import "`, `extends `, `module.`,
+//! `copy from `, `with `); the candidates come from the `language/` tables, the
+//! file's scope and the imported modules' summaries.
+
+use crate::db::{Db, SourceFile};
+use crate::language::{step_options, FIELDS, STEPS};
+use crate::resolve::{self, ItemKind};
+use crate::span::Span;
+use crate::syntax::{ast, ITEM_KEYWORDS};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionKind {
+    Keyword,
+    Field,
+    Step,
+    Option,
+    Variant,
+    Preset,
+    Module,
+    Constant,
+    Parameter,
+    Constructor,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub label: String,
+    pub kind: CompletionKind,
+    pub detail: Option<String>,
+    /// The text the label replaces (the partial word before the cursor).
+    pub replaces: Span,
+}
+
+/// Where the cursor is, structurally.
+enum Place {
+    TopLevel,
+    Body { is_image: bool },
+    Steps,
+    Value,
+}
+
+pub fn completions(db: &dyn Db, file: SourceFile, offset: u32) -> Vec<Completion> {
+    let text = file.text(db);
+    let at = (offset as usize).min(text.len());
+    if !text.is_char_boundary(at) {
+        return Vec::new();
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..at];
+    let word_start = line
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let partial = &line[word_start..];
+    let replaces = Span::new(line_start + word_start, at);
+    let before = &line[..word_start];
+    let mut out = Vec::new();
+    let mut add = |label: &str, kind, detail: Option<String>| {
+        if label.starts_with(partial) || partial.is_empty() {
+            out.push(Completion {
+                label: label.to_string(),
+                kind,
+                detail,
+                replaces,
+            });
+        }
+    };
+    let scope = resolve::scope(db, file);
+
+    // `import "pyth`: the stdlib's modules.
+    if before.trim_start().starts_with("import") && before.ends_with('"') {
+        let workspace = db.workspace();
+        for key in workspace.files(db).keys() {
+            if let Some(name) = key.strip_prefix("std:") {
+                add(name, CompletionKind::Module, Some("stdlib module".into()));
+            }
+        }
+        return out;
+    }
+    // `python.`: the module's presets and constants.
+    if let Some(alias) = before.strip_suffix('.').map(last_word) {
+        if let Some(target) = scope.imports.get(alias).and_then(|i| i.target) {
+            let summary = resolve::summary(db, target);
+            for (name, kind) in &summary.items {
+                match kind {
+                    ItemKind::Preset { params } => add(
+                        name,
+                        CompletionKind::Preset,
+                        Some(format!("preset({})", params.join(", "))),
+                    ),
+                    ItemKind::Let => add(name, CompletionKind::Constant, None),
+                    ItemKind::Variant => {}
+                }
+            }
+        }
+        return out;
+    }
+    let current = enclosing_variant(db, file, offset);
+    // `extends `: variants, local presets, modules.
+    if after_keyword(before, "extends") {
+        for name in scope.variants.keys() {
+            if Some(name.as_str()) != current.as_deref() {
+                add(name, CompletionKind::Variant, None);
+            }
+        }
+        for name in scope.presets.keys() {
+            add(name, CompletionKind::Preset, None);
+        }
+        for alias in scope.imports.keys() {
+            add(alias, CompletionKind::Module, None);
+        }
+        return out;
+    }
+    // `copy from `: the other variants.
+    if after_keyword(before, "from") {
+        for name in scope.variants.keys() {
+            if Some(name.as_str()) != current.as_deref() {
+                add(name, CompletionKind::Variant, None);
+            }
+        }
+        return out;
+    }
+    // `run "…" with `: the step's options.
+    if let Some(step) = with_of(before) {
+        for option in step_options(step) {
+            let doc = STEPS
+                .iter()
+                .find(|s| s.keyword == step)
+                .and_then(|s| s.options.iter().find(|o| o.name == option))
+                .map(|o| o.doc.to_string());
+            add(option, CompletionKind::Option, doc);
+        }
+        return out;
+    }
+    let first_word = before.trim().is_empty();
+    let (place, item) = place(db, file, offset);
+    match place {
+        Place::TopLevel if first_word => {
+            for keyword in ITEM_KEYWORDS {
+                add(keyword, CompletionKind::Keyword, None);
+            }
+        }
+        Place::Body { is_image } if first_word => {
+            for field in FIELDS {
+                if is_image || field.field.in_variants() {
+                    add(
+                        field.name,
+                        CompletionKind::Field,
+                        Some(format!("{}: {}", (field.ty)(), field.doc)),
+                    );
+                }
+            }
+            add("override", CompletionKind::Keyword, None);
+        }
+        Place::Steps if first_word => {
+            for step in STEPS {
+                add(
+                    step.keyword,
+                    CompletionKind::Step,
+                    Some(step.doc.to_string()),
+                );
+            }
+        }
+        Place::TopLevel => {}
+        // After `=`, inside a list or an argument: a value.
+        _ => {
+            for name in scope.lets.keys() {
+                add(name, CompletionKind::Constant, None);
+            }
+            for name in scope.variants.keys() {
+                add(name, CompletionKind::Variant, None);
+            }
+            for alias in scope.imports.keys() {
+                add(alias, CompletionKind::Module, None);
+            }
+            if let Some(ast::Item::Preset(p)) = item {
+                for param in &p.params {
+                    add(&param.name.name, CompletionKind::Parameter, None);
+                }
+            }
+            for constructor in crate::language::CONSTRUCTORS {
+                add(
+                    constructor.name,
+                    CompletionKind::Constructor,
+                    Some(constructor.doc.to_string()),
+                );
+            }
+            add("scratch", CompletionKind::Keyword, None);
+        }
+    }
+    out
+}
+
+fn last_word(text: &str) -> &str {
+    let start = text
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    &text[start..]
+}
+
+/// Whether `before` ends with `keyword` and spaces (or a comma-separated list
+/// after it: `extends a, `).
+fn after_keyword(before: &str, keyword: &str) -> bool {
+    let trimmed = before.trim_end();
+    if !before.ends_with(' ') && !before.ends_with(',') {
+        return false;
+    }
+    if last_word(trimmed) == keyword {
+        return true;
+    }
+    // `extends a, b, `
+    keyword == "extends"
+        && trimmed.ends_with(',')
+        && trimmed.contains(" extends ")
+        && !trimmed.contains('{')
+}
+
+/// The step keyword of a line that ends in `with ` or `with a = 1, `.
+fn with_of(before: &str) -> Option<&'static str> {
+    let with_at = before.rfind(" with ")?;
+    let rest = before[with_at + 6..].trim();
+    if !(rest.is_empty() || rest.ends_with(',')) {
+        return None;
+    }
+    let head = before[..with_at]
+        .trim_start()
+        .trim_start_matches(['{', ' ']);
+    let keyword = head.split_whitespace().next()?;
+    STEPS.iter().map(|s| s.keyword).find(|k| *k == keyword)
+}
+
+fn enclosing_variant(db: &dyn Db, file: SourceFile, offset: u32) -> Option<String> {
+    crate::db::parse(db, file)
+        .ast
+        .items
+        .iter()
+        .find_map(|item| match item {
+            ast::Item::Variant(v) if v.span.start <= offset && offset <= v.span.end => {
+                Some(v.name.name.clone())
+            }
+            _ => None,
+        })
+}
+
+/// Where `offset` is, with the item it is in.
+fn place(db: &dyn Db, file: SourceFile, offset: u32) -> (Place, Option<&ast::Item>) {
+    let within = |span: Span| span.start < offset && offset <= span.end;
+    let ast = &crate::db::parse(db, file).ast;
+    let Some(item) = ast.items.iter().find(|i| within(i.span())) else {
+        return (Place::TopLevel, None);
+    };
+    let (body, is_image) = match item {
+        ast::Item::Image(i) => (&i.body, true),
+        ast::Item::Variant(v) => (&v.body, false),
+        ast::Item::Preset(p) => (&p.body, false),
+        _ => return (Place::Value, Some(item)),
+    };
+    if !within(body.span) {
+        return (Place::Value, Some(item));
+    }
+    for member in &body.members {
+        let ast::Member::Assign(a) = member else {
+            continue;
+        };
+        if within(a.value.span) {
+            let in_block = matches!(a.value.kind, ast::ExprKind::Steps(_))
+                && (offset < a.value.span.end || !closed(db, file, a.value.span));
+            let place = if in_block { Place::Steps } else { Place::Value };
+            return (place, Some(item));
+        }
+    }
+    (Place::Body { is_image }, Some(item))
+}
+
+/// Whether a block's text ends with its closing brace.
+fn closed(db: &dyn Db, file: SourceFile, span: Span) -> bool {
+    file.text(db)
+        .get(span.range())
+        .is_some_and(|t| t.trim_end().ends_with('}'))
+}
