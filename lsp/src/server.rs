@@ -1,0 +1,824 @@
+//! The server: one compiler database for the workspace, the documents the editor
+//! has open over the files on disk, and the main loop. Requests are answered in
+//! order on this thread, so an answer is always about the text of the last edit
+//! the server received before the request (never a stale revision); every
+//! request is answered, a panic in one is caught and answered with an error.
+
+use crate::convert::{self, Lines};
+use crate::stdlib_docs::StdlibDocs;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types as lsp;
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use wbuild::span::Span;
+use wbuild::{ide, Compiler, Diagnostic, SourceFile};
+
+/// The command that returns a variant's Dockerfile (arguments: the document's
+/// URI and the variant's name).
+pub const DOCKERFILE_COMMAND: &str = "wbuild.dockerfile";
+
+/// A main-loop turn slower than this is logged.
+const SLOW_TURN: Duration = Duration::from_millis(100);
+
+/// The most `.wbuild` files indexed at start (a workspace is one repository).
+const MAX_WORKSPACE_FILES: usize = 20_000;
+
+pub struct Server {
+    compiler: Compiler,
+    /// Every user file in the database, by absolute path.
+    files: BTreeMap<PathBuf, SourceFile>,
+    /// The documents the editor has open (their text is the editor's).
+    open: HashMap<PathBuf, i32>,
+    stdlib: StdlibDocs,
+}
+
+pub fn capabilities() -> lsp::ServerCapabilities {
+    lsp::ServerCapabilities {
+        position_encoding: Some(lsp::PositionEncodingKind::UTF16),
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
+            lsp::TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(lsp::TextDocumentSyncKind::FULL),
+                save: Some(lsp::TextDocumentSyncSaveOptions::Supported(true)),
+                ..Default::default()
+            },
+        )),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(lsp::OneOf::Left(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        document_highlight_provider: Some(lsp::OneOf::Left(true)),
+        rename_provider: Some(lsp::OneOf::Right(lsp::RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        completion_provider: Some(lsp::CompletionOptions {
+            trigger_characters: Some(vec![".".into(), "\"".into(), " ".into()]),
+            ..Default::default()
+        }),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
+            lsp::CodeActionOptions {
+                code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX]),
+                ..Default::default()
+            },
+        )),
+        execute_command_provider: Some(lsp::ExecuteCommandOptions {
+            commands: vec![DOCKERFILE_COMMAND.to_string()],
+            work_done_progress_options: Default::default(),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Runs the server on `connection` until the client shuts it down.
+pub fn run(connection: Connection) -> Result<(), String> {
+    let capabilities = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
+    let params = connection
+        .initialize(capabilities)
+        .map_err(|e| format!("initialize: {e}"))?;
+    let params: lsp::InitializeParams =
+        serde_json::from_value(params).map_err(|e| format!("initialize params: {e}"))?;
+    let mut server = Server::new();
+    for root in roots(&params) {
+        server.index_workspace(&root);
+    }
+    server.main_loop(&connection)
+}
+
+#[allow(deprecated)] // root_uri: older clients (Neovim 0.7) send only that
+fn roots(params: &lsp::InitializeParams) -> Vec<PathBuf> {
+    let folders: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|f| convert::path(&f.uri))
+        .collect();
+    if !folders.is_empty() {
+        return folders;
+    }
+    params
+        .root_uri
+        .as_ref()
+        .and_then(convert::path)
+        .into_iter()
+        .collect()
+}
+
+impl Server {
+    pub fn new() -> Server {
+        let compiler = Compiler::new();
+        let stdlib = StdlibDocs::materialise(&compiler);
+        Server {
+            compiler,
+            files: BTreeMap::new(),
+            open: HashMap::new(),
+            stdlib,
+        }
+    }
+
+    /// Adds every `.wbuild` file under `root` (not following links, skipping
+    /// hidden and build directories), so that references and renames see the
+    /// whole workspace before its files are opened.
+    pub fn index_workspace(&mut self, root: &Path) {
+        let mut todo = vec![root.to_path_buf()];
+        let mut found = Vec::new();
+        while let Some(dir) = todo.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
+                    if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                        todo.push(entry.path());
+                    }
+                } else if kind.is_file() && name.ends_with(".wbuild") {
+                    found.push(entry.path());
+                }
+                if found.len() >= MAX_WORKSPACE_FILES {
+                    break;
+                }
+            }
+        }
+        found.sort();
+        for path in found {
+            if let Some(text) = read_manifest(&path) {
+                self.set_text(&path, &text);
+            }
+        }
+    }
+
+    fn set_text(&mut self, path: &Path, text: &str) -> SourceFile {
+        let file = self.compiler.add_file(&path.to_string_lossy(), text);
+        self.files.insert(path.to_path_buf(), file);
+        file
+    }
+
+    fn main_loop(&mut self, connection: &Connection) -> Result<(), String> {
+        for message in &connection.receiver {
+            let started = Instant::now();
+            let what = match message {
+                Message::Request(request) => {
+                    if connection
+                        .handle_shutdown(&request)
+                        .map_err(|e| e.to_string())?
+                    {
+                        return Ok(());
+                    }
+                    let method = request.method.clone();
+                    let response = self.answer(request);
+                    send(connection, Message::Response(response));
+                    method
+                }
+                Message::Notification(notification) => {
+                    let method = notification.method.clone();
+                    for published in self.notified(notification) {
+                        send(connection, Message::Notification(published));
+                    }
+                    method
+                }
+                Message::Response(_) => continue,
+            };
+            let took = started.elapsed();
+            if took > SLOW_TURN {
+                eprintln!("wbuild-lsp: {what} took {} ms", took.as_millis());
+            }
+        }
+        Ok(())
+    }
+
+    /// The response to a request: its result, an error, or `null`; never nothing.
+    pub fn answer(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        let method = request.method.clone();
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.dispatch(request)));
+        match outcome {
+            Ok(Ok(value)) => Response::new_ok(id, value),
+            Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                eprintln!("wbuild-lsp: {method} panicked: {why}");
+                Response::new_err(
+                    id,
+                    ErrorCode::InternalError as i32,
+                    format!("internal error in {method} (logged)"),
+                )
+            }
+        }
+    }
+
+    fn dispatch(&mut self, request: Request) -> Result<serde_json::Value, (ErrorCode, String)> {
+        use lsp::request::{
+            CodeActionRequest, Completion, DocumentHighlightRequest, DocumentSymbolRequest,
+            ExecuteCommand, Formatting, GotoDefinition, HoverRequest, PrepareRenameRequest,
+            References, Rename,
+        };
+        let Request { method, params, .. } = request;
+        let json = |value: Result<serde_json::Value, serde_json::Error>| {
+            value.map_err(|e| (ErrorCode::InternalError, e.to_string()))
+        };
+        macro_rules! params {
+            ($ty:ty) => {
+                serde_json::from_value::<<$ty as lsp::request::Request>::Params>(params)
+                    .map_err(|e| (ErrorCode::InvalidParams, e.to_string()))?
+            };
+        }
+        match method.as_str() {
+            HoverRequest::METHOD => {
+                let p = params!(HoverRequest);
+                json(serde_json::to_value(
+                    self.hover(p.text_document_position_params),
+                ))
+            }
+            GotoDefinition::METHOD => {
+                let p = params!(GotoDefinition);
+                json(serde_json::to_value(
+                    self.definition(p.text_document_position_params),
+                ))
+            }
+            References::METHOD => {
+                let p = params!(References);
+                json(serde_json::to_value(self.references(p)))
+            }
+            DocumentHighlightRequest::METHOD => {
+                let p = params!(DocumentHighlightRequest);
+                json(serde_json::to_value(
+                    self.highlights(p.text_document_position_params),
+                ))
+            }
+            PrepareRenameRequest::METHOD => {
+                let p = params!(PrepareRenameRequest);
+                json(serde_json::to_value(self.prepare_rename(p)?))
+            }
+            Rename::METHOD => {
+                let p = params!(Rename);
+                json(serde_json::to_value(self.rename(p)?))
+            }
+            Formatting::METHOD => {
+                let p = params!(Formatting);
+                json(serde_json::to_value(self.format(&p.text_document.uri)))
+            }
+            DocumentSymbolRequest::METHOD => {
+                let p = params!(DocumentSymbolRequest);
+                json(serde_json::to_value(self.symbols(&p.text_document.uri)))
+            }
+            Completion::METHOD => {
+                let p = params!(Completion);
+                json(serde_json::to_value(
+                    self.completion(p.text_document_position),
+                ))
+            }
+            CodeActionRequest::METHOD => {
+                let p = params!(CodeActionRequest);
+                json(serde_json::to_value(self.code_actions(p)))
+            }
+            ExecuteCommand::METHOD => {
+                let p = params!(ExecuteCommand);
+                json(serde_json::to_value(self.execute(p)?))
+            }
+            _ => Err((
+                ErrorCode::MethodNotFound,
+                format!("wbuild-lsp does not handle {method}"),
+            )),
+        }
+    }
+
+    /// Handles a notification; returns the notifications to send (diagnostics).
+    pub fn notified(&mut self, notification: Notification) -> Vec<Notification> {
+        use lsp::notification::{
+            DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument,
+            DidOpenTextDocument, DidSaveTextDocument,
+        };
+        let Notification { method, params } = notification;
+        match method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(params) else {
+                    return Vec::new();
+                };
+                let Some(path) = convert::path(&p.text_document.uri) else {
+                    return Vec::new();
+                };
+                if self.stdlib.module_of(&path).is_some() {
+                    return Vec::new();
+                }
+                self.open.insert(path.clone(), p.text_document.version);
+                self.set_text(&path, &p.text_document.text);
+                self.publish_open()
+            }
+            DidChangeTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp::DidChangeTextDocumentParams>(params)
+                else {
+                    return Vec::new();
+                };
+                let Some(path) = convert::path(&p.text_document.uri) else {
+                    return Vec::new();
+                };
+                if !self.open.contains_key(&path) {
+                    return Vec::new();
+                }
+                // Full synchronisation: the last change is the whole text.
+                let Some(change) = p.content_changes.into_iter().last() else {
+                    return Vec::new();
+                };
+                self.open.insert(path.clone(), p.text_document.version);
+                self.set_text(&path, &change.text);
+                self.publish_open()
+            }
+            DidCloseTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(params)
+                else {
+                    return Vec::new();
+                };
+                let Some(path) = convert::path(&p.text_document.uri) else {
+                    return Vec::new();
+                };
+                self.open.remove(&path);
+                // The file on disk is the workspace's again.
+                match read_manifest(&path) {
+                    Some(text) => {
+                        self.set_text(&path, &text);
+                    }
+                    None => {
+                        self.files.remove(&path);
+                    }
+                }
+                let mut out = self.publish_open();
+                out.push(publish(&p.text_document.uri, Vec::new(), None));
+                out
+            }
+            DidSaveTextDocument::METHOD => self.publish_open(),
+            DidChangeWatchedFiles::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp::DidChangeWatchedFilesParams>(params)
+                else {
+                    return Vec::new();
+                };
+                for change in p.changes {
+                    let Some(path) = convert::path(&change.uri) else {
+                        continue;
+                    };
+                    if self.open.contains_key(&path) {
+                        continue;
+                    }
+                    match read_manifest(&path) {
+                        Some(text) => {
+                            self.set_text(&path, &text);
+                        }
+                        None => {
+                            self.files.remove(&path);
+                        }
+                    }
+                }
+                self.publish_open()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The diagnostics of every open document (an edit can change what its
+    /// importers report).
+    fn publish_open(&self) -> Vec<Notification> {
+        let mut open: Vec<(&PathBuf, &i32)> = self.open.iter().collect();
+        open.sort();
+        open.into_iter()
+            .filter_map(|(path, version)| {
+                let file = *self.files.get(path)?;
+                let uri = convert::uri(path)?;
+                Some(publish(&uri, self.diagnostics(file), Some(*version)))
+            })
+            .collect()
+    }
+
+    /// The compiler's diagnostics of a file, as the protocol's: those whose
+    /// primary label is in it, secondary labels as related information.
+    pub fn diagnostics(&self, file: SourceFile) -> Vec<lsp::Diagnostic> {
+        let db = self.compiler.db();
+        let id = file.id(db);
+        let lines = Lines::new(file.text(db));
+        self.compiler
+            .check(file)
+            .iter()
+            .filter(|d| d.primary.file == id)
+            .map(|d| {
+                let related: Vec<lsp::DiagnosticRelatedInformation> = d
+                    .secondary
+                    .iter()
+                    .filter_map(|label| {
+                        let location = self.location(db.file_by_id(label.file)?, label.span)?;
+                        Some(lsp::DiagnosticRelatedInformation {
+                            location,
+                            message: if label.message.is_empty() {
+                                d.message.clone()
+                            } else {
+                                label.message.clone()
+                            },
+                        })
+                    })
+                    .collect();
+                let mut message = d.message.clone();
+                for note in &d.notes {
+                    message.push_str(&format!("\n{note}"));
+                }
+                if let Some(help) = &d.help {
+                    message.push_str(&format!("\nhelp: {help}"));
+                }
+                lsp::Diagnostic {
+                    range: lines.range(d.primary.span),
+                    severity: Some(match d.severity {
+                        wbuild::Severity::Error => lsp::DiagnosticSeverity::ERROR,
+                        wbuild::Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+                    }),
+                    code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),
+                    source: Some("wbuild".to_string()),
+                    message,
+                    related_information: (!related.is_empty()).then_some(related),
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+
+    /// Where a span of any file is, for the editor: a user file's own URI, or the
+    /// stdlib module's read-only copy.
+    fn location(&self, file: SourceFile, span: Span) -> Option<lsp::Location> {
+        let db = self.compiler.db();
+        let path = self.path_of(file)?;
+        let uri = convert::uri(&path)?;
+        Some(lsp::Location {
+            uri,
+            range: Lines::new(file.text(db)).range(span),
+        })
+    }
+
+    fn path_of(&self, file: SourceFile) -> Option<PathBuf> {
+        let db = self.compiler.db();
+        let path = file.path(db);
+        match path.strip_prefix("std/") {
+            Some(module) => self.stdlib.path(module.trim_end_matches(".wbuild")),
+            None => Some(PathBuf::from(path)),
+        }
+    }
+
+    /// The file and its text lines of a document, user or stdlib.
+    fn document(&self, uri: &lsp::Uri) -> Option<SourceFile> {
+        let path = convert::path(uri)?;
+        if let Some(module) = self.stdlib.module_of(&path) {
+            return self.compiler.db().file_by_key(&format!("std:{module}"));
+        }
+        self.files.get(&path).copied()
+    }
+
+    fn at(&self, position: &lsp::TextDocumentPositionParams) -> Option<(SourceFile, u32)> {
+        let file = self.document(&position.text_document.uri)?;
+        let text = file.text(self.compiler.db());
+        Some((file, Lines::new(text).offset(position.position)))
+    }
+
+    fn all_files(&self) -> Vec<SourceFile> {
+        self.files.values().copied().collect()
+    }
+
+    fn hover(&self, position: lsp::TextDocumentPositionParams) -> Option<lsp::Hover> {
+        let (file, offset) = self.at(&position)?;
+        let db = self.compiler.db();
+        let found = ide::hover(db, file, offset)?;
+        Some(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: found.markdown,
+            }),
+            range: Some(Lines::new(file.text(db)).range(found.span)),
+        })
+    }
+
+    fn definition(
+        &self,
+        position: lsp::TextDocumentPositionParams,
+    ) -> Option<lsp::GotoDefinitionResponse> {
+        let (file, offset) = self.at(&position)?;
+        let target = ide::definition(self.compiler.db(), file, offset)?;
+        let location = self.location(target.file, target.span)?;
+        Some(lsp::GotoDefinitionResponse::Scalar(location))
+    }
+
+    fn references(&self, params: lsp::ReferenceParams) -> Option<Vec<lsp::Location>> {
+        let (file, offset) = self.at(&params.text_document_position)?;
+        let targets = ide::references(
+            self.compiler.db(),
+            &self.all_files(),
+            file,
+            offset,
+            params.context.include_declaration,
+        );
+        Some(
+            targets
+                .into_iter()
+                .filter_map(|t| self.location(t.file, t.span))
+                .collect(),
+        )
+    }
+
+    fn highlights(
+        &self,
+        position: lsp::TextDocumentPositionParams,
+    ) -> Option<Vec<lsp::DocumentHighlight>> {
+        let (file, offset) = self.at(&position)?;
+        let db = self.compiler.db();
+        let lines = Lines::new(file.text(db));
+        Some(
+            ide::highlights(db, file, offset)
+                .into_iter()
+                .map(|span| lsp::DocumentHighlight {
+                    range: lines.range(span),
+                    kind: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn prepare_rename(
+        &self,
+        position: lsp::TextDocumentPositionParams,
+    ) -> Result<Option<lsp::PrepareRenameResponse>, (ErrorCode, String)> {
+        let Some((file, offset)) = self.at(&position) else {
+            return Ok(None);
+        };
+        let db = self.compiler.db();
+        match ide::prepare_rename(db, file, offset) {
+            Ok(span) => Ok(Some(lsp::PrepareRenameResponse::Range(
+                Lines::new(file.text(db)).range(span),
+            ))),
+            Err(why) => Err((ErrorCode::RequestFailed, why)),
+        }
+    }
+
+    // lsp_types::WorkspaceEdit keys its changes by `Uri`, which caches its parse
+    // inside; nothing mutates a key here.
+    #[allow(clippy::mutable_key_type)]
+    fn rename(
+        &self,
+        params: lsp::RenameParams,
+    ) -> Result<Option<lsp::WorkspaceEdit>, (ErrorCode, String)> {
+        let Some((file, offset)) = self.at(&params.text_document_position) else {
+            return Ok(None);
+        };
+        let edits = ide::rename(
+            self.compiler.db(),
+            &self.all_files(),
+            file,
+            offset,
+            &params.new_name,
+        )
+        .map_err(|why| (ErrorCode::RequestFailed, why))?;
+        let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+        for (target, new_text) in edits {
+            if let Some(location) = self.location(target.file, target.span) {
+                changes
+                    .entry(location.uri)
+                    .or_default()
+                    .push(lsp::TextEdit {
+                        range: location.range,
+                        new_text,
+                    });
+            }
+        }
+        Ok(Some(lsp::WorkspaceEdit {
+            changes: Some(changes),
+            ..Default::default()
+        }))
+    }
+
+    /// `wbuildc fmt`'s output as one edit; nothing for a file with syntax errors.
+    fn format(&self, uri: &lsp::Uri) -> Option<Vec<lsp::TextEdit>> {
+        let file = self.document(uri)?;
+        let db = self.compiler.db();
+        let formatted = self.compiler.format(file)?;
+        let text = file.text(db);
+        if formatted == *text {
+            return Some(Vec::new());
+        }
+        let lines = Lines::new(text);
+        Some(vec![lsp::TextEdit {
+            range: lines.range(Span::new(0, text.len())),
+            new_text: formatted,
+        }])
+    }
+
+    #[allow(deprecated)] // DocumentSymbol::deprecated is a required field
+    fn symbols(&self, uri: &lsp::Uri) -> Option<lsp::DocumentSymbolResponse> {
+        let file = self.document(uri)?;
+        let db = self.compiler.db();
+        let lines = Lines::new(file.text(db));
+        fn convert(lines: &Lines<'_>, symbol: ide::Symbol) -> lsp::DocumentSymbol {
+            lsp::DocumentSymbol {
+                name: symbol.name,
+                detail: symbol.detail,
+                kind: match symbol.kind {
+                    ide::SymbolKind::Image => lsp::SymbolKind::PACKAGE,
+                    ide::SymbolKind::Variant => lsp::SymbolKind::CLASS,
+                    ide::SymbolKind::Preset => lsp::SymbolKind::FUNCTION,
+                    ide::SymbolKind::Parameter => lsp::SymbolKind::VARIABLE,
+                    ide::SymbolKind::Constant => lsp::SymbolKind::CONSTANT,
+                    ide::SymbolKind::Import => lsp::SymbolKind::MODULE,
+                },
+                tags: None,
+                deprecated: None,
+                range: lines.range(symbol.span),
+                selection_range: lines.range(symbol.selection),
+                children: Some(
+                    symbol
+                        .children
+                        .into_iter()
+                        .map(|c| convert(lines, c))
+                        .collect(),
+                ),
+            }
+        }
+        Some(lsp::DocumentSymbolResponse::Nested(
+            ide::document_symbols(db, file)
+                .into_iter()
+                .map(|s| convert(&lines, s))
+                .collect(),
+        ))
+    }
+
+    fn completion(
+        &self,
+        position: lsp::TextDocumentPositionParams,
+    ) -> Option<lsp::CompletionResponse> {
+        let (file, offset) = self.at(&position)?;
+        let db = self.compiler.db();
+        let lines = Lines::new(file.text(db));
+        let items = ide::completions(db, file, offset)
+            .into_iter()
+            .map(|c| lsp::CompletionItem {
+                kind: Some(match c.kind {
+                    ide::CompletionKind::Keyword => lsp::CompletionItemKind::KEYWORD,
+                    ide::CompletionKind::Field => lsp::CompletionItemKind::FIELD,
+                    ide::CompletionKind::Step => lsp::CompletionItemKind::KEYWORD,
+                    ide::CompletionKind::Option => lsp::CompletionItemKind::PROPERTY,
+                    ide::CompletionKind::Variant => lsp::CompletionItemKind::CLASS,
+                    ide::CompletionKind::Preset => lsp::CompletionItemKind::FUNCTION,
+                    ide::CompletionKind::Module => lsp::CompletionItemKind::MODULE,
+                    ide::CompletionKind::Constant => lsp::CompletionItemKind::CONSTANT,
+                    ide::CompletionKind::Parameter => lsp::CompletionItemKind::VARIABLE,
+                    ide::CompletionKind::Constructor => lsp::CompletionItemKind::CONSTRUCTOR,
+                }),
+                detail: c.detail,
+                text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit {
+                    range: lines.range(c.replaces),
+                    new_text: c.label.clone(),
+                })),
+                label: c.label,
+                ..Default::default()
+            })
+            .collect();
+        Some(lsp::CompletionResponse::Array(items))
+    }
+
+    /// The compiler's fixes for the diagnostics in the range, as quick fixes.
+    #[allow(clippy::mutable_key_type)] // as in `rename`
+    fn code_actions(&self, params: lsp::CodeActionParams) -> Option<lsp::CodeActionResponse> {
+        let file = self.document(&params.text_document.uri)?;
+        let db = self.compiler.db();
+        let id = file.id(db);
+        let lines = Lines::new(file.text(db));
+        let wanted = lines.span(params.range);
+        let overlaps = |span: Span| span.start <= wanted.end && wanted.start <= span.end;
+        let check = self.compiler.check(file);
+        let mut actions = Vec::new();
+        for d in check
+            .iter()
+            .filter(|d| d.primary.file == id && overlaps(d.primary.span))
+        {
+            let Some(fix) = &d.fix else { continue };
+            let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+            for edit in &fix.edits {
+                let Some(target) = db.file_by_id(edit.file) else {
+                    continue;
+                };
+                if let Some(location) = self.location(target, edit.span) {
+                    changes
+                        .entry(location.uri)
+                        .or_default()
+                        .push(lsp::TextEdit {
+                            range: location.range,
+                            new_text: edit.replacement.clone(),
+                        });
+                }
+            }
+            actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title: fix.title.clone(),
+                kind: Some(lsp::CodeActionKind::QUICKFIX),
+                diagnostics: Some(self.diagnostics_like(file, d)),
+                edit: Some(lsp::WorkspaceEdit {
+                    changes: Some(changes),
+                    ..Default::default()
+                }),
+                is_preferred: Some(true),
+                ..Default::default()
+            }));
+        }
+        Some(actions)
+    }
+
+    fn diagnostics_like(&self, file: SourceFile, d: &Diagnostic) -> Vec<lsp::Diagnostic> {
+        self.diagnostics(file)
+            .into_iter()
+            .filter(|l| {
+                l.code == Some(lsp::NumberOrString::String(d.code.as_str().to_string()))
+                    && l.message.starts_with(&d.message)
+            })
+            .take(1)
+            .collect()
+    }
+
+    /// `wbuild.dockerfile URI VARIANT`: the Dockerfile CI would build, or the
+    /// diagnostics that stop it.
+    fn execute(
+        &self,
+        params: lsp::ExecuteCommandParams,
+    ) -> Result<Option<serde_json::Value>, (ErrorCode, String)> {
+        if params.command != DOCKERFILE_COMMAND {
+            return Err((
+                ErrorCode::InvalidParams,
+                format!("unknown command {}", params.command),
+            ));
+        }
+        let bad = || {
+            (
+                ErrorCode::InvalidParams,
+                format!("{DOCKERFILE_COMMAND} takes a document URI and a variant name"),
+            )
+        };
+        let uri: lsp::Uri = params
+            .arguments
+            .first()
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(bad)?;
+        let variant = params
+            .arguments
+            .get(1)
+            .and_then(|v| v.as_str())
+            .ok_or_else(bad)?;
+        let file = self
+            .document(&uri)
+            .ok_or((ErrorCode::InvalidParams, "unknown document".to_string()))?;
+        match self.compiler.compile(file, variant) {
+            Ok(dockerfile) => Ok(Some(serde_json::Value::String(dockerfile))),
+            Err(diagnostics) => Err((
+                ErrorCode::RequestFailed,
+                self.compiler.render(&diagnostics, false),
+            )),
+        }
+    }
+}
+
+impl Default for Server {
+    fn default() -> Server {
+        Server::new()
+    }
+}
+
+fn publish(
+    uri: &lsp::Uri,
+    diagnostics: Vec<lsp::Diagnostic>,
+    version: Option<i32>,
+) -> Notification {
+    Notification::new(
+        lsp::notification::PublishDiagnostics::METHOD.to_string(),
+        lsp::PublishDiagnosticsParams {
+            uri: uri.clone(),
+            diagnostics,
+            version,
+        },
+    )
+}
+
+fn send(connection: &Connection, message: Message) {
+    // The client went away: the receiver loop ends by itself.
+    let _ = connection.sender.send(message);
+}
+
+/// A manifest from disk: a regular file within the size the parser accepts.
+fn read_manifest(path: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > wbuild::syntax::MAX_FILE_BYTES as u64 {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
