@@ -1,0 +1,138 @@
+//! Thousands of random edits to an open document (insertions of fragments that
+//! half-type lines, deletions, whole-line removals), fed to the server as an
+//! editor would: it answers every edit with diagnostics and never fails, and its
+//! final diagnostics are exactly `wbuildc check`'s (the compiler's, on a fresh
+//! database) for the final text. Deterministic: a fixed-seed generator.
+
+use lsp_server::Notification;
+use serde_json::json;
+use wbuild_lsp::Server;
+
+/// xorshift64*: enough randomness for edits, and the same sequence every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const FRAGMENTS: &[&str] = &[
+    "base =",
+    "extends python.",
+    "steps += { run",
+    "copy \"a\" to",
+    "\"",
+    "[",
+    "]",
+    "{",
+    "}",
+    "(",
+    ")",
+    ",",
+    "\n",
+    "\n  ",
+    "variant x {",
+    "= ",
+    "+= ",
+    "python.app(",
+    "requirements = [",
+    "user = base.somebody",
+    "# comment",
+    "é",
+    "🧪",
+    "${",
+    "let y = 1\n",
+    "override ",
+    "with cache = ",
+];
+
+#[test]
+fn random_edits_never_break_the_server_and_end_where_check_ends() {
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::env::set_var("XDG_CACHE_HOME", cache.path());
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut text = std::fs::read_to_string(repo.join("examples/python-web/service.wbuild"))
+        .unwrap_or_default();
+    let path = "/work/edits/service.wbuild";
+    let uri = format!("file://{path}");
+    let mut server = Server::new();
+    let opened = server.notified(Notification::new(
+        "textDocument/didOpen".into(),
+        json!({"textDocument": {"uri": uri, "languageId": "wbuild", "version": 1, "text": text}}),
+    ));
+    assert_eq!(opened.len(), 1);
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    for version in 2..3000 {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let at = chars
+            .get(rng.below(chars.len() + 1))
+            .map_or(text.len(), |(i, _)| *i);
+        match rng.below(4) {
+            0 | 1 => text.insert_str(at, FRAGMENTS[rng.below(FRAGMENTS.len())]),
+            2 => {
+                let end = chars
+                    .iter()
+                    .map(|(i, _)| *i)
+                    .find(|i| *i > at)
+                    .unwrap_or(text.len());
+                let end = chars
+                    .iter()
+                    .map(|(i, _)| *i)
+                    .filter(|i| *i >= end)
+                    .nth(rng.below(8))
+                    .unwrap_or(text.len());
+                text.replace_range(at..end, "");
+            }
+            _ => {
+                let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+                text.replace_range(line_start..line_end, "");
+            }
+        }
+        let published = server.notified(Notification::new(
+            "textDocument/didChange".into(),
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        ));
+        assert_eq!(
+            published.len(),
+            1,
+            "edit {version}: no diagnostics published"
+        );
+    }
+    // The server's final word equals the compiler's on the final text.
+    let mut compiler = wbuild::Compiler::new();
+    let file = compiler.add_file(path, &text);
+    let expected: Vec<String> = compiler
+        .check(file)
+        .iter()
+        .filter(|d| d.primary.file == file.id(compiler.db()))
+        .map(|d| format!("{} {}", d.code.as_str(), d.message))
+        .collect();
+    let published = server.notified(Notification::new(
+        "textDocument/didSave".into(),
+        json!({"textDocument": {"uri": uri}}),
+    ));
+    let got: Vec<String> = published[0].params["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            let message = d["message"].as_str().unwrap_or("");
+            let first = message.lines().next().unwrap_or("");
+            format!("{} {first}", d["code"].as_str().unwrap_or(""))
+        })
+        .collect();
+    let expected: Vec<String> = expected
+        .iter()
+        .map(|e| e.lines().next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(got, expected, "final text:\n{text}");
+}
