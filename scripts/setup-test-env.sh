@@ -12,8 +12,10 @@ VENV="${WBUILD_PYENV:-$REPO/.venv}"
 REQUIREMENTS="$REPO/scripts/requirements-test.txt"
 
 # Debian packages the tests need. python3/python3-venv give a fallback
-# interpreter that can create virtualenvs if the machine's python3 cannot.
+# interpreter that can create virtualenvs if the machine's python3 cannot;
+# neovim is the real editor client the language server is tested with.
 APT_PACKAGES=(
+    neovim
     python3
     python3-venv
 )
