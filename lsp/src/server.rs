@@ -70,9 +70,51 @@ pub fn capabilities() -> lsp::ServerCapabilities {
             commands: vec![DOCKERFILE_COMMAND.to_string()],
             work_done_progress_options: Default::default(),
         }),
+        inlay_hint_provider: Some(lsp::OneOf::Left(true)),
+        folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
+        signature_help_provider: Some(lsp::SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            ..Default::default()
+        }),
+        workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lsp::SemanticTokensOptions {
+                    legend: lsp::SemanticTokensLegend {
+                        token_types: TOKEN_TYPES.to_vec(),
+                        token_modifiers: TOKEN_MODIFIERS.to_vec(),
+                    },
+                    full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
+                    range: Some(true),
+                    ..Default::default()
+                },
+            ),
+        ),
+        diagnostic_provider: Some(lsp::DiagnosticServerCapabilities::Options(
+            lsp::DiagnosticOptions {
+                identifier: Some("wbuild".into()),
+                inter_file_dependencies: true,
+                workspace_diagnostics: false,
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     }
 }
+
+/// The semantic token legend, in `ide::TokenKind` order.
+const TOKEN_TYPES: &[lsp::SemanticTokenType] = &[
+    lsp::SemanticTokenType::NAMESPACE,
+    lsp::SemanticTokenType::TYPE,
+    lsp::SemanticTokenType::FUNCTION,
+    lsp::SemanticTokenType::PARAMETER,
+    lsp::SemanticTokenType::VARIABLE,
+    lsp::SemanticTokenType::PROPERTY,
+];
+const TOKEN_MODIFIERS: &[lsp::SemanticTokenModifier] = &[
+    lsp::SemanticTokenModifier::DECLARATION,
+    lsp::SemanticTokenModifier::DEFAULT_LIBRARY,
+];
 
 /// Runs the server on `connection` until the client shuts it down.
 pub fn run(connection: Connection) -> Result<(), String> {
@@ -222,9 +264,11 @@ impl Server {
 
     fn dispatch(&mut self, request: Request) -> Result<serde_json::Value, (ErrorCode, String)> {
         use lsp::request::{
-            CodeActionRequest, Completion, DocumentHighlightRequest, DocumentSymbolRequest,
-            ExecuteCommand, Formatting, GotoDefinition, HoverRequest, PrepareRenameRequest,
-            References, Rename,
+            CodeActionRequest, Completion, DocumentDiagnosticRequest, DocumentHighlightRequest,
+            DocumentSymbolRequest, ExecuteCommand, FoldingRangeRequest, Formatting, GotoDefinition,
+            HoverRequest, InlayHintRequest, PrepareRenameRequest, References, Rename,
+            SemanticTokensFullRequest, SemanticTokensRangeRequest, SignatureHelpRequest,
+            WorkspaceSymbolRequest,
         };
         let Request { method, params, .. } = request;
         let json = |value: Result<serde_json::Value, serde_json::Error>| {
@@ -288,6 +332,44 @@ impl Server {
             ExecuteCommand::METHOD => {
                 let p = params!(ExecuteCommand);
                 json(serde_json::to_value(self.execute(p)?))
+            }
+            InlayHintRequest::METHOD => {
+                let p = params!(InlayHintRequest);
+                json(serde_json::to_value(
+                    self.inlay_hints(&p.text_document.uri, p.range),
+                ))
+            }
+            FoldingRangeRequest::METHOD => {
+                let p = params!(FoldingRangeRequest);
+                json(serde_json::to_value(self.folding(&p.text_document.uri)))
+            }
+            SignatureHelpRequest::METHOD => {
+                let p = params!(SignatureHelpRequest);
+                json(serde_json::to_value(
+                    self.signature(p.text_document_position_params),
+                ))
+            }
+            WorkspaceSymbolRequest::METHOD => {
+                let p = params!(WorkspaceSymbolRequest);
+                json(serde_json::to_value(self.workspace_symbols(&p.query)))
+            }
+            SemanticTokensFullRequest::METHOD => {
+                let p = params!(SemanticTokensFullRequest);
+                json(serde_json::to_value(
+                    self.tokens(&p.text_document.uri, None),
+                ))
+            }
+            SemanticTokensRangeRequest::METHOD => {
+                let p = params!(SemanticTokensRangeRequest);
+                json(serde_json::to_value(
+                    self.tokens(&p.text_document.uri, Some(p.range)),
+                ))
+            }
+            DocumentDiagnosticRequest::METHOD => {
+                let p = params!(DocumentDiagnosticRequest);
+                json(serde_json::to_value(
+                    self.pull_diagnostics(&p.text_document.uri),
+                ))
             }
             _ => Err((
                 ErrorCode::MethodNotFound,
@@ -743,6 +825,166 @@ impl Server {
             })
             .take(1)
             .collect()
+    }
+
+    fn inlay_hints(&self, uri: &lsp::Uri, range: lsp::Range) -> Option<Vec<lsp::InlayHint>> {
+        let file = self.document(uri)?;
+        let db = self.compiler.db();
+        let lines = Lines::new(file.text(db));
+        let wanted = lines.span(range);
+        Some(
+            ide::inlay_hints(db, file)
+                .into_iter()
+                .filter(|h| wanted.start <= h.offset && h.offset <= wanted.end)
+                .map(|h| lsp::InlayHint {
+                    position: lines.position(h.offset),
+                    label: lsp::InlayHintLabel::String(h.label),
+                    kind: None,
+                    text_edits: None,
+                    tooltip: Some(lsp::InlayHintTooltip::String(
+                        "what this variant gets from what it extends".into(),
+                    )),
+                    padding_left: Some(true),
+                    padding_right: None,
+                    data: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn folding(&self, uri: &lsp::Uri) -> Option<Vec<lsp::FoldingRange>> {
+        let file = self.document(uri)?;
+        let db = self.compiler.db();
+        let lines = Lines::new(file.text(db));
+        Some(
+            ide::folding_ranges(db, file)
+                .into_iter()
+                .map(|span| {
+                    let range = lines.range(span);
+                    lsp::FoldingRange {
+                        start_line: range.start.line,
+                        end_line: range.end.line,
+                        ..Default::default()
+                    }
+                })
+                .filter(|r| r.end_line > r.start_line)
+                .collect(),
+        )
+    }
+
+    fn signature(&self, position: lsp::TextDocumentPositionParams) -> Option<lsp::SignatureHelp> {
+        let (file, offset) = self.at(&position)?;
+        let help = ide::signature_help(self.compiler.db(), file, offset)?;
+        Some(lsp::SignatureHelp {
+            signatures: vec![lsp::SignatureInformation {
+                label: help.label,
+                documentation: help.doc.map(|d| {
+                    lsp::Documentation::MarkupContent(lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value: d,
+                    })
+                }),
+                parameters: Some(
+                    help.parameters
+                        .into_iter()
+                        .map(|p| lsp::ParameterInformation {
+                            label: lsp::ParameterLabel::Simple(p),
+                            documentation: None,
+                        })
+                        .collect(),
+                ),
+                active_parameter: help.active.map(|a| a as u32),
+            }],
+            active_signature: Some(0),
+            active_parameter: help.active.map(|a| a as u32),
+        })
+    }
+
+    #[allow(deprecated)] // SymbolInformation::deprecated is a required field
+    fn workspace_symbols(&self, query: &str) -> Option<lsp::WorkspaceSymbolResponse> {
+        let db = self.compiler.db();
+        let query = query.to_lowercase();
+        let mut out = Vec::new();
+        for &file in self.files.values() {
+            for symbol in ide::document_symbols(db, file) {
+                if !symbol.name.to_lowercase().contains(&query) {
+                    continue;
+                }
+                let kind = match symbol.kind {
+                    ide::SymbolKind::Variant => lsp::SymbolKind::CLASS,
+                    ide::SymbolKind::Preset => lsp::SymbolKind::FUNCTION,
+                    ide::SymbolKind::Constant => lsp::SymbolKind::CONSTANT,
+                    ide::SymbolKind::Image => lsp::SymbolKind::PACKAGE,
+                    _ => continue,
+                };
+                if let Some(location) = self.location(file, symbol.selection) {
+                    out.push(lsp::SymbolInformation {
+                        name: symbol.name,
+                        kind,
+                        tags: None,
+                        deprecated: None,
+                        location,
+                        container_name: None,
+                    });
+                }
+            }
+        }
+        Some(lsp::WorkspaceSymbolResponse::Flat(out))
+    }
+
+    fn tokens(&self, uri: &lsp::Uri, range: Option<lsp::Range>) -> Option<lsp::SemanticTokens> {
+        let file = self.document(uri)?;
+        let db = self.compiler.db();
+        let lines = Lines::new(file.text(db));
+        let wanted = range.map(|r| lines.span(r));
+        let mut data = Vec::new();
+        let (mut line, mut start) = (0, 0);
+        for token in ide::semantic_tokens(db, file) {
+            if wanted.is_some_and(|w| token.span.end < w.start || token.span.start > w.end) {
+                continue;
+            }
+            let range = lines.range(token.span);
+            // Tokens never span lines (names do not).
+            if range.start.line != range.end.line {
+                continue;
+            }
+            let delta_line = range.start.line - line;
+            let delta_start = if delta_line == 0 {
+                range.start.character - start
+            } else {
+                range.start.character
+            };
+            let modifiers = u32::from(token.declaration) | (u32::from(token.builtin) << 1);
+            data.push(lsp::SemanticToken {
+                delta_line,
+                delta_start,
+                length: range.end.character - range.start.character,
+                token_type: token.kind as u32,
+                token_modifiers_bitset: modifiers,
+            });
+            line = range.start.line;
+            start = range.start.character;
+        }
+        Some(lsp::SemanticTokens {
+            result_id: None,
+            data,
+        })
+    }
+
+    fn pull_diagnostics(&self, uri: &lsp::Uri) -> lsp::DocumentDiagnosticReportResult {
+        let items = self
+            .document(uri)
+            .map(|file| self.diagnostics(file))
+            .unwrap_or_default();
+        lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Full(
+            lsp::RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            },
+        ))
     }
 
     /// `wbuild.dockerfile URI VARIANT`: the Dockerfile CI would build, or the

@@ -302,6 +302,68 @@ fn an_editor_session_over_stdio() {
     let dockerfile = dockerfile["result"].as_str().unwrap_or("");
     assert!(dockerfile.contains("AS production"), "{dockerfile}");
 
+    // Inlay hints: what `production` gets from `python.runtime`.
+    let hints = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": doc}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}}}),
+    );
+    let labels: Vec<&str> = hints["result"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|h| h["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        labels.iter().any(|l| l.contains("user somebody (65533)")),
+        "{hints}"
+    );
+
+    // Semantic tokens: five numbers per token, as many tokens as names.
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let data = tokens["result"]["data"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
+    assert!(data > 0 && data.is_multiple_of(5), "{tokens}");
+    let legend = &init["result"]["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"];
+    assert_eq!(legend.as_array().map(Vec::len), Some(6), "{init}");
+
+    // Signature help inside the preset's arguments.
+    let signature = client.request(
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": doc}, "position": position(&text, "requirements = [", 3)}),
+    );
+    let label = signature["result"]["signatures"][0]["label"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        label.starts_with("python.app(") && label.contains("requirements"),
+        "{signature}"
+    );
+
+    // Folding ranges for the items and blocks.
+    let folding = client.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    assert!(
+        folding["result"].as_array().map(Vec::len).unwrap_or(0) >= 4,
+        "{folding}"
+    );
+
+    // Pull diagnostics answer like the pushed ones.
+    let pulled = client.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    assert_eq!(pulled["result"]["kind"], "full", "{pulled}");
+    assert_eq!(pulled["result"]["items"], json!([]), "{pulled}");
+
+    // Workspace symbols find the variants before their files are opened.
+    let symbols = client.request("workspace/symbol", json!({"query": "produc"}));
+    assert_eq!(symbols["result"][0]["name"], "production", "{symbols}");
+
     // An unknown request is answered with an error, not silence.
     let unknown = client.request("textDocument/inlineValue", json!({}));
     assert_eq!(unknown["error"]["code"], json!(-32601), "{unknown}");

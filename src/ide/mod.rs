@@ -9,14 +9,20 @@
 //! tables for fields, steps and options). Nothing here resolves a name itself.
 
 mod complete;
+mod hints;
 mod hover;
 mod navigate;
+mod signature;
 mod symbols;
+mod tokens;
 
 pub use complete::{completions, Completion, CompletionKind};
+pub use hints::{inlay_hints, InlayHint};
 pub use hover::{hover, Hover};
 pub use navigate::{definition, highlights, prepare_rename, references, rename, Target};
-pub use symbols::{document_symbols, Symbol, SymbolKind};
+pub use signature::{signature_help, Signature};
+pub use symbols::{document_symbols, folding_ranges, Symbol, SymbolKind};
+pub use tokens::{semantic_tokens, Token, TokenKind};
 
 use crate::db::{Db, SourceFile};
 use crate::resolve::{self, Definition};

@@ -99,3 +99,50 @@ pub fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
     }
     out
 }
+
+/// The regions an editor can fold: items, bodies, step blocks, lists and maps
+/// that span more than one line.
+pub fn folding_ranges(db: &dyn Db, file: SourceFile) -> Vec<Span> {
+    let text = file.text(db);
+    let multi_line = |span: Span| {
+        text.get(span.range())
+            .is_some_and(|t| t.trim_end().contains('\n'))
+    };
+    let mut out = Vec::new();
+    fn expr(e: &ast::Expr, out: &mut Vec<Span>) {
+        match &e.kind {
+            ast::ExprKind::List(items) => {
+                out.push(e.span);
+                items.iter().for_each(|i| expr(i, out));
+            }
+            ast::ExprKind::Map(_) | ast::ExprKind::Steps(_) => out.push(e.span),
+            ast::ExprKind::Call { args, .. } => {
+                out.push(e.span);
+                args.iter().for_each(|a| expr(&a.value, out));
+            }
+            _ => {}
+        }
+    }
+    for item in &crate::db::parse(db, file).ast.items {
+        out.push(item.span());
+        let body = match item {
+            ast::Item::Image(i) => &i.body,
+            ast::Item::Variant(v) => &v.body,
+            ast::Item::Preset(p) => &p.body,
+            ast::Item::Let(l) => {
+                expr(&l.value, &mut out);
+                continue;
+            }
+            _ => continue,
+        };
+        for member in &body.members {
+            if let ast::Member::Assign(a) = member {
+                expr(&a.value, &mut out);
+            }
+        }
+    }
+    out.retain(|s| multi_line(*s));
+    out.sort();
+    out.dedup();
+    out
+}

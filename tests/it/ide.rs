@@ -1,7 +1,8 @@
 //! The editor's questions as data (`wbuild::ide`), from fixtures in
 //! tests/fixtures/ide: each fixture holds one or more virtual files (`--- PATH`
 //! lines start each), one of them with the cursor `$0`, and a `# request:` line
-//! (hover, definition, references, highlights, completion, symbols, rename NAME).
+//! (hover, definition, references, highlights, completion, symbols, rename NAME,
+//! hints, signature, tokens, folding).
 //! The snapshot shows the request and the answer with each place as
 //! `path:line:column` and the text there.
 
@@ -142,6 +143,44 @@ fn answer(
             }
             Err(why) => out.push_str(&format!("refused: {why}\n")),
         },
+        ["hints"] => {
+            for h in ide::inlay_hints(db, file) {
+                out.push_str(&format!(
+                    "{}{}\n",
+                    place(compiler, file, wbuild::span::Span::at(h.offset as usize)),
+                    h.label
+                ));
+            }
+        }
+        ["signature"] => match ide::signature_help(db, file, offset) {
+            Some(s) => out.push_str(&format!(
+                "{}\nactive: {:?}\nparameters: {:?}\n",
+                s.label, s.active, s.parameters
+            )),
+            None => out.push_str("no signature\n"),
+        },
+        ["tokens"] => {
+            for t in ide::semantic_tokens(db, file) {
+                out.push_str(&format!(
+                    "{:?}{}{} {}\n",
+                    t.kind,
+                    if t.declaration { " declaration" } else { "" },
+                    if t.builtin { " builtin" } else { "" },
+                    place(compiler, file, t.span)
+                ));
+            }
+        }
+        ["folding"] => {
+            for span in ide::folding_ranges(db, file) {
+                let index = wbuild::span::LineIndex::new(file.text(db));
+                out.push_str(&format!(
+                    "lines {}–{}: {}\n",
+                    index.line_col(span.start).line + 1,
+                    index.line_col(span.end).line + 1,
+                    place(compiler, file, span)
+                ));
+            }
+        }
         other => panic!("unknown request {other:?}"),
     }
     out
