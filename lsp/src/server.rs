@@ -124,9 +124,10 @@ pub fn run(connection: Connection) -> Result<(), String> {
         .map_err(|e| format!("initialize: {e}"))?;
     let params: lsp::InitializeParams =
         serde_json::from_value(params).map_err(|e| format!("initialize params: {e}"))?;
-    let mut server = Server::new();
-    for root in roots(&params) {
-        server.index_workspace(&root);
+    let roots = roots(&params);
+    let mut server = Server::for_root(roots.first().map(PathBuf::as_path));
+    for root in &roots {
+        server.index_workspace(root);
     }
     server.main_loop(&connection)
 }
@@ -151,8 +152,38 @@ fn roots(params: &lsp::InitializeParams) -> Vec<PathBuf> {
 }
 
 impl Server {
+    /// A server with the embedded stdlib and the default policy.
     pub fn new() -> Server {
-        let compiler = Compiler::new();
+        Server::with_compiler(Compiler::new())
+    }
+
+    /// A server configured for the repository at `root` as `wbuildc check` is
+    /// (the organisation's policy and stdlib, the repository's policy files), so
+    /// that its diagnostics are the command line's. A configuration that cannot
+    /// be read is logged, and the defaults are used.
+    pub fn for_root(root: Option<&Path>) -> Server {
+        let Some(root) = root else {
+            return Server::new();
+        };
+        match wbuild::cli::configured_compiler(root) {
+            Ok((compiler, problems)) => {
+                if !problems.is_empty() {
+                    eprintln!(
+                        "wbuild-lsp: the configuration of {} has problems:\n{}",
+                        root.display(),
+                        compiler.render(&problems, false)
+                    );
+                }
+                Server::with_compiler(compiler)
+            }
+            Err(why) => {
+                eprintln!("wbuild-lsp: {why}; using the default configuration");
+                Server::new()
+            }
+        }
+    }
+
+    fn with_compiler(compiler: Compiler) -> Server {
         let stdlib = StdlibDocs::materialise(&compiler);
         Server {
             compiler,

@@ -54,7 +54,12 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
     out.extend(policy::check(db, file).diagnostics.iter().cloned());
     anchor(db, file, &mut out);
     crate::diagnostics::sort(&mut out);
-    out.dedup();
+    // A finding in a step that several variants share is one finding: the same
+    // code, message and place once, for the first variant (sorting keeps them
+    // adjacent).
+    out.dedup_by(|later, first| {
+        later.code == first.code && later.message == first.message && later.primary == first.primary
+    });
     crate::diagnostics::limit(&mut out, file.id(db));
     out
 }

@@ -170,6 +170,30 @@ pub(crate) fn prepare(common: &Common, path: &Path) -> Result<Prepared, UsageErr
     })
 }
 
+/// A compiler configured for the manifests of the repository at `root` exactly as
+/// `wbuildc check` configures one: the organisation's configuration from the
+/// environment (`$WBUILD_CONFIG`), the repository's policy files (which only
+/// tighten) and its `wbuild.toml`; with the problems those files have. For
+/// drivers other than the command line (the language server).
+pub fn configured_compiler(
+    root: &Path,
+) -> Result<(crate::Compiler, Vec<crate::Diagnostic>), String> {
+    let common = args::Common {
+        stdlib: None,
+        root: Some(root.to_path_buf()),
+        color: args::ColorChoice::Never,
+        policy: None,
+        release: false,
+    };
+    let org = Organisation::load(&common).map_err(|e| e.0)?;
+    let probe = root.join("manifest.wbuild");
+    let location = Locator::default()
+        .locate(&common, Some(&probe))
+        .map_err(|e| e.0)?;
+    let session = Session::new(&org, &location, false).map_err(|e| e.0)?;
+    Ok((session.compiler, session.problems))
+}
+
 /// The configuration of one location, for `policy explain`.
 pub(crate) fn session_for(
     common: &Common,
