@@ -32,6 +32,8 @@ pub struct Server {
     files: BTreeMap<PathBuf, SourceFile>,
     /// The documents the editor has open (their text is the editor's).
     open: HashMap<PathBuf, i32>,
+    /// The context files diagnostics were last published for.
+    context_published: Vec<PathBuf>,
     stdlib: StdlibDocs,
 }
 
@@ -189,6 +191,7 @@ impl Server {
             compiler,
             files: BTreeMap::new(),
             open: HashMap::new(),
+            context_published: Vec::new(),
             stdlib,
         }
     }
@@ -232,6 +235,13 @@ impl Server {
     fn set_text(&mut self, path: &Path, text: &str) -> SourceFile {
         let file = self.compiler.add_file(&path.to_string_lossy(), text);
         self.files.insert(path.to_path_buf(), file);
+        // The dependency manifests its rules read (requirements.txt, ...), from
+        // the manifest's directory, as `wbuildc check` reads them.
+        for wanted in self.compiler.wanted_context_files(file) {
+            if let Some(text) = read_context(Path::new(&wanted), path.parent()) {
+                self.compiler.add_context_file(&wanted, &text);
+            }
+        }
         file
     }
 
@@ -502,65 +512,131 @@ impl Server {
 
     /// The diagnostics of every open document (an edit can change what its
     /// importers report).
-    fn publish_open(&self) -> Vec<Notification> {
-        let mut open: Vec<(&PathBuf, &i32)> = self.open.iter().collect();
+    ///
+    /// Diagnostics whose primary label is in a build-context file the rules read
+    /// (`requirements.txt` for debian-first) are published for that file too, and
+    /// cleared there when they are gone.
+    fn publish_open(&mut self) -> Vec<Notification> {
+        let mut open: Vec<(PathBuf, i32)> =
+            self.open.iter().map(|(p, v)| (p.clone(), *v)).collect();
         open.sort();
-        open.into_iter()
-            .filter_map(|(path, version)| {
-                let file = *self.files.get(path)?;
-                let uri = convert::uri(path)?;
-                Some(publish(&uri, self.diagnostics(file), Some(*version)))
-            })
+        let mut out = Vec::new();
+        let mut context: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
+        for (path, version) in open {
+            let Some(&file) = self.files.get(&path) else {
+                continue;
+            };
+            if let Some(uri) = convert::uri(&path) {
+                out.push(publish(&uri, self.diagnostics(file), Some(version)));
+            }
+            for (target, diagnostics) in self.context_diagnostics(file) {
+                context.entry(target).or_default().extend(diagnostics);
+            }
+        }
+        let stale: Vec<PathBuf> = self
+            .context_published
+            .iter()
+            .filter(|p| !context.contains_key(*p))
+            .cloned()
+            .collect();
+        for path in stale {
+            if let Some(uri) = convert::uri(&path) {
+                out.push(publish(&uri, Vec::new(), None));
+            }
+        }
+        self.context_published = context.keys().cloned().collect();
+        for (path, diagnostics) in context {
+            if let Some(uri) = convert::uri(&path) {
+                out.push(publish(&uri, diagnostics, None));
+            }
+        }
+        out
+    }
+
+    /// The diagnostics of `file` whose primary label is in one of its build
+    /// context's files, by that file's path.
+    fn context_diagnostics(&self, file: SourceFile) -> BTreeMap<PathBuf, Vec<lsp::Diagnostic>> {
+        let db = self.compiler.db();
+        let mut out: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
+        for d in self.checked(file) {
+            let Some(target) = db.file_by_id(d.primary.file) else {
+                continue;
+            };
+            let path = PathBuf::from(target.path(db));
+            if target == file || self.files.contains_key(&path) || !path.is_absolute() {
+                continue;
+            }
+            if path.to_string_lossy().ends_with(".wbuild") {
+                continue;
+            }
+            out.entry(path).or_default().push(self.convert(target, &d));
+        }
+        out
+    }
+
+    /// What `wbuildc check` reports for a manifest: the compiler's diagnostics
+    /// and the build context's (copy sources that are not there).
+    fn checked(&self, file: SourceFile) -> Vec<Diagnostic> {
+        let mut all = self.compiler.check(file);
+        let path = PathBuf::from(file.path(self.compiler.db()));
+        if let Some(context) = path.parent().filter(|_| self.files.contains_key(&path)) {
+            all.extend(wbuild::cli::context_problems(&self.compiler, file, context));
+            wbuild::diagnostics::sort(&mut all);
+        }
+        all
+    }
+
+    /// The diagnostics of a file, as the protocol's: those whose primary label
+    /// is in it, secondary labels as related information.
+    pub fn diagnostics(&self, file: SourceFile) -> Vec<lsp::Diagnostic> {
+        let id = file.id(self.compiler.db());
+        self.checked(file)
+            .iter()
+            .filter(|d| d.primary.file == id)
+            .map(|d| self.convert(file, d))
             .collect()
     }
 
-    /// The compiler's diagnostics of a file, as the protocol's: those whose
-    /// primary label is in it, secondary labels as related information.
-    pub fn diagnostics(&self, file: SourceFile) -> Vec<lsp::Diagnostic> {
+    /// One diagnostic of `file` (its primary label is there) in the protocol's
+    /// terms: notes and help in the message, secondary labels as related
+    /// information.
+    fn convert(&self, file: SourceFile, d: &Diagnostic) -> lsp::Diagnostic {
         let db = self.compiler.db();
-        let id = file.id(db);
         let lines = Lines::new(file.text(db));
-        self.compiler
-            .check(file)
+        let related: Vec<lsp::DiagnosticRelatedInformation> = d
+            .secondary
             .iter()
-            .filter(|d| d.primary.file == id)
-            .map(|d| {
-                let related: Vec<lsp::DiagnosticRelatedInformation> = d
-                    .secondary
-                    .iter()
-                    .filter_map(|label| {
-                        let location = self.location(db.file_by_id(label.file)?, label.span)?;
-                        Some(lsp::DiagnosticRelatedInformation {
-                            location,
-                            message: if label.message.is_empty() {
-                                d.message.clone()
-                            } else {
-                                label.message.clone()
-                            },
-                        })
-                    })
-                    .collect();
-                let mut message = d.message.clone();
-                for note in &d.notes {
-                    message.push_str(&format!("\n{note}"));
-                }
-                if let Some(help) = &d.help {
-                    message.push_str(&format!("\nhelp: {help}"));
-                }
-                lsp::Diagnostic {
-                    range: lines.range(d.primary.span),
-                    severity: Some(match d.severity {
-                        wbuild::Severity::Error => lsp::DiagnosticSeverity::ERROR,
-                        wbuild::Severity::Warning => lsp::DiagnosticSeverity::WARNING,
-                    }),
-                    code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),
-                    source: Some("wbuild".to_string()),
-                    message,
-                    related_information: (!related.is_empty()).then_some(related),
-                    ..Default::default()
-                }
+            .filter_map(|label| {
+                let location = self.location(db.file_by_id(label.file)?, label.span)?;
+                Some(lsp::DiagnosticRelatedInformation {
+                    location,
+                    message: if label.message.is_empty() {
+                        d.message.clone()
+                    } else {
+                        label.message.clone()
+                    },
+                })
             })
-            .collect()
+            .collect();
+        let mut message = d.message.clone();
+        for note in &d.notes {
+            message.push_str(&format!("\n{note}"));
+        }
+        if let Some(help) = &d.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        lsp::Diagnostic {
+            range: lines.range(d.primary.span),
+            severity: Some(match d.severity {
+                wbuild::Severity::Error => lsp::DiagnosticSeverity::ERROR,
+                wbuild::Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+            }),
+            code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),
+            source: Some("wbuild".to_string()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            ..Default::default()
+        }
     }
 
     /// Where a span of any file is, for the editor: a user file's own URI, or the
@@ -810,7 +886,7 @@ impl Server {
         let lines = Lines::new(file.text(db));
         let wanted = lines.span(params.range);
         let overlaps = |span: Span| span.start <= wanted.end && wanted.start <= span.end;
-        let check = self.compiler.check(file);
+        let check = self.checked(file);
         let mut actions = Vec::new();
         for d in check
             .iter()
@@ -1084,6 +1160,17 @@ fn publish(
 fn send(connection: &Connection, message: Message) {
     // The client went away: the receiver loop ends by itself.
     let _ = connection.sender.send(message);
+}
+
+/// A dependency manifest of a build context: a regular file inside the
+/// manifest's directory (after links are resolved), of a bounded size.
+fn read_context(path: &Path, context: Option<&Path>) -> Option<String> {
+    let context = std::fs::canonicalize(context?).ok()?;
+    let resolved = std::fs::canonicalize(path).ok()?;
+    if !resolved.starts_with(&context) {
+        return None;
+    }
+    read_manifest(&resolved)
 }
 
 /// A manifest from disk: a regular file within the size the parser accepts.

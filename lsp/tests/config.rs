@@ -6,18 +6,17 @@ use lsp_server::Notification;
 use serde_json::json;
 use wbuild_lsp::Server;
 
+mod common;
+
 #[test]
 fn a_repository_policy_that_tightens_is_applied() {
     let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::env::set_var("XDG_CACHE_HOME", work.path().join("cache"));
     std::env::remove_var("WBUILD_CONFIG");
     let root = work.path().join("repo");
-    std::fs::create_dir_all(root.join(".git")).unwrap_or_default();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(repo.join("examples/python-web/service.wbuild"))
-        .unwrap_or_default();
-    let manifest = root.join("service.wbuild");
-    std::fs::write(&manifest, &text).unwrap_or_default();
+    let repo = common::repo();
+    let manifest = common::copy_example("python-web", &root);
+    let text = std::fs::read_to_string(&manifest).unwrap_or_default();
     let uri = format!("file://{}", manifest.display());
     let open = |server: &mut Server| {
         let published = server.notified(Notification::new(
@@ -52,4 +51,67 @@ fn a_repository_policy_that_tightens_is_applied() {
         open(&mut Server::for_root(Some(&root))),
         vec!["WB5008".to_string()]
     );
+}
+
+/// The server checks what `wbuildc check` checks beyond the compiler: the
+/// dependency manifests the rules read (debian-first findings are published for
+/// `requirements.txt` itself) and copy sources missing from the build context.
+#[test]
+fn build_context_findings_reach_the_editor() {
+    let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::env::set_var("XDG_CACHE_HOME", work.path().join("cache"));
+    std::env::remove_var("WBUILD_CONFIG");
+    let root = work.path().join("repo");
+    std::fs::create_dir_all(root.join(".git")).unwrap_or_default();
+    std::fs::write(root.join("requirements.txt"), "Flask==3.1.3\n").unwrap_or_default();
+    let text = "import \"python\"\nimage \"svc\" {}\n\nvariant build extends python.app(requirements = [\"requirements.txt\"]) {\n  steps += {\n    copy \"ap/\" to \"app/\"\n  }\n}\n";
+    let manifest = root.join("service.wbuild");
+    std::fs::write(&manifest, text).unwrap_or_default();
+    std::fs::create_dir_all(root.join("app")).unwrap_or_default();
+    let uri = format!("file://{}", manifest.display());
+    let requirements = format!("file://{}", root.join("requirements.txt").display());
+    let mut server = Server::for_root(Some(&root));
+    let published = server.notified(Notification::new(
+        "textDocument/didOpen".into(),
+        json!({"textDocument": {"uri": uri, "languageId": "wbuild", "version": 1, "text": text}}),
+    ));
+    let for_uri = |u: &str| {
+        published
+            .iter()
+            .find(|n| n.params["uri"] == u)
+            .map(|n| n.params["diagnostics"].clone())
+            .unwrap_or_else(|| panic!("nothing published for {u}: {published:?}"))
+    };
+    let manifest_diagnostics = for_uri(&uri);
+    assert_eq!(
+        manifest_diagnostics[0]["code"], "WB1010",
+        "{manifest_diagnostics}"
+    );
+    assert!(
+        manifest_diagnostics[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("did you mean `app/`?"),
+        "{manifest_diagnostics}"
+    );
+    let in_requirements = for_uri(&requirements);
+    assert_eq!(in_requirements[0]["code"], "WB5009", "{in_requirements}");
+    assert_eq!(
+        in_requirements[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    // Recording the exception clears the requirements file.
+    let excepted = text.replace(
+        "  steps += {",
+        "  allow += { \"debian-first\": \"needs Flask 3.1\" }\n  steps += {",
+    );
+    let published = server.notified(Notification::new(
+        "textDocument/didChange".into(),
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": excepted}]}),
+    ));
+    let cleared = published
+        .iter()
+        .find(|n| n.params["uri"] == requirements.as_str())
+        .map(|n| n.params["diagnostics"].clone());
+    assert_eq!(cleared, Some(json!([])), "{published:?}");
 }

@@ -5,8 +5,9 @@
 //! Neovim is installed by scripts/setup-test-env.sh.
 
 use serde_json::Value;
-use std::path::Path;
 use std::process::Command;
+
+mod common;
 
 fn position(text: &str, needle: &str, plus: usize) -> (usize, usize) {
     let at = text
@@ -25,13 +26,10 @@ fn neovim_gets_diagnostics_hover_definition_and_rename() {
         "nvim is not installed: run scripts/setup-test-env.sh"
     );
     let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let repo = common::repo();
     let root = work.path().join("python-web");
-    std::fs::create_dir_all(root.join(".git")).unwrap_or_default();
-    let text = std::fs::read_to_string(repo.join("examples/python-web/service.wbuild"))
-        .unwrap_or_default();
-    let manifest = root.join("service.wbuild");
-    std::fs::write(&manifest, &text).unwrap_or_default();
+    let manifest = common::copy_example("python-web", &root);
+    let text = std::fs::read_to_string(&manifest).unwrap_or_default();
     let out = work.path().join("out.json");
     let (hover_line, hover_col) = position(&text, "python.app", 8);
     let (def_line, def_col) = position(&text, "python.runtime", 8);

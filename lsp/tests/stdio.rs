@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+mod common;
+
 struct Client {
     child: Child,
     stdin: ChildStdin,
@@ -105,18 +107,6 @@ fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_default();
-    for entry in std::fs::read_dir(from).into_iter().flatten().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap_or_default();
-        }
-    }
-}
-
 /// The offset of `needle` in `text` as an LSP position (ASCII text: UTF-16
 /// columns equal byte columns here).
 fn position(text: &str, needle: &str, plus: usize) -> Value {
@@ -133,8 +123,7 @@ fn position(text: &str, needle: &str, plus: usize) -> Value {
 fn an_editor_session_over_stdio() {
     let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let root = work.path().join("python-web");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    copy_dir(&repo.join("examples/python-web"), &root);
+    common::copy_example("python-web", &root);
     let cache = work.path().join("cache");
     let manifest = root.join("service.wbuild");
     let text = std::fs::read_to_string(&manifest).unwrap_or_default();

@@ -249,11 +249,12 @@ pub(crate) fn context_escapes(
     out
 }
 
-/// What the build context holds of the paths the manifest copies: symlinks that
+/// What the build context holds of the paths the manifest copies (the driver's
+/// part of `check`; the language server calls it too): symlinks that
 /// lead outside it ([`context_escapes`]) and paths that are not there, with the
 /// nearest directory's entries for a suggestion. Metadata and directory listings
 /// only, never a file's content, and nothing outside `context`.
-pub(crate) fn context_problems(
+pub fn context_problems(
     compiler: &crate::Compiler,
     file: crate::SourceFile,
     context: &Path,
