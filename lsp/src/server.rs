@@ -892,33 +892,35 @@ impl Server {
             .iter()
             .filter(|d| d.primary.file == id && overlaps(d.primary.span))
         {
-            let Some(fix) = &d.fix else { continue };
-            let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
-            for edit in &fix.edits {
-                let Some(target) = db.file_by_id(edit.file) else {
-                    continue;
-                };
-                if let Some(location) = self.location(target, edit.span) {
-                    changes
-                        .entry(location.uri)
-                        .or_default()
-                        .push(lsp::TextEdit {
-                            range: location.range,
-                            new_text: edit.replacement.clone(),
-                        });
+            let exception = ide::record_exception(db, file, d);
+            for fix in d.fix.iter().chain(exception.iter()) {
+                let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+                for edit in &fix.edits {
+                    let Some(target) = db.file_by_id(edit.file) else {
+                        continue;
+                    };
+                    if let Some(location) = self.location(target, edit.span) {
+                        changes
+                            .entry(location.uri)
+                            .or_default()
+                            .push(lsp::TextEdit {
+                                range: location.range,
+                                new_text: edit.replacement.clone(),
+                            });
+                    }
                 }
-            }
-            actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                title: fix.title.clone(),
-                kind: Some(lsp::CodeActionKind::QUICKFIX),
-                diagnostics: Some(self.diagnostics_like(file, d)),
-                edit: Some(lsp::WorkspaceEdit {
-                    changes: Some(changes),
+                actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                    title: fix.title.clone(),
+                    kind: Some(lsp::CodeActionKind::QUICKFIX),
+                    diagnostics: Some(self.diagnostics_like(file, d)),
+                    edit: Some(lsp::WorkspaceEdit {
+                        changes: Some(changes),
+                        ..Default::default()
+                    }),
+                    is_preferred: Some(d.fix.as_ref() == Some(fix)),
                     ..Default::default()
-                }),
-                is_preferred: Some(true),
-                ..Default::default()
-            }));
+                }));
+            }
         }
         Some(actions)
     }

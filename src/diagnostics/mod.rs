@@ -145,6 +145,13 @@ impl Diagnostic {
         self
     }
 
+    pub fn with_fix_opt(self, fix: Option<Fix>) -> Self {
+        match fix {
+            Some(fix) => self.with_fix(fix),
+            None => self,
+        }
+    }
+
     /// A fix that replaces the text under the primary label.
     pub fn with_replacement(
         self,

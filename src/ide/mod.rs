@@ -8,6 +8,7 @@
 //! for names, `variants::evaluate` for what a variant inherits, the `language/`
 //! tables for fields, steps and options). Nothing here resolves a name itself.
 
+mod actions;
 mod complete;
 mod hints;
 mod hover;
@@ -16,6 +17,7 @@ mod signature;
 mod symbols;
 mod tokens;
 
+pub use actions::record_exception;
 pub use complete::{completions, Completion, CompletionKind};
 pub use hints::{inlay_hints, InlayHint};
 pub use hover::{hover, Hover};
