@@ -5,20 +5,25 @@ const { LanguageClient } = require("vscode-languageclient/node");
 
 let client;
 
-async function showDockerfile() {
+// From the command palette (asks for the variant) or a code lens (the server
+// passes the document and the variant).
+async function showDockerfile(lensUri, lensVariant) {
   const editor = vscode.window.activeTextEditor;
-  if (!editor || editor.document.languageId !== "wbuild" || !client) {
+  if (!client || (!lensUri && (!editor || editor.document.languageId !== "wbuild"))) {
     return;
   }
-  const uri = editor.document.uri.toString();
-  const symbols = await vscode.commands.executeCommand(
-    "vscode.executeDocumentSymbolProvider",
-    editor.document.uri
-  );
-  const variants = (symbols || [])
-    .filter((s) => s.kind === vscode.SymbolKind.Class)
-    .map((s) => s.name);
-  const variant = await vscode.window.showQuickPick(variants, { placeHolder: "Variant" });
+  const uri = lensUri || editor.document.uri.toString();
+  let variant = lensVariant;
+  if (!variant) {
+    const symbols = await vscode.commands.executeCommand(
+      "vscode.executeDocumentSymbolProvider",
+      editor.document.uri
+    );
+    const variants = (symbols || [])
+      .filter((s) => s.kind === vscode.SymbolKind.Class)
+      .map((s) => s.name);
+    variant = await vscode.window.showQuickPick(variants, { placeHolder: "Variant" });
+  }
   if (!variant) {
     return;
   }

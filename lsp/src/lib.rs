@@ -9,7 +9,7 @@ mod convert;
 mod server;
 mod stdlib_docs;
 
-pub use server::{capabilities, run, Server, DOCKERFILE_COMMAND};
+pub use server::{capabilities, run, Server, DOCKERFILE_COMMAND, SHOW_DOCKERFILE};
 
 /// Serves on stdin/stdout until the client shuts the server down; the exit code.
 pub fn run_stdio() -> i32 {

@@ -20,6 +20,10 @@ use wbuild::{ide, Compiler, Diagnostic, SourceFile};
 /// URI and the variant's name).
 pub const DOCKERFILE_COMMAND: &str = "wbuild.dockerfile";
 
+/// The editor-side command a code lens runs to show a variant's Dockerfile (the
+/// VS Code extension registers it; it calls [`DOCKERFILE_COMMAND`]).
+pub const SHOW_DOCKERFILE: &str = "wbuild.showDockerfile";
+
 /// A main-loop turn slower than this is logged.
 const SLOW_TURN: Duration = Duration::from_millis(100);
 
@@ -73,6 +77,9 @@ pub fn capabilities() -> lsp::ServerCapabilities {
             work_done_progress_options: Default::default(),
         }),
         inlay_hint_provider: Some(lsp::OneOf::Left(true)),
+        code_lens_provider: Some(lsp::CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
         folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
         signature_help_provider: Some(lsp::SignatureHelpOptions {
             trigger_characters: Some(vec!["(".into(), ",".into()]),
@@ -305,11 +312,11 @@ impl Server {
 
     fn dispatch(&mut self, request: Request) -> Result<serde_json::Value, (ErrorCode, String)> {
         use lsp::request::{
-            CodeActionRequest, Completion, DocumentDiagnosticRequest, DocumentHighlightRequest,
-            DocumentSymbolRequest, ExecuteCommand, FoldingRangeRequest, Formatting, GotoDefinition,
-            HoverRequest, InlayHintRequest, PrepareRenameRequest, References, Rename,
-            SemanticTokensFullRequest, SemanticTokensRangeRequest, SignatureHelpRequest,
-            WorkspaceSymbolRequest,
+            CodeActionRequest, CodeLensRequest, Completion, DocumentDiagnosticRequest,
+            DocumentHighlightRequest, DocumentSymbolRequest, ExecuteCommand, FoldingRangeRequest,
+            Formatting, GotoDefinition, HoverRequest, InlayHintRequest, PrepareRenameRequest,
+            References, Rename, SemanticTokensFullRequest, SemanticTokensRangeRequest,
+            SignatureHelpRequest, WorkspaceSymbolRequest,
         };
         let Request { method, params, .. } = request;
         let json = |value: Result<serde_json::Value, serde_json::Error>| {
@@ -373,6 +380,10 @@ impl Server {
             ExecuteCommand::METHOD => {
                 let p = params!(ExecuteCommand);
                 json(serde_json::to_value(self.execute(p)?))
+            }
+            CodeLensRequest::METHOD => {
+                let p = params!(CodeLensRequest);
+                json(serde_json::to_value(self.lenses(&p.text_document.uri)))
             }
             InlayHintRequest::METHOD => {
                 let p = params!(InlayHintRequest);
@@ -934,6 +945,32 @@ impl Server {
             })
             .take(1)
             .collect()
+    }
+
+    /// "Dockerfile" above each variant: the editor's command (the VS Code
+    /// extension's `wbuild.showDockerfile`) with the document and the variant.
+    fn lenses(&self, uri: &lsp::Uri) -> Option<Vec<lsp::CodeLens>> {
+        let file = self.document(uri)?;
+        let db = self.compiler.db();
+        let lines = Lines::new(file.text(db));
+        Some(
+            ide::document_symbols(db, file)
+                .into_iter()
+                .filter(|s| s.kind == ide::SymbolKind::Variant)
+                .map(|s| lsp::CodeLens {
+                    range: lines.range(s.selection),
+                    command: Some(lsp::Command {
+                        title: "Dockerfile".to_string(),
+                        command: SHOW_DOCKERFILE.to_string(),
+                        arguments: Some(vec![
+                            serde_json::Value::String(uri.as_str().to_string()),
+                            serde_json::Value::String(s.name),
+                        ]),
+                    }),
+                    data: None,
+                })
+                .collect(),
+        )
     }
 
     fn inlay_hints(&self, uri: &lsp::Uri, range: lsp::Range) -> Option<Vec<lsp::InlayHint>> {

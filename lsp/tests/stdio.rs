@@ -353,6 +353,21 @@ fn an_editor_session_over_stdio() {
     let symbols = client.request("workspace/symbol", json!({"query": "produc"}));
     assert_eq!(symbols["result"][0]["name"], "production", "{symbols}");
 
+    // A code lens on each variant opens its Dockerfile.
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let lensed: Vec<&str> = lenses["result"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|l| l["command"]["arguments"][1].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(lensed, ["build", "test", "production"], "{lenses}");
+
     // An unknown request is answered with an error, not silence.
     let unknown = client.request("textDocument/inlineValue", json!({}));
     assert_eq!(unknown["error"]["code"], json!(-32601), "{unknown}");
