@@ -12,10 +12,10 @@ use crate::language::Field;
 use crate::span::Origin;
 use crate::span::Span;
 use crate::variants::ResolvedVariant;
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
-const TABLE: &str = include_str!("../../stdlib/data/debian-packages.tsv");
+// `PYPI`, `NPM`, `COMPOSER`: `(library, package)` sorted by library, written by
+// `build.rs` from `stdlib/data/debian-packages.tsv` (nothing is parsed at run time).
+include!(concat!(env!("OUT_DIR"), "/debian_packages.rs"));
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Ecosystem {
@@ -32,60 +32,45 @@ impl Ecosystem {
             Ecosystem::Composer => "composer",
         }
     }
-}
 
-fn table() -> &'static HashMap<(Ecosystem, String), String> {
-    static TABLE_MAP: OnceLock<HashMap<(Ecosystem, String), String>> = OnceLock::new();
-    TABLE_MAP.get_or_init(|| {
-        let mut map = HashMap::new();
-        for line in TABLE
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        {
-            let mut cols = line.split('\t');
-            let (Some(eco), Some(lib), Some(pkg)) = (cols.next(), cols.next(), cols.next()) else {
-                continue;
-            };
-            let eco = match eco {
-                "pypi" => Ecosystem::Pypi,
-                "npm" => Ecosystem::Npm,
-                "composer" => Ecosystem::Composer,
-                _ => continue,
-            };
-            map.insert((eco, lib.to_string()), pkg.to_string());
+    /// The ecosystem's rows of the table, sorted by library.
+    fn table(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Ecosystem::Pypi => PYPI,
+            Ecosystem::Npm => NPM,
+            Ecosystem::Composer => COMPOSER,
         }
-        map
-    })
-}
-
-/// PEP 503 normalisation for PyPI names; lowercase for npm and composer.
-fn normalise(eco: Ecosystem, name: &str) -> String {
-    match eco {
-        Ecosystem::Pypi => {
-            let mut out = String::new();
-            let mut last_sep = false;
-            for c in name.chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    if !last_sep {
-                        out.push('-');
-                    }
-                    last_sep = true;
-                } else {
-                    out.push(c.to_ascii_lowercase());
-                    last_sep = false;
-                }
-            }
-            out
-        }
-        _ => name.to_ascii_lowercase(),
     }
+}
+
+/// The bytes of `name` normalised as the table's libraries are: PEP 503 for
+/// PyPI (lowercase, each run of `-`, `_`, `.` becomes `-`), lowercase for npm
+/// and composer. Bytes, not chars: the separators are ASCII and ASCII
+/// lowercasing leaves every byte of a multi-byte character as it is, so this is
+/// the same text, compared without building it.
+fn normalised(eco: Ecosystem, name: &str) -> impl Iterator<Item = u8> + '_ {
+    let pypi = eco == Ecosystem::Pypi;
+    let mut last_sep = false;
+    name.bytes().filter_map(move |b| {
+        if pypi && matches!(b, b'-' | b'_' | b'.') {
+            let first = !last_sep;
+            last_sep = true;
+            first.then_some(b'-')
+        } else {
+            last_sep = false;
+            Some(b.to_ascii_lowercase())
+        }
+    })
 }
 
 /// The Debian package for a library, if Debian ships it.
 pub fn debian_package(eco: Ecosystem, name: &str) -> Option<&'static str> {
-    table()
-        .get(&(eco, normalise(eco, name)))
-        .map(String::as_str)
+    let table = eco.table();
+    table
+        .binary_search_by(|(library, _)| library.bytes().cmp(normalised(eco, name)))
+        .ok()
+        .and_then(|i| table.get(i))
+        .map(|(_, package)| *package)
 }
 
 /// Which ecosystem's manifest a file name is.
@@ -400,7 +385,7 @@ mod tests {
 
     #[test]
     fn the_table_covers_the_popular_libraries() {
-        let count = |eco| table().keys().filter(|(e, _)| *e == eco).count();
+        let count = |eco: Ecosystem| eco.table().len();
         assert!(
             count(Ecosystem::Pypi) >= 300,
             "pypi entries: {}",
@@ -419,6 +404,44 @@ mod tests {
             debian_package(Ecosystem::Pypi, "ruamel_yaml").is_some(),
             debian_package(Ecosystem::Pypi, "ruamel.yaml").is_some()
         );
+    }
+
+    /// The static table is the TSV, row for row, and sorted for the binary
+    /// search: every row is found under its own name and under spellings that
+    /// normalise to it, and nothing else is in it.
+    #[test]
+    fn the_compiled_table_is_the_tsv() {
+        let tsv = include_str!("../../stdlib/data/debian-packages.tsv");
+        let mut rows = 0;
+        for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let eco = match cols.first().copied() {
+                Some("pypi") => Ecosystem::Pypi,
+                Some("npm") => Ecosystem::Npm,
+                Some("composer") => Ecosystem::Composer,
+                other => panic!("unknown ecosystem {other:?}"),
+            };
+            let (library, package) = (cols[1], cols[2]);
+            assert_eq!(debian_package(eco, library), Some(package), "{line}");
+            assert_eq!(
+                debian_package(eco, &library.to_ascii_uppercase()),
+                Some(package),
+                "{line}"
+            );
+            if eco == Ecosystem::Pypi {
+                let spelt = library.replace('-', "_.-");
+                assert_eq!(debian_package(eco, &spelt), Some(package), "{spelt}");
+            }
+            rows += 1;
+        }
+        let all = [Ecosystem::Pypi, Ecosystem::Npm, Ecosystem::Composer];
+        assert_eq!(all.iter().map(|e| e.table().len()).sum::<usize>(), rows);
+        for eco in all {
+            assert!(eco.table().windows(2).all(|w| w[0].0 < w[1].0), "{eco:?}");
+        }
+        assert_eq!(debian_package(Ecosystem::Pypi, "no-such-library-x"), None);
+        assert_eq!(debian_package(Ecosystem::Pypi, ""), None);
+        assert_eq!(debian_package(Ecosystem::Npm, "flask"), None);
     }
 
     #[test]
