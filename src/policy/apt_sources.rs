@@ -33,7 +33,7 @@ fn is_apt_path(path: &str) -> Option<&'static str> {
     })
 }
 
-pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diagnostic> {
+pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> Vec<Diagnostic> {
     let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) else {
         return Vec::new();
     };
@@ -101,7 +101,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 }
             }
             StepKind::Run { command, .. } => {
-                if let Some(what) = run_changes_apt(cx.script(command)) {
+                if let Some(what) = &cx.findings(command).apt {
                     out.push(
                         Diagnostic::new(
                             Code::AptKeyringNotAllowed,
@@ -118,7 +118,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
         }
     }
     for copy in cx.lowered.copies.get(&variant.name).into_iter().flatten() {
-        let dest = crate::lower::resolve_dots(&copy.dest);
+        let dest = super::path::resolved(&copy.dest);
         if let Some(dir) = is_apt_path(&dest) {
             out.push(
                 Diagnostic::new(
@@ -137,8 +137,9 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
 
 /// What a run step does to APT, if anything: names a file in APT's directories,
 /// runs a tool that adds repositories or keys, downloads packages with apt itself,
-/// or installs a package file with dpkg.
-fn run_changes_apt(script: &shell::Script) -> Option<String> {
+/// or installs a package file with dpkg. (Read once per distinct script, see
+/// `script_findings.rs`.)
+pub(super) fn run_changes_apt(script: &shell::Script) -> Option<String> {
     for command in &script.commands {
         let args = command.args_from_program();
         let Some(program) = command.program() else {
@@ -199,26 +200,35 @@ fn run_changes_apt(script: &shell::Script) -> Option<String> {
                 .map(|dir| format!("changes APT's sources or keys (`{path}` is in {dir})"))
         })
         .or_else(|| {
-            // A bare file name read from APT's directory after `cd`, or typed without it.
-            [
-                "sources.list",
-                "sources.list.d",
-                "trusted.gpg",
-                "trusted.gpg.d",
-                "apt.conf.d",
-                "preferences.d",
-            ]
-            .iter()
-            .find(|name| {
-                script
-                    .commands
-                    .iter()
-                    .flat_map(|c| c.words.iter().chain(&c.writes))
-                    .any(|w| w.trim_end_matches('/').rsplit('/').next() == Some(**name))
-            })
-            .map(|name| format!("changes APT's sources or keys (`{name}`)"))
+            // A bare file name read from APT's directory after `cd`, or typed
+            // without it. Each word's last component is taken once; the first
+            // name of the list that some word has is the one reported.
+            let mut found: Option<usize> = None;
+            for word in script
+                .commands
+                .iter()
+                .flat_map(|c| c.words.iter().chain(&c.writes))
+            {
+                let last = word.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+                if let Some(i) = APT_FILE_NAMES.iter().position(|name| *name == last) {
+                    found = Some(found.map_or(i, |f| f.min(i)));
+                }
+            }
+            found
+                .and_then(|i| APT_FILE_NAMES.get(i))
+                .map(|name| format!("changes APT's sources or keys (`{name}`)"))
         })
 }
+
+/// Names of APT's source lists, keyrings and configuration directories.
+const APT_FILE_NAMES: &[&str] = &[
+    "sources.list",
+    "sources.list.d",
+    "trusted.gpg",
+    "trusted.gpg.d",
+    "apt.conf.d",
+    "preferences.d",
+];
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,9 @@
 //! has a stable name, used in a variant's `allow = { "rule": "reason" }`
 //! exceptions, and its own diagnostic codes. `shell.rs` reads run steps for the
 //! rules that look into them (best-effort, see docs/security.md); `patterns.rs`
-//! matches file names.
+//! matches file names; `credential.rs` scans a text for credentials;
+//! `script_findings.rs` keeps what the rules find in each distinct script;
+//! `path.rs` resolves the paths they compare.
 //!
 //! Exceptions never hide anything silently: every applied exception is returned
 //! in [`PolicyReport::exceptions`] (and shown by `check --format json`). An
@@ -17,17 +19,23 @@
 //! there is reported again for the variant built on it, unless it has its own.
 
 mod apt_sources;
+mod credential;
 mod debian_first;
 mod no_secrets;
 mod non_root;
+mod path;
 mod patterns;
 mod registry;
+mod script_findings;
 mod setuid;
 mod shell;
 
+use crate::check::types::Command;
 use crate::config::Policy;
 pub use debian_first::dependency_manifest_kind;
 pub use patterns::{file_pattern_matches, forbidden_in_copy_source};
+use script_findings::{ScriptFindings, Scripts};
+use std::borrow::Cow;
 
 use crate::check::types::ValKind;
 use crate::db::{Db, SourceFile};
@@ -36,7 +44,6 @@ use crate::language::Field;
 use crate::lower::LoweredFile;
 use crate::span::Origin;
 use crate::variants::{self, Evaluated, ResolvedVariant};
-use indexmap::IndexMap;
 
 /// The names of the rules, as written in `allow` maps.
 pub const RULES: &[(&str, &[Code])] = &[
@@ -88,15 +95,22 @@ pub(crate) struct RuleContext<'a> {
     pub evaluated: &'a Evaluated,
     pub lowered: &'a LoweredFile,
     pub graph: &'a crate::graph::Graph,
+    /// The scripts of this file's run steps, each read once.
+    scripts: Scripts<'a>,
 }
 
 impl<'a> RuleContext<'a> {
     /// A command read as a script: once per database for each distinct script
     /// (the rules that look into run steps share one reading, and a preset's
     /// steps are read once for all the manifests that use it).
-    pub fn script(&self, command: &crate::check::types::Command) -> &'a shell::Script {
-        let text = shell::ScriptText::new(self.db, shell::script_text(command));
-        shell::read_script(self.db, text)
+    pub fn script(&self, command: &'a Command) -> &'a shell::Script {
+        &self.scripts.reading(command).script
+    }
+
+    /// What the best-effort rules find in a command's script (once per database
+    /// for each distinct script).
+    pub fn findings(&self, command: &'a Command) -> &'a ScriptFindings {
+        &self.scripts.reading(command).findings
     }
 
     /// The variants whose stages `variant`'s stage is built on (`base =
@@ -121,6 +135,7 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
         evaluated: variants::evaluate(db, file),
         lowered: crate::lower::lower_file(db, file),
         graph: crate::graph::dependencies(db, file),
+        scripts: Scripts::new(db),
     };
     let mut report = PolicyReport::default();
     // Constants and the image declaration are checked once, not per variant.
@@ -128,7 +143,8 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
     report.diagnostics.extend(no_secrets::check_image(&cx));
     let release_stages = registry::release_stages(&cx);
     // Each variant's own findings and its valid exceptions.
-    let mut own: IndexMap<&str, (Vec<Diagnostic>, Vec<Exception>)> = IndexMap::new();
+    // One entry for each variant, in the order of `cx.evaluated.variants`.
+    let mut own: Vec<(Vec<Diagnostic>, Vec<Exception>)> = Vec::new();
     for variant in cx.evaluated.variants.values() {
         let mut found = Vec::new();
         found.extend(registry::check(&cx, variant, &release_stages));
@@ -142,30 +158,38 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
             .map(|d| d.for_variant(&variant.name))
             .collect();
         let exceptions = exceptions_of(variant, &mut report.diagnostics);
-        own.insert(variant.name.as_str(), (found, exceptions));
+        own.push((found, exceptions));
     }
-    for variant in cx.evaluated.variants.values() {
-        let Some((found, exceptions)) = own.get(variant.name.as_str()) else {
-            continue;
-        };
-        let mut findings = found.clone();
-        let mut exceptions = exceptions.clone();
-        for ancestor in cx.stage_ancestors(variant) {
-            let Some((inherited, allowed_there)) = own.get(ancestor.name.as_str()) else {
-                continue;
-            };
-            // Whether a variant runs as root is decided for each variant, with
-            // the user it inherits (see `non_root.rs`); everything else is in the
-            // ancestor's layers.
-            for d in inherited.iter().filter(|d| d.code != Code::RootUser) {
-                let excepted_there = rule_of(d.code)
-                    .is_some_and(|rule| allowed_there.iter().any(|e| e.rule == rule));
-                // What the ancestor did not except is reported there already.
-                if excepted_there {
-                    findings.push(inherited_finding(d, variant, ancestor));
+    // What each variant carries from the stages it is built on, read from the
+    // ancestors' own findings before those are consumed below.
+    let inherited: Vec<Vec<Diagnostic>> = cx
+        .evaluated
+        .variants
+        .values()
+        .map(|variant| {
+            let mut carried = Vec::new();
+            for ancestor in cx.stage_ancestors(variant) {
+                let own_there = cx.evaluated.variants.get_index_of(&ancestor.name);
+                let Some((found, allowed_there)) = own_there.and_then(|i| own.get(i)) else {
+                    continue;
+                };
+                // Whether a variant runs as root is decided for each variant, with
+                // the user it inherits (see `non_root.rs`); everything else is in the
+                // ancestor's layers.
+                for d in found.iter().filter(|d| d.code != Code::RootUser) {
+                    let excepted_there = rule_of(d.code)
+                        .is_some_and(|rule| allowed_there.iter().any(|e| e.rule == rule));
+                    // What the ancestor did not except is reported there already.
+                    if excepted_there {
+                        carried.push(inherited_finding(d, variant, ancestor));
+                    }
                 }
             }
-        }
+            carried
+        })
+        .collect();
+    for ((mut findings, mut exceptions), carried) in own.into_iter().zip(inherited) {
+        findings.extend(carried);
         apply_exceptions(findings, &mut exceptions, &mut report.diagnostics);
         report.exceptions.extend(exceptions);
     }
@@ -204,9 +228,31 @@ fn inherited_finding(
         ))
 }
 
+/// A value's text (see `ValKind::to_text`; empty for a value that has none),
+/// borrowed when the value is text already.
+pub(crate) fn value_text(kind: &ValKind) -> Cow<'_, str> {
+    match kind {
+        ValKind::Str(s) | ValKind::Path(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_text().unwrap_or_default()),
+    }
+}
+
 /// A reason says why in words: at least a few letters or digits, not only
 /// spaces or invisible characters.
 fn is_reason(text: &str) -> bool {
+    if text.is_ascii() {
+        // The same test on bytes (every reason the stdlib writes is ASCII): the
+        // ASCII characters unsafe to print are the controls but `\n` and `\t`.
+        return text
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .take(3)
+            .count()
+            >= 3
+            && !text
+                .bytes()
+                .any(|b| b.is_ascii_control() && b != b'\n' && b != b'\t');
+    }
     text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
         && !text
             .chars()
@@ -220,7 +266,7 @@ fn exceptions_of(variant: &ResolvedVariant, diagnostics: &mut Vec<Diagnostic>) -
     };
     let mut exceptions: Vec<Exception> = Vec::new();
     for (rule, reason) in allow {
-        let reason_text = reason.kind.to_text().unwrap_or_default();
+        let reason_text = value_text(&reason.kind);
         if !RULES.iter().any(|(name, _)| name == rule) {
             let names: Vec<&str> = RULES.iter().map(|(n, _)| *n).collect();
             diagnostics.push(
@@ -260,7 +306,7 @@ fn exceptions_of(variant: &ResolvedVariant, diagnostics: &mut Vec<Diagnostic>) -
         exceptions.push(Exception {
             variant: variant.name.clone(),
             rule: rule.clone(),
-            reason: reason_text,
+            reason: reason_text.into_owned(),
             origin: reason.origin,
             suppressed: Vec::new(),
         });
@@ -328,9 +374,11 @@ pub fn unpinned_release_stages(db: &dyn Db, file: SourceFile, target: &str) -> V
 /// driver reads them and hands them in (`Compiler::add_context_file`), so that
 /// the Debian-first rule can read them.
 pub fn wanted_context_files(db: &dyn Db, file: SourceFile) -> Vec<String> {
+    let scripts = Scripts::new(db);
+    let findings = |command| &scripts.reading(command).findings;
     let mut out = Vec::new();
     for variant in variants::evaluate(db, file).variants.values() {
-        for source in debian_first::copied_manifests(variant) {
+        for source in debian_first::copied_manifests(variant, &findings) {
             if !out.contains(&source) {
                 out.push(source);
             }
@@ -346,4 +394,21 @@ pub fn context_key(manifest_path: &str, relative: &str) -> String {
         None => ".",
     };
     format!("ctx:{dir}/{relative}")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// ASCII reasons are judged on bytes as the general test judges them.
+        #[test]
+        fn ascii_reasons_are_judged_as_any_text(text in "[ -~\t\n\r\u{0}-\u{1f}\u{7f}]{0,12}") {
+            let general = text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+                && !text
+                    .chars()
+                    .any(crate::diagnostics::render::is_unsafe_to_print);
+            prop_assert_eq!(super::is_reason(&text), general);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Rules `secret` and `secret-file`: no credentials in values that reach the image
 //! or its history, and no secret files copied from the build context.
 
+use super::credential::{credential, secret_name};
 use super::shell;
 use super::RuleContext;
 use crate::check::types::{StepKind, Val, ValKind};
@@ -8,139 +9,6 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::language::Field;
 use crate::span::Origin;
 use crate::variants::ResolvedVariant;
-
-/// Variable names that announce a secret.
-const SECRET_NAMES: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-];
-
-/// `name=value` / `name: value` assignments whose value is a credential.
-const SECRET_ASSIGNMENTS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "access_key",
-    "private_key",
-    "client_secret",
-];
-
-/// Prefixes of well-known token formats, with the minimum length of the token.
-const TOKEN_PREFIXES: &[(&str, usize, &str)] = &[
-    ("AKIA", 20, "an AWS access key id"),
-    ("ASIA", 20, "an AWS temporary access key id"),
-    ("ghp_", 40, "a GitHub token"),
-    ("gho_", 40, "a GitHub OAuth token"),
-    ("ghs_", 40, "a GitHub app token"),
-    ("ghu_", 40, "a GitHub user token"),
-    ("github_pat_", 40, "a GitHub fine-grained token"),
-    ("glpat-", 26, "a GitLab token"),
-    ("xoxb-", 20, "a Slack token"),
-    ("xoxp-", 20, "a Slack token"),
-    ("AIza", 39, "a Google API key"),
-    ("npm_", 40, "an npm token"),
-    ("pypi-AgE", 60, "a PyPI token"),
-    ("sk_live_", 24, "a Stripe secret key"),
-    ("rk_live_", 24, "a Stripe key"),
-    ("SG.", 60, "a SendGrid key"),
-];
-
-/// Why `text` looks like a credential, if it does. `entropy` also flags long
-/// random-looking words (used for values, not for shell scripts, where checksums
-/// and encoded data are common).
-pub(crate) fn credential(
-    text: &str,
-    min_length: usize,
-    min_entropy: f64,
-    entropy: bool,
-) -> Option<String> {
-    if text.contains("PRIVATE KEY-----") {
-        return Some("a private key block".into());
-    }
-    if let Some(i) = text.find("://") {
-        let rest = text.get(i + 3..).unwrap_or("");
-        let authority = rest.split(['/', ' ', '"', '\'']).next().unwrap_or("");
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            if userinfo.contains(':') && !userinfo.ends_with(':') {
-                return Some("a URL with a password".into());
-            }
-        }
-    }
-    // `name=value` / `name: value`: one pass over the separators, looking at the
-    // word before each (so the cost stays linear in the text).
-    for (sep, _) in text.match_indices(['=', ':']) {
-        let before = text.get(..sep).unwrap_or("").trim_end();
-        let word_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .map_or(0, |i| i + 1);
-        let word = before.get(word_start..).unwrap_or("").to_ascii_lowercase();
-        let Some(name) = SECRET_ASSIGNMENTS.iter().find(|n| {
-            word.strip_suffix(*n)
-                .is_some_and(|head| head.is_empty() || head.ends_with(['_', '-']))
-        }) else {
-            continue;
-        };
-        let value = text
-            .get(sep + 1..)
-            .unwrap_or("")
-            .trim_start()
-            .trim_start_matches(['"', '\'']);
-        let first = value
-            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '&' || c == ';')
-            .next()
-            .unwrap_or("");
-        // `password=$PASSWORD` reads a variable at run time: not a literal secret.
-        if first.len() >= 4 && !first.starts_with('$') && !first.starts_with('<') {
-            return Some(format!("a `{name}=` assignment"));
-        }
-    }
-    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-.".contains(c))) {
-        for (prefix, min, what) in TOKEN_PREFIXES {
-            if word.starts_with(prefix) && word.len() >= *min {
-                return Some((*what).into());
-            }
-        }
-        if word.starts_with("eyJ") && word.matches('.').count() == 2 && word.len() > 40 {
-            return Some("a JSON web token".into());
-        }
-        if entropy
-            && word.len() >= min_length
-            && shannon(word) >= min_entropy
-            && word.chars().any(|c| c.is_ascii_digit())
-            && word.chars().any(|c| c.is_ascii_alphabetic())
-        {
-            return Some(format!("a {}-character high-entropy string", word.len()));
-        }
-    }
-    None
-}
-
-fn shannon(word: &str) -> f64 {
-    let mut counts = [0usize; 256];
-    for b in word.bytes() {
-        counts[b as usize] += 1;
-    }
-    let n = word.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
 
 fn thresholds(cx: &RuleContext<'_>) -> (usize, f64) {
     (
@@ -152,15 +20,6 @@ fn thresholds(cx: &RuleContext<'_>) -> (usize, f64) {
 fn secret_diagnostic(what: &str, why: &str, origin: Origin) -> Diagnostic {
     Diagnostic::new(Code::SecretInValue, format!("{what} looks like a credential ({why})"), origin.file, origin.span, "would be readable in the image")
         .with_help("pass secrets at build time: run \"...\" with secret = \"ID\" (mounted at /run/secrets/ID for that step only)")
-}
-
-fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    // `PASSWORD_FILE=/run/secrets/...` points at a secret; it is not one.
-    let pointer = ["_FILE", "_PATH", "_DIR"]
-        .iter()
-        .any(|s| upper.ends_with(s));
-    !pointer && SECRET_NAMES.iter().any(|s| upper.contains(s))
 }
 
 /// String constants of the file (and strings inside list/map constants).
@@ -236,7 +95,7 @@ pub(super) fn check_image(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
     out
 }
 
-pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diagnostic> {
+pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> Vec<Diagnostic> {
     let (min_length, min_entropy) = thresholds(cx);
     let mut out = Vec::new();
     for (field, value) in &variant.fields {
@@ -249,7 +108,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                     continue;
                 };
                 for (key, value) in labels {
-                    let text = value.kind.to_text().unwrap_or_default();
+                    let text = super::value_text(&value.kind);
                     if let Some(why) = credential(&text, min_length, min_entropy, true)
                         .or_else(|| credential(key, min_length, min_entropy, true))
                     {
@@ -323,7 +182,13 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 if let Some(why) = credential(&text, min_length, min_entropy, false) {
                     out.push(secret_diagnostic("this command", &why, at));
                 }
-                if let Some((id, dest)) = persisted_secret(cx.script(command), secrets) {
+                // Only a step that mounts a secret can write one.
+                let persisted = if secrets.is_empty() {
+                    None
+                } else {
+                    persisted_secret(cx.script(command), secrets)
+                };
+                if let Some((id, dest)) = persisted {
                     out.push(
                         Diagnostic::new(
                             Code::SecretPersisted,

@@ -52,16 +52,22 @@ fn is_glob(component: &str) -> bool {
 /// The forbidden pattern that some file named by `source` (a COPY source, as
 /// written) could match, if any.
 pub fn forbidden_in_copy_source<'p>(source: &str, patterns: &'p [String]) -> Option<&'p str> {
-    let components = split_components(source);
     // Most sources are plain names: compare them with the patterns directly.
-    if !components.iter().any(|c| is_glob(c)) {
-        return components.iter().find_map(|component| {
+    if !components(source).any(is_glob) {
+        return components(source).find_map(|component| {
             patterns
                 .iter()
-                .find(|p| file_pattern_matches(p.trim_end_matches('/'), component))
+                .find(|p| {
+                    // A pattern that starts with a literal byte names only
+                    // components that start with it: most are ruled out here.
+                    let first = p.as_bytes().first();
+                    (matches!(first, None | Some(b'*')) || component.as_bytes().first() == first)
+                        && file_pattern_matches(p.trim_end_matches('/'), component)
+                })
                 .map(String::as_str)
         });
     }
+    let components: Vec<&str> = components(source).collect();
     let forbidden: Vec<(&'p str, Vec<Token>)> = patterns
         .iter()
         .map(|p| {
@@ -90,10 +96,8 @@ pub fn forbidden_in_copy_source<'p>(source: &str, patterns: &'p [String]) -> Opt
 
 /// The components of a path as written, without empty and `.` components. A `/`
 /// preceded by `\` is still a separator, as in Go's `filepath.Match`.
-fn split_components(path: &str) -> Vec<&str> {
-    path.split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .collect()
+fn components(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|c| !c.is_empty() && *c != ".")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -47,7 +47,7 @@ fn mode_sets_id(mode: &str) -> bool {
     })
 }
 
-pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diagnostic> {
+pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let help = "programs run as the image's unprivileged user; if a setuid program is really needed, say why: allow += { \"setuid\": \"reason\" }";
     for copy in cx.lowered.copies.get(&variant.name).into_iter().flatten() {
@@ -63,7 +63,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 .with_help(help),
             );
         }
-        let dest = crate::lower::resolve_dots(&copy.dest);
+        let dest = super::path::resolved(&copy.dest);
         if let Some(path) = under(&dest, SUDOERS) {
             out.push(
                 Diagnostic::new(
@@ -90,7 +90,7 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
                 .map(|p| {
                     format!("installs `{p}`, a setuid-root program that runs commands as root")
                 }),
-            StepKind::Run { command, .. } => run_grants_root(cx.script(command)),
+            StepKind::Run { command, .. } => cx.findings(command).grants_root.clone(),
             _ => None,
         };
         if let Some(why) = why {
@@ -109,7 +109,9 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
     out
 }
 
-fn run_grants_root(script: &shell::Script) -> Option<String> {
+/// How a script lets a user become root, if it does. (Read once per distinct
+/// script, see `script_findings.rs`.)
+pub(super) fn run_grants_root(script: &shell::Script) -> Option<String> {
     for command in &script.commands {
         let args = command.args_from_program();
         match command.program() {

@@ -5,6 +5,7 @@
 //! understood, which docs/security.md says.
 
 use crate::check::types::Command;
+use std::borrow::Cow;
 
 /// One simple command: its words (quotes removed) and its output redirections.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -47,10 +48,12 @@ fn program_name(word: &str) -> &str {
 }
 
 /// The text of a command: a shell script, or the words of an exec form (read as
-/// one command, or as a script when it runs `sh -c SCRIPT`).
-pub(crate) fn script_text(command: &Command) -> String {
+/// one command, or as a script when it runs `sh -c SCRIPT`). Borrowed unless
+/// the words of an exec form are joined: every string of every variant is
+/// scanned, most commands are scripts.
+pub(crate) fn script_text(command: &Command) -> Cow<'_, str> {
     match command {
-        Command::Shell(s) => s.clone(),
+        Command::Shell(s) => Cow::Borrowed(s),
         Command::Exec(args) => {
             let shell = args.first().map(|a| program_name(a));
             match (shell, args.get(1).map(String::as_str), args.last()) {
@@ -59,9 +62,9 @@ pub(crate) fn script_text(command: &Command) -> String {
                         .iter()
                         .any(|a| a == "-c" || (a.starts_with('-') && a.ends_with('c'))) =>
                 {
-                    script.clone()
+                    Cow::Borrowed(script)
                 }
-                _ => args.join(" "),
+                _ => Cow::Owned(args.join(" ")),
             }
         }
     }
@@ -199,11 +202,10 @@ pub(crate) fn commands(script: &str) -> Vec<SimpleCommand> {
 /// A path as a reader would compare it: `//` collapsed, `.` and `..` resolved
 /// against `cwd` (the directory the last `cd` went to, if known).
 pub(crate) fn normalise(path: &str, cwd: Option<&str>) -> String {
-    let joined = match (path.starts_with('/'), cwd) {
-        (false, Some(dir)) => format!("{dir}/{path}"),
-        _ => path.to_string(),
-    };
-    crate::lower::resolve_dots(&joined)
+    match (path.starts_with('/'), cwd) {
+        (false, Some(dir)) => crate::lower::resolve_dots(&format!("{dir}/{path}")),
+        _ => super::path::resolved(path).into_owned(),
+    }
 }
 
 /// A script read once for every rule that looks into it: its simple commands and
@@ -224,16 +226,12 @@ impl Script {
 }
 
 /// A script's text, interned so that a script is read once per database: the
-/// stdlib presets' run steps recur in every manifest that uses them.
+/// stdlib presets' run steps recur in every manifest that uses them (see
+/// `script_findings.rs`).
 #[salsa::interned(debug)]
 pub(crate) struct ScriptText<'db> {
     #[returns(ref)]
     pub text: String,
-}
-
-#[salsa::tracked(returns(ref))]
-pub(crate) fn read_script<'db>(db: &'db dyn crate::db::Db, text: ScriptText<'db>) -> Script {
-    Script::read(text.text(db))
 }
 
 /// Every path-like word of a script, normalised against the directory of the
