@@ -25,10 +25,10 @@ pub(super) fn declare<'db>(
     module: &Module<'db>,
 ) -> (Option<ImageDecl>, Fields) {
     let Some(ast_image) = module.image() else {
-        return (None, Fields::new());
+        return (None, Fields::default());
     };
     let mut fields = resolver
-        .apply(module, None, &[], &ast_image.body, Fields::new())
+        .apply(module, None, &[], &ast_image.body, Fields::default())
         .fields;
     let text = |field: Field| fields.get(&field).and_then(|v| v.kind.to_text());
     let origin = |field: Field| fields.get(&field).map(|v| v.origin);

@@ -28,7 +28,7 @@ impl<'db> Resolver<'db, '_> {
         if !self.charge(&start, 0, origin) {
             return Resolved::failed();
         }
-        let mut out = Resolved::new(Fields::new());
+        let mut out = Resolved::new(Fields::default());
         let mut fields = start.clone();
         let mut merged: Vec<(&ast::Parent, Fields)> = Vec::new();
         let mut deepest = 0;

@@ -31,7 +31,10 @@ use resolver::{Module, Resolver};
 pub use duplicates::duplicate_steps;
 pub use image::ImageDecl;
 
-pub type Fields = IndexMap<Field, Val>;
+///
+/// Keyed by `Field`, an enum the file cannot choose, so FxHash (one multiply)
+/// replaces std's keyed SipHash, which showed in every lookup of a field.
+pub type Fields = IndexMap<Field, Val, rustc_hash::FxBuildHasher>;
 
 /// A preset a variant instantiates, directly or through the presets it extends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

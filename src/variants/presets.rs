@@ -109,7 +109,7 @@ impl<'db> Resolver<'db, '_> {
                 Some(&bound),
                 &preset.parents,
                 &preset.body,
-                Fields::new(),
+                Fields::default(),
             );
             self.leave();
         }
@@ -255,7 +255,7 @@ impl<'db> Resolver<'db, '_> {
                 .charge_units(resolved.size() + budget::INSTANTIATION, origin)
                 .then_some(resolved);
         }
-        if !self.charge(&Fields::new(), budget::INSTANTIATION, origin) {
+        if !self.charge(&Fields::default(), budget::INSTANTIATION, origin) {
             return None;
         }
         let resolved = self.apply(
@@ -263,7 +263,7 @@ impl<'db> Resolver<'db, '_> {
             Some(&bound),
             &preset.parents,
             &preset.body,
-            Fields::new(),
+            Fields::default(),
         );
         let resolved = self.within_depth(resolved, &preset.name, home.id);
         if let Some(resolved) = &resolved {

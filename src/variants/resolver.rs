@@ -53,7 +53,7 @@ impl Resolved {
     pub fn failed() -> Resolved {
         Resolved {
             complete: false,
-            ..Resolved::new(Fields::new())
+            ..Resolved::new(Fields::default())
         }
     }
 }
