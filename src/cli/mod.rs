@@ -229,8 +229,7 @@ pub(crate) fn context_escapes(
     };
     let mut out = Vec::new();
     for (source, origin) in existing {
-        let candidate = root.join(source.trim_end_matches('/'));
-        let Ok(resolved) = std::fs::canonicalize(&candidate) else {
+        let Some(resolved) = resolve_under(&root, source.trim_end_matches('/')) else {
             continue;
         };
         if !resolved.starts_with(&root) {
@@ -330,6 +329,34 @@ fn probe(context: &Path, path: &str) -> Probe {
     Probe::Missing { nearby }
 }
 
+/// Where `relative` leads from the canonical directory `root`, as
+/// `canonicalize(root.join(relative))` would say, with one `lstat` per component
+/// of `relative` instead of one `readlink` per component of the whole path: as
+/// `root` is canonical, a path none of whose components under it is a link is
+/// already resolved. A link, `..` or an absolute path is left to `canonicalize`.
+/// `None` when the path does not exist.
+fn resolve_under(root: &Path, relative: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut at = root.to_path_buf();
+    for component in Path::new(relative).components() {
+        match component {
+            Component::CurDir => continue,
+            Component::Normal(name) => at.push(name),
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                return std::fs::canonicalize(root.join(relative)).ok();
+            }
+        }
+        if std::fs::symlink_metadata(&at)
+            .ok()?
+            .file_type()
+            .is_symlink()
+        {
+            return std::fs::canonicalize(root.join(relative)).ok();
+        }
+    }
+    Some(at)
+}
+
 /// The build context of a manifest: `--context DIR`, else the manifest's directory.
 pub(crate) fn default_context(path: &Path) -> PathBuf {
     match path.parent() {
@@ -409,4 +436,46 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), UsageError> {
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| UsageError(format!("cannot write output: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_under;
+
+    #[test]
+    fn paths_under_a_canonical_root_resolve_as_canonicalize_says() {
+        let dir = std::env::temp_dir().join(format!("wbuild-under-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let root = dir.join("ctx");
+        let _ = std::fs::create_dir_all(root.join("src/app"));
+        let _ = std::fs::create_dir_all(dir.join("outside"));
+        let _ = std::fs::write(root.join("src/app/main.py"), "");
+        let _ = std::fs::write(dir.join("outside/secret"), "");
+        let link = |target: &str, name: &str| {
+            let _ = std::os::unix::fs::symlink(target, root.join(name));
+        };
+        link("../outside", "out");
+        link("src/app", "app");
+        link("../outside/secret", "src/secret");
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        for relative in [
+            "src",
+            "src/app/main.py",
+            "./src/app/",
+            "out",
+            "out/secret",
+            "app/main.py",
+            "src/secret",
+            "src/../out",
+            "missing",
+            "src/app/main.py/x",
+        ] {
+            assert_eq!(
+                resolve_under(&root, relative.trim_end_matches('/')),
+                std::fs::canonicalize(root.join(relative)).ok(),
+                "{relative}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
