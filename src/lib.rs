@@ -550,20 +550,32 @@ impl Compiler {
 
     /// Renders diagnostics for a terminal (codespan-reporting).
     pub fn render(&self, diagnostics: &[Diagnostic], color: bool) -> String {
-        diagnostics::render::to_terminal(&self.sources(), diagnostics, color)
+        diagnostics::render::to_terminal(&self.sources(diagnostics), diagnostics, color)
     }
 
     /// Renders diagnostics as a JSON array.
     pub fn render_json(&self, diagnostics: &[Diagnostic]) -> serde_json::Value {
-        diagnostics::render::to_json(&self.sources(), diagnostics)
+        diagnostics::render::to_json(&self.sources(diagnostics), diagnostics)
     }
 
-    fn sources(&self) -> Vec<SourceInfo<'_>> {
-        let ws = <Database as db::Db>::workspace(&self.db);
-        let context = <Database as db::Db>::context(&self.db);
-        ws.files(&self.db)
-            .values()
-            .chain(context.files(&self.db).values())
+    /// The files `diagnostics` point into (labels and fixes), looked up by id:
+    /// rendering one file's diagnostics must not list every file of the
+    /// workspace (`check` renders each file's diagnostics on their own, so
+    /// listing them all made a batch of N files cost N² lookups, even with no
+    /// diagnostic at all).
+    fn sources(&self, diagnostics: &[Diagnostic]) -> Vec<SourceInfo<'_>> {
+        let mut ids: Vec<span::FileId> = diagnostics
+            .iter()
+            .flat_map(|d| {
+                std::iter::once(d.primary.file)
+                    .chain(d.secondary.iter().map(|l| l.file))
+                    .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|id| self.db.file_by_id(id))
             .map(|f| SourceInfo {
                 id: f.id(&self.db),
                 path: f.path(&self.db),
