@@ -124,7 +124,7 @@ pub fn manifest_with(i: usize, edit: usize) -> String {
     let _ = writeln!(s, "  volumes = [data_dir]");
     let _ = writeln!(
         s,
-        "  labels = {{ \"org.example.team\": team, \"org.example.port\": \"${{port}}\" }}"
+        "  labels += {{ \"org.example.team\": team, \"org.example.port\": \"${{port}}\" }}"
     );
     let _ = writeln!(s, "}}");
 
