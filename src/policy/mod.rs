@@ -157,7 +157,7 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
             .into_iter()
             .map(|d| d.for_variant(&variant.name))
             .collect();
-        let exceptions = exceptions_of(variant, &mut report.diagnostics);
+        let exceptions = exceptions_of(cx.db, variant, &mut report.diagnostics);
         own.push((found, exceptions));
     }
     // What each variant carries from the stages it is built on, read from the
@@ -237,6 +237,20 @@ pub(crate) fn value_text(kind: &ValKind) -> Cow<'_, str> {
     }
 }
 
+/// The key literal (`"rule"`) written right before the map value at `value`
+/// (`"rule": value`), if the text there is exactly that.
+fn key_before(db: &dyn Db, value: Origin, key: &str) -> Option<Origin> {
+    let text = db.file(value.file)?.text(db);
+    let before = text.get(..value.span.start as usize)?.trim_end();
+    let before = before.strip_suffix(':')?.trim_end();
+    let literal = format!("\"{key}\"");
+    let start = before.len().checked_sub(literal.len())?;
+    (before.get(start..)? == literal).then(|| Origin {
+        file: value.file,
+        span: crate::span::Span::new(start, before.len()),
+    })
+}
+
 /// A reason says why in words: at least a few letters or digits, not only
 /// spaces or invisible characters.
 fn is_reason(text: &str) -> bool {
@@ -260,7 +274,11 @@ fn is_reason(text: &str) -> bool {
 }
 
 /// The valid exceptions of a variant; malformed ones become diagnostics.
-fn exceptions_of(variant: &ResolvedVariant, diagnostics: &mut Vec<Diagnostic>) -> Vec<Exception> {
+fn exceptions_of(
+    db: &dyn Db,
+    variant: &ResolvedVariant,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Exception> {
     let Some(ValKind::Map(allow)) = variant.fields.get(&Field::Allow).map(|v| &v.kind) else {
         return Vec::new();
     };
@@ -269,19 +287,24 @@ fn exceptions_of(variant: &ResolvedVariant, diagnostics: &mut Vec<Diagnostic>) -
         let reason_text = value_text(&reason.kind);
         if !RULES.iter().any(|(name, _)| name == rule) {
             let names: Vec<&str> = RULES.iter().map(|(n, _)| *n).collect();
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::BadException,
-                    format!("there is no policy rule `{rule}`"),
-                    reason.origin.file,
-                    reason.origin.span,
-                    "unknown rule",
-                )
-                .with_help(
-                    crate::diagnostics::suggest::help(rule, names.iter().copied())
-                        .unwrap_or_else(|| format!("rules: {}", names.join(", "))),
-                ),
+            // The rule's name is the entry's key: label it there when it is
+            // written as a literal right before its reason.
+            let at = key_before(db, reason.origin, rule).unwrap_or(reason.origin);
+            let d = Diagnostic::new(
+                Code::BadException,
+                format!("there is no policy rule `{rule}`"),
+                at.file,
+                at.span,
+                "unknown rule",
             );
+            let d = match crate::diagnostics::suggest::did_you_mean(rule, names.iter().copied()) {
+                Some(name) if at != reason.origin => d
+                    .with_help(format!("did you mean `{name}`?"))
+                    .with_replacement(format!("replace with `{name}`"), format!("\"{name}\"")),
+                Some(name) => d.with_help(format!("did you mean `{name}`?")),
+                None => d.with_help(format!("rules: {}", names.join(", "))),
+            };
+            diagnostics.push(d);
             continue;
         }
         if !is_reason(&reason_text) {
@@ -355,7 +378,7 @@ pub fn unpinned_release_stages(db: &dyn Db, file: SourceFile, target: &str) -> V
             continue;
         };
         let mut sink = Vec::new();
-        let mut exceptions = exceptions_of(variant, &mut sink);
+        let mut exceptions = exceptions_of(db, variant, &mut sink);
         let found: Vec<Diagnostic> = registry::unpinned(
             variant,
             &format!("the variant being built (`{target}`) needs it"),
