@@ -365,7 +365,7 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
                                 "copied and installed by this variant",
                             );
                             if eco == Ecosystem::Pypi {
-                                // The quick fix comments the requirement out, saying where it comes from now.
+                                // The requirement's whole line, with its line break.
                                 let text = file.text(cx.db);
                                 let start = text
                                     .get(..span.start as usize)
@@ -374,18 +374,14 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
                                 let end = text
                                     .get(start..)
                                     .and_then(|t| t.find('\n'))
-                                    .map_or(text.len(), |i| start + i);
-                                let line = text.get(start..end).unwrap_or("");
-                                d = d.with_fix(crate::diagnostics::Fix {
-                                    title: format!("use Debian's {package} instead"),
-                                    edits: vec![crate::diagnostics::Edit {
-                                        file: file.id(cx.db),
-                                        span: Span::new(start, end),
-                                        replacement: format!(
-                                            "# {line}  (installed from Debian: {package})"
-                                        ),
-                                    }],
-                                });
+                                    .map_or(text.len(), |i| start + i + 1);
+                                let line = Origin {
+                                    file: file.id(cx.db),
+                                    span: Span::new(start, end),
+                                };
+                                d = d.with_fix_opt(super::debian_fix::use_debian_package(
+                                    cx, variant, package, line,
+                                ));
                             }
                             out.push(d);
                         }

@@ -21,6 +21,7 @@
 mod apt_sources;
 mod credential;
 mod debian_first;
+mod debian_fix;
 mod no_secrets;
 mod non_root;
 mod path;

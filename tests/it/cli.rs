@@ -291,3 +291,100 @@ fn fmt_rewrites_checks_and_refuses_broken_files() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The debian-first fix is whole: it removes the requirement *and* installs
+/// Debian's package where the variant's presets take packages, in the stage that
+/// builds and in the stage that runs what it built. After it, the library is no
+/// longer reported, nothing else is, and both stages install the package.
+#[test]
+fn the_debian_first_fix_removes_the_requirement_and_installs_the_package() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let example = crate::support::repo().join("examples/python-web");
+    let mut todo = vec![(example, dir.path().to_path_buf())];
+    while let Some((from, to)) = todo.pop() {
+        std::fs::create_dir_all(&to).unwrap_or_default();
+        for entry in std::fs::read_dir(&from).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                todo.push((entry.path(), to.join(entry.file_name())));
+            } else {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap_or_default();
+            }
+        }
+    }
+    let manifest = dir.path().join("service.wbuild");
+    let source = std::fs::read_to_string(&manifest).unwrap_or_default();
+    // Without the example's recorded exception, so that the rule reports.
+    let start = source.find("  allow += {").unwrap_or(0);
+    let end = start + source[start..].find("  }\n").unwrap_or(0) + 4;
+    std::fs::write(&manifest, format!("{}{}", &source[..start], &source[end..]))
+        .unwrap_or_default();
+    let path = manifest.to_str().unwrap_or_default();
+    let report = |args: &[&str]| -> serde_json::Value {
+        let out = wbuildc(args);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)))
+    };
+    let before = report(&["check", "--format", "json", path]);
+    let flask = before["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["message"].as_str().unwrap_or("").starts_with("`Flask`"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no Flask finding: {before:#}"));
+    let edits = flask["fix"]["edits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edits.len(), 3, "{flask:#}");
+    // Apply the edits file by file, the last first.
+    let mut by_file: std::collections::BTreeMap<String, Vec<(usize, usize, String)>> =
+        std::collections::BTreeMap::new();
+    for e in &edits {
+        let file = e["file"].as_str().unwrap_or("").to_string();
+        let at = |k: &str| e[k].as_u64().unwrap_or(0) as usize;
+        by_file.entry(file).or_default().push((
+            at("start"),
+            at("end"),
+            e["replacement"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    for (file, mut list) in by_file {
+        let target = if file.ends_with("requirements.txt") {
+            dir.path().join("requirements.txt")
+        } else {
+            manifest.clone()
+        };
+        let mut body = std::fs::read_to_string(&target).unwrap_or_default();
+        list.sort_by_key(|(s, _, _)| std::cmp::Reverse(*s));
+        for (s, e, r) in list {
+            body.replace_range(s..e, &r);
+        }
+        std::fs::write(&target, body).unwrap_or_default();
+    }
+    let requirements =
+        std::fs::read_to_string(dir.path().join("requirements.txt")).unwrap_or_default();
+    assert!(!requirements.contains("Flask=="), "{requirements}");
+    let after = report(&["check", "--format", "json", path]);
+    let messages: Vec<&str> = after["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(
+        !messages.iter().any(|m| m.starts_with("`Flask`")),
+        "{messages:?}"
+    );
+    assert_eq!(
+        after["diagnostics"].as_array().map(Vec::len),
+        before["diagnostics"].as_array().map(|d| d.len() - 1),
+        "{messages:?}"
+    );
+    let out = wbuildc(&["compile", path, "--variant", "production"]);
+    let dockerfile = text(&out.stdout);
+    assert_eq!(
+        dockerfile.matches("python3-flask").count(),
+        2,
+        "the build and the production stage install it:\n{dockerfile}"
+    );
+}
