@@ -564,14 +564,7 @@ impl Compiler {
     /// listing them all made a batch of N files cost N² lookups, even with no
     /// diagnostic at all).
     fn sources(&self, diagnostics: &[Diagnostic]) -> Vec<SourceInfo<'_>> {
-        let mut ids: Vec<span::FileId> = diagnostics
-            .iter()
-            .flat_map(|d| {
-                std::iter::once(d.primary.file)
-                    .chain(d.secondary.iter().map(|l| l.file))
-                    .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
-            })
-            .collect();
+        let mut ids: Vec<span::FileId> = diagnostics.iter().flat_map(Diagnostic::files).collect();
         ids.sort_unstable();
         ids.dedup();
         ids.into_iter()

@@ -205,6 +205,13 @@ impl Diagnostic {
         Box::new(self)
     }
 
+    /// Every file the diagnostic points into: its labels and its fix's edits.
+    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
+        std::iter::once(self.primary.file)
+            .chain(self.secondary.iter().map(|l| l.file))
+            .chain(self.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -267,14 +267,8 @@ pub fn to_json<'a>(
 ) -> serde_json::Value {
     // Only the files a diagnostic points into are indexed (rendering one file's
     // diagnostics must not cost a line index of every file in the workspace).
-    let referenced: std::collections::HashSet<FileId> = diagnostics
-        .iter()
-        .flat_map(|d| {
-            std::iter::once(d.primary.file)
-                .chain(d.secondary.iter().map(|l| l.file))
-                .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.file)))
-        })
-        .collect();
+    let referenced: std::collections::HashSet<FileId> =
+        diagnostics.iter().flat_map(Diagnostic::files).collect();
     let indexes: std::collections::HashMap<FileId, (&'a str, LineIndex)> = files
         .iter()
         .filter(|f| referenced.contains(&f.id))

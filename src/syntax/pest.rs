@@ -2185,54 +2185,47 @@ impl<'t> Cx<'t> {
                 _ => false,
             }
         };
-        if foreign("from") {
-            if let Some((s, _)) = from.take() {
-                self.unexpected(
-                    &mut h,
-                    s,
-                    format!("`from` belongs to `copy`, not `{kw}`"),
-                    "unexpected `from`",
-                );
-            }
-        }
-        if foreign("ty") {
-            if let Some(p) = ty.take() {
-                self.unexpected(
-                    &mut h,
-                    span_of(&p),
-                    format!("a `{kw}` step has no type"),
-                    "unexpected `:`",
-                );
-            }
-        }
-        if foreign("default") {
-            if let Some(p) = default.take() {
-                self.unexpected(
-                    &mut h,
-                    span_of(&p),
-                    format!("a `{kw}` step takes no `=`"),
-                    "unexpected `=`",
-                );
-            }
-        }
-        if foreign("dest") {
-            if let Some(p) = dest.take() {
-                self.unexpected(
-                    &mut h,
-                    span_of(&p),
-                    format!("`to` belongs to `copy`, not `{kw}`"),
-                    "unexpected `to`",
-                );
-            }
-        }
-        if foreign("with") {
-            if let Some(p) = with.take() {
-                self.unexpected(
-                    &mut h,
-                    span_of(&p),
-                    format!("a `{kw}` step takes no options"),
-                    "unexpected `with`",
-                );
+        // Each part another step has: where it is, what to say, and its label.
+        let misplaced = [
+            (
+                foreign("from")
+                    .then(|| from.take().map(|(s, _)| s))
+                    .flatten(),
+                format!("`from` belongs to `copy`, not `{kw}`"),
+                "unexpected `from`",
+            ),
+            (
+                foreign("ty")
+                    .then(|| ty.take().map(|p| span_of(&p)))
+                    .flatten(),
+                format!("a `{kw}` step has no type"),
+                "unexpected `:`",
+            ),
+            (
+                foreign("default")
+                    .then(|| default.take().map(|p| span_of(&p)))
+                    .flatten(),
+                format!("a `{kw}` step takes no `=`"),
+                "unexpected `=`",
+            ),
+            (
+                foreign("dest")
+                    .then(|| dest.take().map(|p| span_of(&p)))
+                    .flatten(),
+                format!("`to` belongs to `copy`, not `{kw}`"),
+                "unexpected `to`",
+            ),
+            (
+                foreign("with")
+                    .then(|| with.take().map(|p| span_of(&p)))
+                    .flatten(),
+                format!("a `{kw}` step takes no options"),
+                "unexpected `with`",
+            ),
+        ];
+        for (at, message, label) in misplaced {
+            if let Some(at) = at {
+                self.unexpected(&mut h, at, message, label);
             }
         }
         let kind = match kw {
