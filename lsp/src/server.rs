@@ -47,7 +47,7 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
             lsp::TextDocumentSyncOptions {
                 open_close: Some(true),
-                change: Some(lsp::TextDocumentSyncKind::FULL),
+                change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
                 save: Some(lsp::TextDocumentSyncSaveOptions::Supported(true)),
                 ..Default::default()
             },
@@ -135,10 +135,89 @@ pub fn run(connection: Connection) -> Result<(), String> {
         serde_json::from_value(params).map_err(|e| format!("initialize params: {e}"))?;
     let roots = roots(&params);
     let mut server = Server::for_root(roots.first().map(PathBuf::as_path));
+    let progress = params
+        .capabilities
+        .window
+        .as_ref()
+        .and_then(|w| w.work_done_progress)
+        .unwrap_or(false);
+    // Messages that arrive while the progress token is being created wait.
+    let mut early = Vec::new();
+    let token = if progress {
+        start_progress(&connection, &mut early)
+    } else {
+        None
+    };
     for root in &roots {
         server.index_workspace(root);
     }
+    if let Some(token) = token {
+        let message = format!("{} manifests", server.files.len());
+        send(
+            &connection,
+            progress_notification(
+                token,
+                lsp::WorkDoneProgress::End(lsp::WorkDoneProgressEnd {
+                    message: Some(message),
+                }),
+            ),
+        );
+    }
+    for message in early {
+        server.handle(&connection, message)?;
+    }
     server.main_loop(&connection)
+}
+
+const PROGRESS_TOKEN: &str = "wbuild/indexing";
+
+/// Asks the client for a progress token and begins "indexing" with it; the
+/// messages received meanwhile are kept in `early`.
+fn start_progress(connection: &Connection, early: &mut Vec<Message>) -> Option<lsp::ProgressToken> {
+    let token = lsp::ProgressToken::String(PROGRESS_TOKEN.to_string());
+    let id = lsp_server::RequestId::from(PROGRESS_TOKEN.to_string());
+    send(
+        connection,
+        Message::Request(Request::new(
+            id.clone(),
+            lsp::request::WorkDoneProgressCreate::METHOD.to_string(),
+            lsp::WorkDoneProgressCreateParams {
+                token: token.clone(),
+            },
+        )),
+    );
+    for message in &connection.receiver {
+        match message {
+            Message::Response(response) if response.id == id => {
+                if response.response_result.is_err() {
+                    return None;
+                }
+                send(
+                    connection,
+                    progress_notification(
+                        token.clone(),
+                        lsp::WorkDoneProgress::Begin(lsp::WorkDoneProgressBegin {
+                            title: "wbuild: indexing the workspace".to_string(),
+                            ..Default::default()
+                        }),
+                    ),
+                );
+                return Some(token);
+            }
+            other => early.push(other),
+        }
+    }
+    None
+}
+
+fn progress_notification(token: lsp::ProgressToken, value: lsp::WorkDoneProgress) -> Message {
+    Message::Notification(Notification::new(
+        lsp::notification::Progress::METHOD.to_string(),
+        lsp::ProgressParams {
+            token,
+            value: lsp::ProgressParamsValue::WorkDone(value),
+        },
+    ))
 }
 
 #[allow(deprecated)] // root_uri: older clients (Neovim 0.7) send only that
@@ -254,35 +333,52 @@ impl Server {
 
     fn main_loop(&mut self, connection: &Connection) -> Result<(), String> {
         for message in &connection.receiver {
-            let started = Instant::now();
-            let what = match message {
-                Message::Request(request) => {
-                    if connection
-                        .handle_shutdown(&request)
-                        .map_err(|e| e.to_string())?
-                    {
-                        return Ok(());
-                    }
-                    let method = request.method.clone();
-                    let response = self.answer(request);
-                    send(connection, Message::Response(response));
-                    method
-                }
-                Message::Notification(notification) => {
-                    let method = notification.method.clone();
-                    for published in self.notified(notification) {
-                        send(connection, Message::Notification(published));
-                    }
-                    method
-                }
-                Message::Response(_) => continue,
-            };
-            let took = started.elapsed();
-            if took > SLOW_TURN {
-                eprintln!("wbuild-lsp: {what} took {} ms", took.as_millis());
+            if self.handle(connection, message)? {
+                return Ok(());
             }
         }
         Ok(())
+    }
+
+    /// One turn of the loop; `true` when the client shut the server down.
+    fn handle(&mut self, connection: &Connection, message: Message) -> Result<bool, String> {
+        let started = Instant::now();
+        let what = match message {
+            Message::Request(request) => {
+                if connection
+                    .handle_shutdown(&request)
+                    .map_err(|e| e.to_string())?
+                {
+                    return Ok(true);
+                }
+                let method = request.method.clone();
+                let response = self.answer(request);
+                send(connection, Message::Response(response));
+                method
+            }
+            Message::Notification(notification) => {
+                let method = notification.method.clone();
+                // A panic handling a notification is logged; the server stays up.
+                let published = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.notified(notification)
+                }));
+                match published {
+                    Ok(published) => {
+                        for n in published {
+                            send(connection, Message::Notification(n));
+                        }
+                    }
+                    Err(_) => eprintln!("wbuild-lsp: {method} panicked"),
+                }
+                method
+            }
+            Message::Response(_) => return Ok(false),
+        };
+        let took = started.elapsed();
+        if took > SLOW_TURN {
+            eprintln!("wbuild-lsp: {what} took {} ms", took.as_millis());
+        }
+        Ok(false)
     }
 
     /// The response to a request: its result, an error, or `null`; never nothing.
@@ -463,12 +559,26 @@ impl Server {
                 if !self.open.contains_key(&path) {
                     return Vec::new();
                 }
-                // Full synchronisation: the last change is the whole text.
-                let Some(change) = p.content_changes.into_iter().last() else {
+                // Incremental synchronisation: each change replaces a range of
+                // the text as the previous changes left it (no range: all of it).
+                let Some(&file) = self.files.get(&path) else {
                     return Vec::new();
                 };
+                let mut text = file.text(self.compiler.db()).clone();
+                for change in p.content_changes {
+                    match change.range {
+                        Some(range) => {
+                            let span = Lines::new(&text).span(range);
+                            let (start, end) = (span.start as usize, span.end as usize);
+                            if text.is_char_boundary(start) && text.is_char_boundary(end) {
+                                text.replace_range(start..end, &change.text);
+                            }
+                        }
+                        None => text = change.text,
+                    }
+                }
                 self.open.insert(path.clone(), p.text_document.version);
-                self.set_text(&path, &change.text);
+                self.set_text(&path, &text);
                 self.publish_open()
             }
             DidCloseTextDocument::METHOD => {

@@ -56,6 +56,38 @@ const FRAGMENTS: &[&str] = &[
     "with cache = ",
 ];
 
+/// The change from `old` to `new` as one range edit: the common prefix and
+/// suffix are kept, positions in UTF-16 code units as the protocol counts them.
+fn range_change(old: &str, new: &str) -> serde_json::Value {
+    let mut start = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(start) || !new.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut suffix = old[start..]
+        .bytes()
+        .rev()
+        .zip(new[start..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    let position = |offset: usize| {
+        let line = old[..offset].matches('\n').count();
+        let line_start = old[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let character: usize = old[line_start..offset].chars().map(char::len_utf16).sum();
+        json!({"line": line, "character": character})
+    };
+    json!({
+        "range": {"start": position(start), "end": position(old.len() - suffix)},
+        "text": &new[start..new.len() - suffix],
+    })
+}
+
 #[test]
 fn random_edits_never_break_the_server_and_end_where_check_ends() {
     let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -72,6 +104,7 @@ fn random_edits_never_break_the_server_and_end_where_check_ends() {
     assert!(opened.iter().any(|n| n.params["uri"] == uri.as_str()));
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     for version in 2..3000 {
+        let before = text.clone();
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let at = chars
             .get(rng.below(chars.len() + 1))
@@ -98,9 +131,15 @@ fn random_edits_never_break_the_server_and_end_where_check_ends() {
                 text.replace_range(line_start..line_end, "");
             }
         }
+        // Every other edit goes as a range edit (incremental sync), in UTF-16.
+        let change = if version % 2 == 0 {
+            json!({"text": text})
+        } else {
+            range_change(&before, &text)
+        };
         let published = server.notified(Notification::new(
             "textDocument/didChange".into(),
-            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
         ));
         assert!(
             published.iter().any(|n| n.params["uri"] == uri.as_str()),

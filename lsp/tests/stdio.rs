@@ -64,7 +64,13 @@ impl Client {
         self.stdout
             .read_exact(&mut body)
             .unwrap_or_else(|e| panic!("read: {e}"));
-        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("json: {e}"))
+        let message: Value = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("json: {e}"));
+        // A request from the server (a progress token): answered, and kept.
+        if message.get("method").is_some() && message.get("id").is_some() {
+            let id = message["id"].clone();
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        }
+        message
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
@@ -132,7 +138,7 @@ fn an_editor_session_over_stdio() {
 
     let init = client.request(
         "initialize",
-        json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {"window": {"workDoneProgress": true}}}),
     );
     let capabilities = &init["result"]["capabilities"];
     for capability in [
@@ -371,6 +377,18 @@ fn an_editor_session_over_stdio() {
     // An unknown request is answered with an error, not silence.
     let unknown = client.request("textDocument/inlineValue", json!({}));
     assert_eq!(unknown["error"]["code"], json!(-32601), "{unknown}");
+
+    // Indexing reported its progress: a token asked for, begun and ended.
+    let progress: Vec<&Value> = client
+        .notifications
+        .iter()
+        .filter(|n| n["method"] == "$/progress" || n["method"] == "window/workDoneProgress/create")
+        .collect();
+    let kinds: Vec<&str> = progress
+        .iter()
+        .map(|n| n["params"]["value"]["kind"].as_str().unwrap_or("create"))
+        .collect();
+    assert_eq!(kinds, ["create", "begin", "end"], "{progress:?}");
 
     let shutdown = client.request("shutdown", json!(null));
     assert!(shutdown.get("error").is_none(), "{shutdown}");
