@@ -25,7 +25,51 @@ pub fn hover(db: &dyn Db, file: SourceFile, offset: u32) -> Option<Hover> {
             markdown,
         });
     }
-    step_keyword(db, file, offset)
+    step_keyword(db, file, offset).or_else(|| image_reference(db, file, offset))
+}
+
+/// An image reference a variant is built on: its parts, and what the policy
+/// says about it (the registry allowed, pinned by digest or not).
+fn image_reference(db: &dyn Db, file: SourceFile, offset: u32) -> Option<Hover> {
+    let id = file.id(db);
+    let evaluated = crate::variants::evaluate(db, file);
+    let within =
+        |o: crate::span::Origin| o.file == id && o.span.start <= offset && offset <= o.span.end;
+    let images = evaluated
+        .variants
+        .values()
+        .filter_map(|v| v.fields.get(&Field::Base));
+    let (reference, origin) = images
+        .filter(|v| within(v.origin))
+        .find_map(|v| match &v.kind {
+            ValKind::Image(r) => Some((r.clone(), v.origin)),
+            _ => None,
+        })?;
+    let policy = db.settings().policy(db);
+    let allowed = policy
+        .allowed_registries
+        .value
+        .iter()
+        .any(|r| *r == reference.registry);
+    let mut markdown = format!(
+        "```\n{reference}\n```\n- registry `{}` ({})\n- repository `{}`\n- tag `{}`",
+        reference.registry,
+        if allowed {
+            "allowed by the policy"
+        } else {
+            "not allowed by the policy"
+        },
+        reference.repository,
+        reference.tag.as_deref().unwrap_or("none"),
+    );
+    match &reference.digest {
+        Some(digest) => markdown.push_str(&format!("\n- pinned: `{digest}`")),
+        None => markdown.push_str("\n- not pinned by digest (release builds need `@sha256:…`)"),
+    }
+    Some(Hover {
+        span: origin.span,
+        markdown,
+    })
 }
 
 fn describe(db: &dyn Db, found: &AtOffset) -> Option<String> {
