@@ -49,8 +49,7 @@ fn image_reference(db: &dyn Db, file: SourceFile, offset: u32) -> Option<Hover> 
     let allowed = policy
         .allowed_registries
         .value
-        .iter()
-        .any(|r| *r == reference.registry);
+        .contains(&reference.registry);
     let mut markdown = format!(
         "```\n{reference}\n```\n- registry `{}` ({})\n- repository `{}`\n- tag `{}`",
         reference.registry,
