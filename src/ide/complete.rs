@@ -68,6 +68,19 @@ pub fn completions(db: &dyn Db, file: SourceFile, offset: u32) -> Vec<Completion
     };
     let scope = resolve::scope(db, file);
 
+    // `python.app(version = "3.`: the values of an enum parameter.
+    if let Some(values) = enum_values(db, file, offset, line) {
+        return values
+            .into_iter()
+            .map(|(label, replaces)| Completion {
+                label,
+                kind: CompletionKind::Constant,
+                detail: Some("allowed value".into()),
+                replaces,
+            })
+            .collect();
+    }
+
     // `import "pyth`: the stdlib's modules.
     if before.trim_start().starts_with("import") && before.ends_with('"') {
         let workspace = db.workspace();
@@ -278,4 +291,67 @@ fn closed(db: &dyn Db, file: SourceFile, span: Span) -> bool {
     file.text(db)
         .get(span.range())
         .is_some_and(|t| t.trim_end().ends_with('}'))
+}
+
+/// After `NAME = "…` (or `NAME = `) inside a preset's arguments, where the
+/// parameter `NAME` has an enum type: its values, each with the text it replaces
+/// (inside the quotes when one is open, else the value quoted).
+fn enum_values(
+    db: &dyn Db,
+    file: SourceFile,
+    offset: u32,
+    line: &str,
+) -> Option<Vec<(String, Span)>> {
+    let ast = &crate::db::parse(db, file).ast;
+    let within = |s: Span| s.start < offset && offset <= s.end;
+    let parent = ast.items.iter().find_map(|item| match item {
+        ast::Item::Variant(v) => v
+            .parents
+            .iter()
+            .find(|p| p.args.is_some() && within(p.span)),
+        ast::Item::Preset(p) => p
+            .parents
+            .iter()
+            .find(|p| p.args.is_some() && within(p.span)),
+        _ => None,
+    })?;
+    // `name = "partial` or `name = `.
+    let (head, partial, quoted) = match line.rfind('"') {
+        Some(q) if line[..q].trim_end().ends_with('=') => (&line[..q], &line[q + 1..], true),
+        _ if line.trim_end().ends_with('=') => (line, "", false),
+        _ => return None,
+    };
+    if partial.contains('"') {
+        return None;
+    }
+    let name = last_word(head.trim_end().trim_end_matches('=').trim_end());
+    let (home, preset) = super::signature::preset_of(db, file, parent)?;
+    let params = crate::db::parse(db, home)
+        .ast
+        .items
+        .iter()
+        .find_map(|i| match i {
+            ast::Item::Preset(p) if p.name.name == preset => Some(&p.params),
+            _ => None,
+        })?;
+    let param = params.iter().find(|p| p.name.name == name)?;
+    let ast::TypeExprKind::Enum(values) = &param.ty.kind else {
+        return None;
+    };
+    let replaces = Span::new(offset as usize - partial.len(), offset as usize);
+    Some(
+        values
+            .iter()
+            .filter_map(|v| v.as_plain())
+            .filter(|v| v.starts_with(partial))
+            .map(|v| {
+                let label = if quoted {
+                    v
+                } else {
+                    crate::syntax::string_literal(&v)
+                };
+                (label, replaces)
+            })
+            .collect(),
+    )
 }

@@ -85,7 +85,11 @@ pub fn signature_help(db: &dyn Db, file: SourceFile, offset: u32) -> Option<Sign
 /// The preset a parent names: the index's answer, or for a parent the parser
 /// could not read whole (`python.app(ver`: the index leaves it unresolved), the
 /// same lookup the scope makes for its module alias or local name.
-fn preset_of(db: &dyn Db, file: SourceFile, parent: &ast::Parent) -> Option<(SourceFile, String)> {
+pub(super) fn preset_of(
+    db: &dyn Db,
+    file: SourceFile,
+    parent: &ast::Parent,
+) -> Option<(SourceFile, String)> {
     let last = parent.name.segments.last()?;
     if let Some(Definition::Preset { file, name }) =
         resolve::index(db, file).resolutions.get(last.span)
