@@ -27,6 +27,9 @@
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+/// What a query running on a snapshot unwinds with when an input changes.
+pub use salsa::Cancelled;
+
 pub mod analysis;
 pub mod build;
 pub mod check;
@@ -101,6 +104,11 @@ use salsa::Durability;
 
 /// The compiler with its database: add files, then check or compile them.
 /// Repeated calls reuse everything that did not change.
+///
+/// A clone is a snapshot of the same database for reading on another thread:
+/// changing an input (adding or updating a file) cancels the queries running on
+/// snapshots (they unwind with [`Cancelled`]) and waits until they are dropped.
+#[derive(Clone)]
 pub struct Compiler {
     db: Database,
 }

@@ -30,6 +30,8 @@ const SLOW_TURN: Duration = Duration::from_millis(100);
 /// The most `.wbuild` files indexed at start (a workspace is one repository).
 const MAX_WORKSPACE_FILES: usize = 20_000;
 
+/// A clone is a snapshot for answering requests on the worker thread.
+#[derive(Clone)]
 pub struct Server {
     compiler: Compiler,
     /// Every user file in the database, by absolute path.
@@ -163,10 +165,53 @@ pub fn run(connection: Connection) -> Result<(), String> {
             ),
         );
     }
+    let worker = Worker::start(connection.sender.clone());
     for message in early {
-        server.handle(&connection, message)?;
+        if server.handle(&connection, &worker, message)? {
+            return Ok(());
+        }
     }
-    server.main_loop(&connection)
+    let result = server.main_loop(&connection, &worker);
+    worker.stop();
+    result
+}
+
+/// The thread that answers requests, one after the other, each from the
+/// snapshot of the server taken when it arrived.
+struct Worker {
+    jobs: Option<std::sync::mpsc::Sender<(Server, Request)>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    fn start(sender: crossbeam_channel::Sender<Message>) -> Worker {
+        let (jobs, queue) = std::sync::mpsc::channel::<(Server, Request)>();
+        let thread = std::thread::spawn(move || {
+            for (snapshot, request) in queue {
+                let response = snapshot.answer(request);
+                // Dropped before the answer is sent: an edit waits for no answer.
+                drop(snapshot);
+                let _ = sender.send(Message::Response(response));
+            }
+        });
+        Worker {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        }
+    }
+
+    fn answer(&self, snapshot: Server, request: Request) {
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send((snapshot, request));
+        }
+    }
+
+    fn stop(mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 const PROGRESS_TOKEN: &str = "wbuild/indexing";
@@ -331,9 +376,9 @@ impl Server {
         file
     }
 
-    fn main_loop(&mut self, connection: &Connection) -> Result<(), String> {
+    fn main_loop(&mut self, connection: &Connection, worker: &Worker) -> Result<(), String> {
         for message in &connection.receiver {
-            if self.handle(connection, message)? {
+            if self.handle(connection, worker, message)? {
                 return Ok(());
             }
         }
@@ -341,7 +386,16 @@ impl Server {
     }
 
     /// One turn of the loop; `true` when the client shut the server down.
-    fn handle(&mut self, connection: &Connection, message: Message) -> Result<bool, String> {
+    /// Requests are answered on the worker thread from a snapshot of the
+    /// database, so that an edit never waits for an answer: the edit cancels the
+    /// answers still being computed (ContentModified) instead of their being
+    /// answered from the text before it.
+    fn handle(
+        &mut self,
+        connection: &Connection,
+        worker: &Worker,
+        message: Message,
+    ) -> Result<bool, String> {
         let started = Instant::now();
         let what = match message {
             Message::Request(request) => {
@@ -352,8 +406,7 @@ impl Server {
                     return Ok(true);
                 }
                 let method = request.method.clone();
-                let response = self.answer(request);
-                send(connection, Message::Response(response));
+                worker.answer(self.clone(), request);
                 method
             }
             Message::Notification(notification) => {
@@ -382,7 +435,7 @@ impl Server {
     }
 
     /// The response to a request: its result, an error, or `null`; never nothing.
-    pub fn answer(&mut self, request: Request) -> Response {
+    pub fn answer(&self, request: Request) -> Response {
         let id = request.id.clone();
         let method = request.method.clone();
         let outcome =
@@ -390,6 +443,11 @@ impl Server {
         match outcome {
             Ok(Ok(value)) => Response::new_ok(id, value),
             Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
+            Err(panic) if panic.is::<wbuild::Cancelled>() => Response::new_err(
+                id,
+                ErrorCode::ContentModified as i32,
+                format!("{method}: the document changed while it was answered"),
+            ),
             Err(panic) => {
                 let why = panic
                     .downcast_ref::<String>()
@@ -406,7 +464,7 @@ impl Server {
         }
     }
 
-    fn dispatch(&mut self, request: Request) -> Result<serde_json::Value, (ErrorCode, String)> {
+    fn dispatch(&self, request: Request) -> Result<serde_json::Value, (ErrorCode, String)> {
         use lsp::request::{
             CodeActionRequest, CodeLensRequest, Completion, DocumentDiagnosticRequest,
             DocumentHighlightRequest, DocumentSymbolRequest, ExecuteCommand, FoldingRangeRequest,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use wbuild::db::Db;
 use wbuild::Compiler;
 
+#[derive(Clone)]
 pub struct StdlibDocs {
     dir: Option<PathBuf>,
     modules: BTreeMap<String, PathBuf>,
