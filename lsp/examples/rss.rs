@@ -1,6 +1,7 @@
-//! The language server's resident memory: indexes N generated manifests
-//! (default 2,000) written to a temporary directory, opens a 500-line manifest,
-//! applies 100 edits, and prints the peak resident set (VmHWM) before and after.
+//! The language server's resident memory and edit latency: indexes N generated
+//! manifests (default 2,000) written to a temporary directory, opens a 500-line
+//! manifest, applies 300 edits (one character each, as typing), and prints the
+//! peak resident set (VmHWM) and the edit → diagnostics latency (median, p99).
 //! `cargo run --release -p wbuild-lsp --example rss -- [N]`; see BENCHMARKS.md.
 
 #[path = "../../benches/common/gen.rs"]
@@ -50,20 +51,32 @@ fn main() {
         "textDocument/didOpen".into(),
         json!({"textDocument": {"uri": uri, "languageId": "wbuild", "version": 1, "text": text}}),
     ));
-    for version in 2..102 {
-        text.push(' ');
+    let at = text.find("run \"make 30\"").unwrap_or(0) + 5;
+    let mut latencies = Vec::new();
+    for version in 2..302 {
+        text.insert(at, 'x');
+        let started = std::time::Instant::now();
         server.notified(Notification::new(
             "textDocument/didChange".into(),
             json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
         ));
+        latencies.push(started.elapsed());
     }
+    latencies.sort();
     let edited = peak_kb();
     let _ = std::fs::remove_dir_all(&work);
     println!(
-        "{n} files: peak RSS {} MB at start, {} MB indexed, {} MB after 100 edits of the open file ({:.1} KB per indexed file)",
+        "{n} files: peak RSS {} MB at start, {} MB indexed, {} MB after 300 edits of the open file ({:.1} KB per indexed file)",
         before / 1024,
         indexed / 1024,
         edited / 1024,
         (indexed - before) as f64 / n as f64
+    );
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    println!(
+        "edit → diagnostics: median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        at(1.0).as_secs_f64() * 1e3
     );
 }
