@@ -1,3 +1,6 @@
+// Each test binary uses part of what is shared here.
+#![allow(dead_code)]
+
 //! What the language server's tests share.
 
 use std::path::{Path, PathBuf};
