@@ -13,6 +13,7 @@ use lsp_types::request::Request as _;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use wbuild::db::Db;
 use wbuild::span::Span;
 use wbuild::{ide, Compiler, Diagnostic, SourceFile};
 
@@ -165,6 +166,18 @@ pub fn run(connection: Connection) -> Result<(), String> {
             ),
         );
     }
+    // Files changed on disk (a branch switch, a generator) reach the server when
+    // the client can watch them for it.
+    let watch = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|w| w.dynamic_registration)
+        .unwrap_or(false);
+    if watch {
+        send(&connection, watch_request());
+    }
     let worker = Worker::start(connection.sender.clone());
     for message in early {
         if server.handle(&connection, &worker, message)? {
@@ -215,6 +228,35 @@ impl Worker {
 }
 
 const PROGRESS_TOKEN: &str = "wbuild/indexing";
+
+/// Asks the client to report changes to `.wbuild` files and to the dependency
+/// manifests the rules read (its answer needs no waiting for).
+fn watch_request() -> Message {
+    let watchers = [
+        "**/*.wbuild",
+        "**/requirements*.txt",
+        "**/package.json",
+        "**/composer.json",
+    ]
+    .into_iter()
+    .map(|glob| lsp::FileSystemWatcher {
+        glob_pattern: lsp::GlobPattern::String(glob.to_string()),
+        kind: None,
+    })
+    .collect();
+    let options = lsp::DidChangeWatchedFilesRegistrationOptions { watchers };
+    Message::Request(Request::new(
+        lsp_server::RequestId::from("wbuild/watch".to_string()),
+        lsp::request::RegisterCapability::METHOD.to_string(),
+        lsp::RegistrationParams {
+            registrations: vec![lsp::Registration {
+                id: "wbuild/watch".to_string(),
+                method: lsp::notification::DidChangeWatchedFiles::METHOD.to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        },
+    ))
+}
 
 /// Asks the client for a progress token and begins "indexing" with it; the
 /// messages received meanwhile are kept in `early`.
@@ -672,6 +714,22 @@ impl Server {
                         continue;
                     };
                     if self.open.contains_key(&path) {
+                        continue;
+                    }
+                    if !path.to_string_lossy().ends_with(".wbuild") {
+                        // A dependency manifest the rules read: its new text (or
+                        // none, when it is gone), if a manifest wanted it.
+                        let key = path.to_string_lossy().into_owned();
+                        let wanted = self
+                            .compiler
+                            .db()
+                            .context()
+                            .files(self.compiler.db())
+                            .contains_key(&format!("ctx:{key}"));
+                        if wanted {
+                            let text = read_context(&path, path.parent()).unwrap_or_default();
+                            self.compiler.add_context_file(&key, &text);
+                        }
                         continue;
                     }
                     match read_manifest(&path) {

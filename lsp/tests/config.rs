@@ -100,6 +100,23 @@ fn build_context_findings_reach_the_editor() {
         in_requirements[0]["range"]["start"],
         json!({"line": 0, "character": 0})
     );
+    // The requirements file changes on disk: the editor's watcher says so, and
+    // the finding goes.
+    std::fs::write(root.join("requirements.txt"), "# nothing Debian has\n").unwrap_or_default();
+    let published = server.notified(Notification::new(
+        "workspace/didChangeWatchedFiles".into(),
+        json!({"changes": [{"uri": requirements, "type": 2}]}),
+    ));
+    let cleared = published
+        .iter()
+        .find(|n| n.params["uri"] == requirements.as_str())
+        .map(|n| n.params["diagnostics"].clone());
+    assert_eq!(cleared, Some(json!([])), "{published:?}");
+    std::fs::write(root.join("requirements.txt"), "Flask==3.1.3\n").unwrap_or_default();
+    server.notified(Notification::new(
+        "workspace/didChangeWatchedFiles".into(),
+        json!({"changes": [{"uri": requirements, "type": 2}]}),
+    ));
     // Recording the exception clears the requirements file.
     let excepted = text.replace(
         "  steps += {",

@@ -138,7 +138,10 @@ fn an_editor_session_over_stdio() {
 
     let init = client.request(
         "initialize",
-        json!({"processId": null, "rootUri": uri(&root), "capabilities": {"window": {"workDoneProgress": true}}}),
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {
+            "window": {"workDoneProgress": true},
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+        }}),
     );
     let capabilities = &init["result"]["capabilities"];
     for capability in [
@@ -389,6 +392,15 @@ fn an_editor_session_over_stdio() {
         .map(|n| n["params"]["value"]["kind"].as_str().unwrap_or("create"))
         .collect();
     assert_eq!(kinds, ["create", "begin", "end"], "{progress:?}");
+    // The server asked the client to watch the manifests and dependency files.
+    let watch = client
+        .notifications
+        .iter()
+        .find(|n| n["method"] == "client/registerCapability")
+        .cloned()
+        .unwrap_or_default();
+    let globs = &watch["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert_eq!(globs[0]["globPattern"], "**/*.wbuild", "{watch}");
 
     let shutdown = client.request("shutdown", json!(null));
     assert!(shutdown.get("error").is_none(), "{shutdown}");
