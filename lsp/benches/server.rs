@@ -118,6 +118,89 @@ fn server(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // The IDE fixtures (tests/fixtures/ide) as a bench: each fixture's request,
+    // on its own small workspace, through the server.
+    let mut fixtures = c.benchmark_group("lsp_fixtures");
+    fixtures
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ide");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let Some((server, method, params)) = fixture(&path) else {
+            continue;
+        };
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut id = 0;
+        fixtures.bench_function(name, |b| {
+            b.iter(|| {
+                id += 1;
+                server.answer(Request::new(
+                    RequestId::from(id),
+                    method.to_string(),
+                    params.clone(),
+                ))
+            })
+        });
+    }
+    fixtures.finish();
+}
+
+/// A fixture's documents opened in a fresh server, and its request.
+fn fixture(path: &Path) -> Option<(Server, &'static str, serde_json::Value)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let request = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# request:"))?
+        .trim()
+        .to_string();
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(name) = line.strip_prefix("--- ") {
+            files.push((name.trim().to_string(), String::new()));
+        } else if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+        }
+    }
+    let mut server = Server::new();
+    let mut at = None;
+    for (name, body) in &mut files {
+        let uri = format!("file:///fixture/{name}");
+        if let Some(i) = body.find("$0") {
+            body.replace_range(i..i + 2, "");
+            let line = body[..i].matches('\n').count();
+            let start = body[..i].rfind('\n').map_or(0, |k| k + 1);
+            let character: usize = body[start..i].chars().map(char::len_utf16).sum();
+            at = Some(
+                json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+            );
+        }
+        open(&mut server, &uri, body);
+    }
+    let at = at?;
+    let doc = json!({"textDocument": at["textDocument"].clone()});
+    let (method, params) = match request.split_whitespace().next()? {
+        "hover" => ("textDocument/hover", at),
+        "definition" => ("textDocument/definition", at),
+        "highlights" => ("textDocument/documentHighlight", at),
+        "completion" => ("textDocument/completion", at),
+        "signature" => ("textDocument/signatureHelp", at),
+        "symbols" => ("textDocument/documentSymbol", doc),
+        "tokens" => ("textDocument/semanticTokens/full", doc),
+        "folding" => ("textDocument/foldingRange", doc),
+        _ => return None,
+    };
+    Some((server, method, params))
 }
 
 criterion_group!(benches, server);

@@ -872,6 +872,10 @@ impl Server {
             source: Some("wbuild".to_string()),
             message,
             related_information: (!related.is_empty()).then_some(related),
+            // What has no effect (a duplicate package, copy or variable) is
+            // shown faded by editors that support the tag.
+            tags: (d.code == wbuild::Code::Duplicate)
+                .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
             ..Default::default()
         }
     }
