@@ -2,6 +2,8 @@
 //! protocol's terms: each fixture's virtual files are opened as documents, its
 //! request is sent as the LSP request it stands for, and the JSON answer (UTF-16
 //! ranges, URIs) is snapshotted beside the plain-data answer of tests/it/ide.rs.
+//! The server's own capabilities have fixtures in lsp/tests/fixtures (formatting,
+//! code actions, code lenses, pull diagnostics, prepare-rename, workspace symbols).
 
 use lsp_server::{Notification, Request, RequestId};
 use serde_json::{json, Value};
@@ -10,10 +12,13 @@ use wbuild_lsp::Server;
 mod common;
 
 fn fixtures() -> Vec<std::path::PathBuf> {
-    let mut out: Vec<_> = std::fs::read_dir(common::repo().join("tests/fixtures/ide"))
-        .into_iter()
-        .flatten()
-        .flatten()
+    let dirs = [
+        common::repo().join("tests/fixtures/ide"),
+        common::repo().join("lsp/tests/fixtures"),
+    ];
+    let mut out: Vec<_> = dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "wbuild"))
         .collect();
@@ -96,6 +101,26 @@ fn every_ide_fixture_answers_over_the_protocol() {
                 "textDocument/foldingRange",
                 json!({"textDocument": {"uri": uri}}),
             ),
+            ["formatting"] => (
+                "textDocument/formatting",
+                json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+            ),
+            ["actions"] => {
+                let mut p = at;
+                p["range"] = json!({"start": p["position"], "end": p["position"]});
+                p["context"] = json!({"diagnostics": []});
+                ("textDocument/codeAction", p)
+            }
+            ["lenses"] => (
+                "textDocument/codeLens",
+                json!({"textDocument": {"uri": uri}}),
+            ),
+            ["diagnostics"] => (
+                "textDocument/diagnostic",
+                json!({"textDocument": {"uri": uri}}),
+            ),
+            ["prepare-rename"] => ("textDocument/prepareRename", at),
+            ["workspace-symbols", query] => ("workspace/symbol", json!({"query": query})),
             other => panic!("{}: unknown request {other:?}", path.display()),
         };
         let response = server.answer(Request::new(RequestId::from(1), method.into(), params));
