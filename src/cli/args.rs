@@ -48,7 +48,10 @@ pub enum Format {
     /// Rendered for people (codespan-reporting).
     #[default]
     Human,
-    /// A JSON array of diagnostics (for CI annotations).
+    /// One JSON object: `diagnostics` (each with file, location, severity,
+    /// code, message, labels, help, fix and the variant it is about),
+    /// `exceptions` (the policy exceptions that applied) and, for `check`,
+    /// `configurations` (the effective policy and where each value came from).
     Json,
 }
 
@@ -61,6 +64,9 @@ pub enum Command {
         files: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Fail (exit 1) on warnings too, not only on errors.
+        #[arg(long)]
+        deny_warnings: bool,
         #[command(flatten)]
         common: Common,
     },

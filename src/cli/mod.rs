@@ -36,8 +36,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         args::Command::Check {
             files,
             format,
+            deny_warnings,
             common,
-        } => commands::check::run(&common, &files, format),
+        } => commands::check::run(&common, &files, format, deny_warnings),
         args::Command::Compile {
             file,
             variant,

@@ -388,3 +388,36 @@ fn the_debian_first_fix_removes_the_requirement_and_installs_the_package() {
         "the build and the production stage install it:\n{dockerfile}"
     );
 }
+
+/// `--deny-warnings` fails a run that has only warnings (in both formats); without
+/// it, warnings do not fail the run.
+#[test]
+fn deny_warnings_makes_warnings_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let manifest = dir.path().join("service.wbuild");
+    std::fs::write(
+        &manifest,
+        "import \"base\"\nimage \"svc\" {}\nvariant production extends base.runtime() {\n  cmd = \"sleep infinity\"\n}\n",
+    )
+    .unwrap_or_default();
+    let path = manifest.to_str().unwrap_or_default();
+    let plain = wbuildc(&["check", path]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    assert!(
+        text(&plain.stderr).contains("warning[WB4001]"),
+        "{}",
+        text(&plain.stderr)
+    );
+    for args in [
+        vec!["check", "--deny-warnings", path],
+        vec!["check", "--deny-warnings", "--format", "json", path],
+    ] {
+        let out = wbuildc(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

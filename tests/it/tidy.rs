@@ -284,3 +284,35 @@ fn every_field_and_step_option_is_documented_and_explained() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// The LICENSE file is the license Cargo.toml declares.
+#[test]
+fn the_license_file_matches_cargo_toml() {
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap_or_default();
+    let license = std::fs::read_to_string(repo().join("LICENSE")).unwrap_or_default();
+    assert!(
+        manifest.contains("license = \"Apache-2.0\""),
+        "Cargo.toml's license changed"
+    );
+    assert!(
+        license.trim_start().starts_with("Apache License")
+            && license.contains("Version 2.0, January 2004"),
+        "LICENSE is not the Apache License 2.0"
+    );
+}
+
+/// The README's minimum Rust is the one Cargo.toml declares.
+#[test]
+fn the_readme_states_the_declared_minimum_rust() {
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap_or_default();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap_or_default();
+    let declared = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .map(|v| v.trim_end_matches('"'))
+        .unwrap_or_else(|| panic!("no rust-version in Cargo.toml"));
+    assert!(
+        readme.contains(&format!("With Rust {declared} or later")),
+        "README does not say Rust {declared}"
+    );
+}

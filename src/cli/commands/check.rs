@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 /// the next) instead of growing with the number of files.
 const BATCH: usize = 1024;
 
-pub fn run(common: &Common, files: &[PathBuf], format: Format) -> u8 {
-    match check(common, files, format) {
+pub fn run(common: &Common, files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
+    match check(common, files, format, deny_warnings) {
         Ok(code) => code,
         Err(e) => report_usage(e),
     }
@@ -30,7 +30,12 @@ struct Output {
 /// Each file is checked under its own configuration (repository root, policy
 /// layers): files are grouped by it, each group gets its own compiler, and the
 /// output keeps the order of the command line.
-fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, UsageError> {
+fn check(
+    common: &Common,
+    files: &[PathBuf],
+    format: Format,
+    deny_warnings: bool,
+) -> Result<u8, UsageError> {
     let org = Organisation::load(common)?;
     let mut locator = Locator::default();
     type Group = (Location, Vec<(usize, PathBuf)>);
@@ -83,6 +88,12 @@ fn check(common: &Common, files: &[PathBuf], format: Format) -> Result<u8, Usage
         }
         configurations.extend(audit);
     }
+    // `--deny-warnings`: a warning anywhere fails the run as an error does.
+    let warned = before_file.iter().chain(&per_file).any(|o| {
+        o.tally.iter().any(|(s, _)| *s == crate::Severity::Warning)
+            || o.diagnostics.iter().any(|d| d["severity"] == "warning")
+    });
+    failed |= deny_warnings && warned;
     let outputs = before_file
         .into_iter()
         .zip(per_file)
