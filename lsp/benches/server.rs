@@ -3,8 +3,14 @@
 //! manifest open: an edit until its diagnostics are ready to publish, hover,
 //! completion, and indexing the workspace at start. See BENCHMARKS.md.
 
+#[path = "../tests/common/fixture_request.rs"]
+mod fixture_request;
 #[path = "../../benches/common/gen.rs"]
 mod gen;
+#[path = "../../tests/support/ide_fixture.rs"]
+mod ide_fixture;
+
+use ide_fixture::Fixture;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use lsp_server::{Notification, Request, RequestId};
@@ -134,7 +140,12 @@ fn server(c: &mut Criterion) {
         .collect();
     paths.sort();
     for path in paths {
-        let Some((server, method, params)) = fixture(&path) else {
+        if path.extension().is_none_or(|e| e != "wbuild") {
+            continue;
+        }
+        let mut server = Server::new();
+        let fixture = Fixture::read(&path);
+        let Some((method, params)) = fixture_request::open_and_ask(&mut server, &fixture) else {
             continue;
         };
         let name = path
@@ -154,53 +165,6 @@ fn server(c: &mut Criterion) {
         });
     }
     fixtures.finish();
-}
-
-/// A fixture's documents opened in a fresh server, and its request.
-fn fixture(path: &Path) -> Option<(Server, &'static str, serde_json::Value)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let request = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# request:"))?
-        .trim()
-        .to_string();
-    let mut files: Vec<(String, String)> = Vec::new();
-    for line in text.split_inclusive('\n') {
-        if let Some(name) = line.strip_prefix("--- ") {
-            files.push((name.trim().to_string(), String::new()));
-        } else if let Some((_, body)) = files.last_mut() {
-            body.push_str(line);
-        }
-    }
-    let mut server = Server::new();
-    let mut at = None;
-    for (name, body) in &mut files {
-        let uri = format!("file:///fixture/{name}");
-        if let Some(i) = body.find("$0") {
-            body.replace_range(i..i + 2, "");
-            let line = body[..i].matches('\n').count();
-            let start = body[..i].rfind('\n').map_or(0, |k| k + 1);
-            let character: usize = body[start..i].chars().map(char::len_utf16).sum();
-            at = Some(
-                json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
-            );
-        }
-        open(&mut server, &uri, body);
-    }
-    let at = at?;
-    let doc = json!({"textDocument": at["textDocument"].clone()});
-    let (method, params) = match request.split_whitespace().next()? {
-        "hover" => ("textDocument/hover", at),
-        "definition" => ("textDocument/definition", at),
-        "highlights" => ("textDocument/documentHighlight", at),
-        "completion" => ("textDocument/completion", at),
-        "signature" => ("textDocument/signatureHelp", at),
-        "symbols" => ("textDocument/documentSymbol", doc),
-        "tokens" => ("textDocument/semanticTokens/full", doc),
-        "folding" => ("textDocument/foldingRange", doc),
-        _ => return None,
-    };
-    Some((server, method, params))
 }
 
 criterion_group!(benches, server);

@@ -5,11 +5,17 @@
 //! The server's own capabilities have fixtures in lsp/tests/fixtures (formatting,
 //! code actions, code lenses, pull diagnostics, prepare-rename, workspace symbols).
 
-use lsp_server::{Notification, Request, RequestId};
+use lsp_server::{Request, RequestId};
 use serde_json::{json, Value};
 use wbuild_lsp::Server;
 
 mod common;
+#[path = "common/fixture_request.rs"]
+mod fixture_request;
+#[path = "../../tests/support/ide_fixture.rs"]
+mod ide_fixture;
+
+use ide_fixture::Fixture;
 
 fn fixtures() -> Vec<std::path::PathBuf> {
     let dirs = [
@@ -33,96 +39,10 @@ fn every_ide_fixture_answers_over_the_protocol() {
     let paths = fixtures();
     assert!(paths.len() >= 30, "{} fixtures", paths.len());
     for path in paths {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let request = text
-            .lines()
-            .find_map(|l| l.strip_prefix("# request:"))
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        let mut files: Vec<(String, String)> = Vec::new();
-        for line in text.split_inclusive('\n') {
-            if let Some(name) = line.strip_prefix("--- ") {
-                files.push((name.trim().to_string(), String::new()));
-            } else if let Some((_, body)) = files.last_mut() {
-                body.push_str(line);
-            }
-        }
+        let fixture = Fixture::read(&path);
         let mut server = Server::new();
-        let mut cursor = None;
-        for (name, body) in &mut files {
-            let uri = format!("file:///fixture/{name}");
-            if let Some(at) = body.find("$0") {
-                body.replace_range(at..at + 2, "");
-                let line = body[..at].matches('\n').count();
-                let start = body[..at].rfind('\n').map_or(0, |i| i + 1);
-                let character: usize = body[start..at].chars().map(char::len_utf16).sum();
-                cursor = Some((uri.clone(), json!({"line": line, "character": character})));
-            }
-            server.notified(Notification::new(
-                "textDocument/didOpen".into(),
-                json!({"textDocument": {"uri": uri, "languageId": "wbuild", "version": 1, "text": body}}),
-            ));
-        }
-        let (uri, position) = cursor.unwrap_or_else(|| panic!("{}: no cursor", path.display()));
-        let at = json!({"textDocument": {"uri": uri}, "position": position});
-        let whole =
-            json!({"start": {"line": 0, "character": 0}, "end": {"line": 9999, "character": 0}});
-        let words: Vec<&str> = request.split_whitespace().collect();
-        let (method, params) = match words.as_slice() {
-            ["hover"] => ("textDocument/hover", at),
-            ["definition"] => ("textDocument/definition", at),
-            ["references"] => {
-                let mut p = at;
-                p["context"] = json!({"includeDeclaration": true});
-                ("textDocument/references", p)
-            }
-            ["highlights"] => ("textDocument/documentHighlight", at),
-            ["completion"] => ("textDocument/completion", at),
-            ["symbols"] => (
-                "textDocument/documentSymbol",
-                json!({"textDocument": {"uri": uri}}),
-            ),
-            ["rename", name] => {
-                let mut p = at;
-                p["newName"] = json!(name);
-                ("textDocument/rename", p)
-            }
-            ["hints"] => (
-                "textDocument/inlayHint",
-                json!({"textDocument": {"uri": uri}, "range": whole}),
-            ),
-            ["signature"] => ("textDocument/signatureHelp", at),
-            ["tokens"] => (
-                "textDocument/semanticTokens/full",
-                json!({"textDocument": {"uri": uri}}),
-            ),
-            ["folding"] => (
-                "textDocument/foldingRange",
-                json!({"textDocument": {"uri": uri}}),
-            ),
-            ["formatting"] => (
-                "textDocument/formatting",
-                json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
-            ),
-            ["actions"] => {
-                let mut p = at;
-                p["range"] = json!({"start": p["position"], "end": p["position"]});
-                p["context"] = json!({"diagnostics": []});
-                ("textDocument/codeAction", p)
-            }
-            ["lenses"] => (
-                "textDocument/codeLens",
-                json!({"textDocument": {"uri": uri}}),
-            ),
-            ["diagnostics"] => (
-                "textDocument/diagnostic",
-                json!({"textDocument": {"uri": uri}}),
-            ),
-            ["prepare-rename"] => ("textDocument/prepareRename", at),
-            ["workspace-symbols", query] => ("workspace/symbol", json!({"query": query})),
-            other => panic!("{}: unknown request {other:?}", path.display()),
-        };
+        let (method, params) = fixture_request::open_and_ask(&mut server, &fixture)
+            .unwrap_or_else(|| panic!("{}: unknown request {}", path.display(), fixture.request));
         let response = server.answer(Request::new(RequestId::from(1), method.into(), params));
         let answer: Value = match response.response_result {
             Ok(value) => value,

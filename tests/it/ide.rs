@@ -6,44 +6,9 @@
 //! The snapshot shows the request and the answer with each place as
 //! `path:line:column` and the text there.
 
+use crate::ide_fixture::Fixture;
 use crate::support::{repo, wbuild_files};
 use wbuild::{ide, Compiler, SourceFile};
-
-struct Fixture {
-    request: String,
-    files: Vec<(String, String)>,
-    cursor: (usize, u32),
-}
-
-fn read(path: &str) -> Fixture {
-    let text = std::fs::read_to_string(repo().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let request = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# request:"))
-        .unwrap_or_else(|| panic!("{path}: no `# request:` line"))
-        .trim()
-        .to_string();
-    let mut files: Vec<(String, String)> = Vec::new();
-    for line in text.split_inclusive('\n') {
-        if let Some(name) = line.strip_prefix("--- ") {
-            files.push((name.trim().to_string(), String::new()));
-        } else if let Some((_, body)) = files.last_mut() {
-            body.push_str(line);
-        }
-    }
-    let mut cursor = None;
-    for (i, (_, body)) in files.iter_mut().enumerate() {
-        if let Some(at) = body.find("$0") {
-            body.replace_range(at..at + 2, "");
-            cursor = Some((i, at as u32));
-        }
-    }
-    Fixture {
-        request,
-        files,
-        cursor: cursor.unwrap_or_else(|| panic!("{path}: no `$0` cursor")),
-    }
-}
 
 fn place(compiler: &Compiler, file: SourceFile, span: wbuild::span::Span) -> String {
     let db = compiler.db();
@@ -191,7 +156,7 @@ fn every_ide_fixture_matches_its_snapshot() {
     let paths = wbuild_files("tests/fixtures/ide");
     assert!(!paths.is_empty());
     for path in paths {
-        let fixture = read(&path);
+        let fixture = Fixture::read(&repo().join(&path));
         let mut compiler = Compiler::new();
         let files: Vec<SourceFile> = fixture
             .files

@@ -3,6 +3,8 @@
 
 #[path = "../support/dfcheck.rs"]
 mod dfcheck;
+#[path = "../support/ide_fixture.rs"]
+mod ide_fixture;
 mod support;
 
 mod cli;
