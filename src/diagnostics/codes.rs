@@ -159,7 +159,7 @@ with `wbuildc check DIR/MODULE.wbuild`. Nothing in your file needs to change.";
 
     UnknownField = "WB2001", Error, "unknown field",
 "Images, variants and presets accept a fixed set of fields: {fields}; the image block
-also takes {image_fields}. The help line suggests the closest field name, with the
+also takes {image_fields}. A `base \"REF\" { ... }` item takes {base_fields}. The help line suggests the closest field name, with the
 fix that writes it. docs/language.md describes each field.";
 
     TypeMismatch = "WB2002", Error, "type mismatch",
@@ -229,6 +229,14 @@ could read the first value (only `run` steps read variables while building, and 
 image keeps the last value). The later one does nothing, or the first one does
 nothing, so one of them is a leftover or a mistake. The fix removes the one that
 has no effect where that is a single line or item of this file.";
+
+    InvalidBaseImage = "WB2017", Error, "invalid base image definition",
+"A `base \"REF\" { ... }` item defines a base image that `wbuildc base build` makes
+with mmdebstrap: its reference is the name manifests use as their `base`
+(`registry/repository:tag`, with a tag and without a digest: the digest is what the
+build produces), `suite` names the Debian release (`bookworm`, `trixie`), and each of
+`sources` is one APT line `URI SUITE COMPONENT...`. docs/operations.md walks through
+defining, building and locking one.";
 
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help

@@ -1,10 +1,11 @@
 //! The long explanations of `wbuildc explain CODE` and docs/diagnostics.md, with
 //! the lists that belong to the language's tables generated from them, so that
 //! an explanation cannot drift from what the compiler accepts. An explanation
-//! writes `{fields}`, `{image_fields}` or `{step_options}` where such a list goes.
+//! writes `{fields}`, `{image_fields}`, `{base_fields}` or `{step_options}` where
+//! such a list goes.
 
 use super::Code;
-use crate::language::{Field, FIELDS, STEPS};
+use crate::language::{BodyKind, Field, FIELDS, STEPS};
 
 impl Code {
     /// The explanation, with its lists filled in from the language's tables.
@@ -15,7 +16,11 @@ impl Code {
         }
         let filled = text
             .replace("{fields}", &fields(|f| f.in_variants()))
-            .replace("{image_fields}", &fields(|f| !f.in_variants()))
+            .replace(
+                "{image_fields}",
+                &fields(|f| f.allowed_in(BodyKind::Image) && !f.in_variants()),
+            )
+            .replace("{base_fields}", &fields(|f| f.allowed_in(BodyKind::Base)))
             .replace("{step_options}", &step_options());
         reflow(&filled)
     }

@@ -115,8 +115,12 @@ impl<'a> Printer<'a> {
                 docs.push(self.expr(&l.value)?);
                 Ok(concat(docs))
             }
-            Item::Image(image) => Ok(concat(vec![
-                text("image "),
+            Item::Image(image) | Item::Base(image) => Ok(concat(vec![
+                text(if matches!(item, Item::Base(_)) {
+                    "base "
+                } else {
+                    "image "
+                }),
                 self.string(&image.name)?,
                 text(" "),
                 self.body(&image.body)?,

@@ -5,7 +5,7 @@
 //! file's scope and the imported modules' summaries.
 
 use crate::db::{Db, SourceFile};
-use crate::language::{step_options, FIELDS, STEPS};
+use crate::language::{step_options, BodyKind, FIELDS, STEPS};
 use crate::resolve::{self, ItemKind};
 use crate::span::Span;
 use crate::syntax::{ast, ITEM_KEYWORDS};
@@ -36,7 +36,7 @@ pub struct Completion {
 /// Where the cursor is, structurally.
 enum Place {
     TopLevel,
-    Body { is_image: bool },
+    Body { kind: BodyKind },
     Steps,
     Value,
 }
@@ -154,9 +154,9 @@ pub fn completions(db: &dyn Db, file: SourceFile, offset: u32) -> Vec<Completion
                 add(keyword, CompletionKind::Keyword, None);
             }
         }
-        Place::Body { is_image } if first_word => {
+        Place::Body { kind } if first_word => {
             for field in FIELDS {
-                if is_image || field.field.in_variants() {
+                if field.field.allowed_in(kind) {
                     add(
                         field.name,
                         CompletionKind::Field,
@@ -263,10 +263,11 @@ fn place(db: &dyn Db, file: SourceFile, offset: u32) -> (Place, Option<&ast::Ite
     let Some(item) = ast.items.iter().find(|i| within(i.span())) else {
         return (Place::TopLevel, None);
     };
-    let (body, is_image) = match item {
-        ast::Item::Image(i) => (&i.body, true),
-        ast::Item::Variant(v) => (&v.body, false),
-        ast::Item::Preset(p) => (&p.body, false),
+    let (body, kind) = match item {
+        ast::Item::Image(i) => (&i.body, BodyKind::Image),
+        ast::Item::Base(b) => (&b.body, BodyKind::Base),
+        ast::Item::Variant(v) => (&v.body, BodyKind::Variant),
+        ast::Item::Preset(p) => (&p.body, BodyKind::Variant),
         _ => return (Place::Value, Some(item)),
     };
     if !within(body.span) {
@@ -283,7 +284,7 @@ fn place(db: &dyn Db, file: SourceFile, offset: u32) -> (Place, Option<&ast::Ite
             return (place, Some(item));
         }
     }
-    (Place::Body { is_image }, Some(item))
+    (Place::Body { kind }, Some(item))
 }
 
 /// Whether a block's text ends with its closing brace.

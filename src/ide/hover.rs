@@ -161,8 +161,10 @@ fn field_doc(field: Field) -> String {
             };
             let place = if info.field.in_variants() {
                 ""
-            } else {
+            } else if info.field.allowed_in(crate::language::BodyKind::Image) {
                 " (image block only)"
+            } else {
+                " (base images only)"
             };
             format!(
                 "```wbuild\n{}: {}\n```\n{}{place}{appends}",

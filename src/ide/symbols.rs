@@ -56,7 +56,7 @@ pub fn document_symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
                 detail: l.ty.as_ref().map(|t| written(t.span)),
                 children: Vec::new(),
             },
-            ast::Item::Image(image) => Symbol {
+            ast::Item::Image(image) | ast::Item::Base(image) => Symbol {
                 name: written(image.name.span),
                 kind: SymbolKind::Image,
                 span: image.span,
@@ -126,7 +126,7 @@ pub fn folding_ranges(db: &dyn Db, file: SourceFile) -> Vec<Span> {
     for item in &crate::db::parse(db, file).ast.items {
         out.push(item.span());
         let body = match item {
-            ast::Item::Image(i) => &i.body,
+            ast::Item::Image(i) | ast::Item::Base(i) => &i.body,
             ast::Item::Variant(v) => &v.body,
             ast::Item::Preset(p) => &p.body,
             ast::Item::Let(l) => {

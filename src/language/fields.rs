@@ -20,6 +20,32 @@ pub enum Place {
     Anywhere,
     /// In the image block only.
     Image,
+    /// In `base` items only (what `wbuildc base build` makes the image from).
+    Base,
+    /// In variants, presets and the image block, and in `base` items.
+    AnywhereAndBase,
+}
+
+/// The kind of body a field is assigned in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// A variant or a preset.
+    Variant,
+    /// The `image "NAME" { ... }` block.
+    Image,
+    /// A `base "REF" { ... }` item.
+    Base,
+}
+
+impl BodyKind {
+    /// What the body is called in messages ("not a variant field").
+    pub fn name(self) -> &'static str {
+        match self {
+            BodyKind::Variant => "variant",
+            BodyKind::Image => "image",
+            BodyKind::Base => "base image",
+        }
+    }
 }
 
 /// Where a field's value ends up when a variant is lowered to a stage.
@@ -35,6 +61,8 @@ pub enum Lowering {
     Annotation,
     /// Read by the policy only (exceptions), never written into the image.
     Policy,
+    /// Read by `wbuildc base build`: the root filesystem and the image config.
+    BaseImage,
 }
 
 pub struct FieldInfo {
@@ -76,7 +104,7 @@ fields! {
         "the image (or variant) the stage starts FROM";
     Steps "steps": Ty::Steps, Append, Anywhere, Steps,
         "ordered build steps";
-    Labels "labels": Ty::Map(Box::new(Ty::String)), Append, Anywhere, Runtime,
+    Labels "labels": Ty::Map(Box::new(Ty::String)), Append, AnywhereAndBase, Runtime,
         "image labels";
     Expose "expose": Ty::List(Box::new(Ty::Port)), Append, Anywhere, Runtime,
         "ports the service listens on";
@@ -84,18 +112,28 @@ fields! {
         "paths declared as volumes";
     Healthcheck "healthcheck": Ty::Healthcheck, Replace, Anywhere, Runtime,
         "how the engine checks the container";
-    Workdir "workdir": Ty::Path, Replace, Anywhere, Runtime,
+    Workdir "workdir": Ty::Path, Replace, AnywhereAndBase, Runtime,
         "the working directory at run time";
     User "user": Ty::User, Replace, Anywhere, Runtime,
         "the user processes run as";
     Entrypoint "entrypoint": Ty::Command, Replace, Anywhere, Runtime,
         "the program the container runs";
-    Cmd "cmd": Ty::Command, Replace, Anywhere, Runtime,
+    Cmd "cmd": Ty::Command, Replace, AnywhereAndBase, Runtime,
         "the default arguments (or program)";
     Version "version": Ty::String, Replace, Image, Annotation,
         "the image version (OCI annotation)";
     Source "source": Ty::String, Replace, Image, Annotation,
         "the source repository URL (OCI annotation)";
+    Suite "suite": Ty::String, Replace, Base, BaseImage,
+        "the Debian release the root filesystem is made from (`bookworm`, `trixie`)";
+    Sources "sources": Ty::List(Box::new(Ty::String)), Replace, Base, BaseImage,
+        "APT repositories, `URI SUITE COMPONENT...`, each allowed by the policy (default: Debian's archive, the suite, `main`)";
+    Packages "packages": Ty::List(Box::new(Ty::String)), Append, Base, BaseImage,
+        "Debian packages installed on top of Essential and apt";
+    Users "users": Ty::List(Box::new(Ty::User)), Append, Base, BaseImage,
+        "users (and their groups) created in the image, without login shells or passwords";
+    Environment "environment": Ty::Map(Box::new(Ty::String)), Append, Base, BaseImage,
+        "environment variables of the image config";
     Allow "allow": Ty::Map(Box::new(Ty::String)), Append, Anywhere, Policy,
         "policy exceptions: rule name → reason (listed by `check --format json`)";
 }
@@ -134,7 +172,20 @@ impl Field {
 
     /// Whether the field may be set in a variant or preset (not only the image).
     pub fn in_variants(self) -> bool {
-        self.info().place == Place::Anywhere
+        self.allowed_in(BodyKind::Variant)
+    }
+
+    /// Whether the field may be assigned in a body of this kind.
+    pub fn allowed_in(self, kind: BodyKind) -> bool {
+        let place = self.info().place;
+        match kind {
+            BodyKind::Variant => matches!(place, Place::Anywhere | Place::AnywhereAndBase),
+            BodyKind::Image => matches!(
+                place,
+                Place::Anywhere | Place::AnywhereAndBase | Place::Image
+            ),
+            BodyKind::Base => matches!(place, Place::Base | Place::AnywhereAndBase),
+        }
     }
 
     /// The fields lowered to one instruction each after the steps, in order.

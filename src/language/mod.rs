@@ -13,6 +13,6 @@ mod steps;
 mod ty;
 
 pub use constructors::{ConstructorInfo, CONSTRUCTORS};
-pub use fields::{Field, FieldInfo, Lowering, Merge, Place, FIELDS};
+pub use fields::{BodyKind, Field, FieldInfo, Lowering, Merge, Place, FIELDS};
 pub use steps::{step_options, Form, ParamInfo, StepInfo, TyFn, STEPS};
 pub use ty::Ty;

@@ -32,8 +32,18 @@ impl Lowering<'_> {
                 Field::Entrypoint => self.command(field, value, out, Instruction::Entrypoint),
                 Field::Cmd => self.command(field, value, out, Instruction::Cmd),
                 // Lowered elsewhere, as the table says: FROM, the steps, the
-                // image's annotations, the policy's exceptions.
-                Field::Base | Field::Steps | Field::Version | Field::Source | Field::Allow => true,
+                // image's annotations, the policy's exceptions; a base image's
+                // fields never reach a variant (the index refuses them there).
+                Field::Base
+                | Field::Steps
+                | Field::Version
+                | Field::Source
+                | Field::Allow
+                | Field::Suite
+                | Field::Sources
+                | Field::Packages
+                | Field::Users
+                | Field::Environment => true,
             };
         }
         ok

@@ -46,44 +46,7 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
                 keyring,
                 ..
             } => {
-                let words: Vec<&str> = repo.split_whitespace().collect();
-                let uri = words.first().copied().unwrap_or("");
-                let uri_ok = cx
-                    .policy
-                    .allowed_repositories
-                    .value
-                    .iter()
-                    .any(|a| a.trim_end_matches('/') == uri.trim_end_matches('/'));
-                if !uri_ok {
-                    out.push(
-                        Diagnostic::new(Code::AptSourceNotAllowed, format!("APT repository `{uri}` is not allowed"), at.file, at.span, "repository added here")
-                            .with_note(format!(
-                                "allowed repositories: {} (policy: {})",
-                                cx.policy.allowed_repositories.value.join(", "),
-                                cx.policy.allowed_repositories.source
-                            ))
-                            .with_help("use Debian's archive, or ask for the repository to be added to the policy"),
-                    );
-                }
-                for component in words.iter().skip(2) {
-                    if !cx
-                        .policy
-                        .allowed_components
-                        .value
-                        .iter()
-                        .any(|c| c == component)
-                    {
-                        out.push(
-                            Diagnostic::new(Code::AptSourceNotAllowed, format!("APT component `{component}` is not allowed"), at.file, at.span, "component used here")
-                                .with_note(format!(
-                                    "allowed components: {} (policy: {})",
-                                    cx.policy.allowed_components.value.join(", "),
-                                    cx.policy.allowed_components.source
-                                ))
-                                .with_help("Debian's `main` has only free software the organisation can redistribute"),
-                        );
-                    }
-                }
+                out.extend(repository_findings(cx, repo, at));
                 if keyring.is_some() && !cx.policy.allow_keyrings.value {
                     out.push(
                         Diagnostic::new(
@@ -229,6 +192,70 @@ const APT_FILE_NAMES: &[&str] = &[
     "apt.conf.d",
     "preferences.d",
 ];
+
+/// The policy's findings for one APT line `URI SUITE COMPONENT...` (an `apt`
+/// step's repository or a base image's source): the URI and every component
+/// must be allowed.
+pub(super) fn repository_findings(
+    cx: &RuleContext<'_>,
+    repo: &str,
+    at: crate::span::Origin,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let words: Vec<&str> = repo.split_whitespace().collect();
+    let uri = words.first().copied().unwrap_or("");
+    let uri_ok = cx
+        .policy
+        .allowed_repositories
+        .value
+        .iter()
+        .any(|a| a.trim_end_matches('/') == uri.trim_end_matches('/'));
+    if !uri_ok {
+        out.push(
+            Diagnostic::new(
+                Code::AptSourceNotAllowed,
+                format!("APT repository `{uri}` is not allowed"),
+                at.file,
+                at.span,
+                "repository added here",
+            )
+            .with_note(format!(
+                "allowed repositories: {} (policy: {})",
+                cx.policy.allowed_repositories.value.join(", "),
+                cx.policy.allowed_repositories.source
+            ))
+            .with_help("use Debian's archive, or ask for the repository to be added to the policy"),
+        );
+    }
+    for component in words.iter().skip(2) {
+        if !cx
+            .policy
+            .allowed_components
+            .value
+            .iter()
+            .any(|c| c == component)
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::AptSourceNotAllowed,
+                    format!("APT component `{component}` is not allowed"),
+                    at.file,
+                    at.span,
+                    "component used here",
+                )
+                .with_note(format!(
+                    "allowed components: {} (policy: {})",
+                    cx.policy.allowed_components.value.join(", "),
+                    cx.policy.allowed_components.source
+                ))
+                .with_help(
+                    "Debian's `main` has only free software the organisation can redistribute",
+                ),
+            );
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,7 @@
 //! there is reported again for the variant built on it, unless it has its own.
 
 mod apt_sources;
+mod base_image;
 mod credential;
 mod debian_first;
 mod debian_fix;
@@ -142,6 +143,7 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
     // Constants and the image declaration are checked once, not per variant.
     report.diagnostics.extend(no_secrets::check_constants(&cx));
     report.diagnostics.extend(no_secrets::check_image(&cx));
+    report.diagnostics.extend(base_image::check(&cx));
     let release_stages = registry::release_stages(&cx);
     // Each variant's own findings and its valid exceptions.
     // One entry for each variant, in the order of `cx.evaluated.variants`.

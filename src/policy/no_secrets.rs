@@ -10,14 +10,14 @@ use crate::language::Field;
 use crate::span::Origin;
 use crate::variants::ResolvedVariant;
 
-fn thresholds(cx: &RuleContext<'_>) -> (usize, f64) {
+pub(super) fn thresholds(cx: &RuleContext<'_>) -> (usize, f64) {
     (
         cx.policy.secret_min_length.value as usize,
         cx.policy.secret_min_entropy_milli.value.as_f64(),
     )
 }
 
-fn secret_diagnostic(what: &str, why: &str, origin: Origin) -> Diagnostic {
+pub(super) fn secret_diagnostic(what: &str, why: &str, origin: Origin) -> Diagnostic {
     Diagnostic::new(Code::SecretInValue, format!("{what} looks like a credential ({why})"), origin.file, origin.span, "would be readable in the image")
         .with_help("pass secrets at build time: run \"...\" with secret = \"ID\" (mounted at /run/secrets/ID for that step only)")
 }

@@ -123,7 +123,7 @@ pub(super) fn unpinned(variant: &ResolvedVariant, why: &str) -> Option<Diagnosti
 
 /// Tags that name whatever was pushed last: `latest` in any case, alone or as a
 /// word of the tag (`latest-slim`, `3-latest`).
-fn is_latest(tag: &str) -> bool {
+pub(super) fn is_latest(tag: &str) -> bool {
     tag.split(['-', '_', '.'])
         .any(|word| word.eq_ignore_ascii_case("latest"))
 }

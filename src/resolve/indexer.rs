@@ -18,7 +18,7 @@ use super::summaries::{summary, ItemKind, Summary};
 use super::Scope;
 use crate::db::{self, Db, SourceFile};
 use crate::diagnostics::{suggest, Code, Diagnostic};
-use crate::language::{step_options, Field, CONSTRUCTORS};
+use crate::language::{step_options, BodyKind, Field, CONSTRUCTORS};
 use crate::span::{FileId, Span};
 use crate::syntax::ast;
 
@@ -246,14 +246,18 @@ impl<'db> Walker<'db> {
             ast::Item::Image(image) => {
                 // The image's name is a literal (an interpolation there is an error
                 // of its own, not a use).
-                self.body(&image.body, true);
+                self.body(&image.body, BodyKind::Image);
+            }
+            ast::Item::Base(base) => {
+                // Like the image's name, the reference is a literal.
+                self.body(&base.body, BodyKind::Base);
             }
             ast::Item::Variant(v) => {
                 self.variant = Some(&v.name.name);
                 for parent in &v.parents {
                     self.parent(parent);
                 }
-                self.body(&v.body, false);
+                self.body(&v.body, BodyKind::Variant);
             }
             ast::Item::Preset(p) => {
                 self.preset = Some(&p.name.name);
@@ -267,46 +271,52 @@ impl<'db> Walker<'db> {
                 for parent in &p.parents {
                     self.parent(parent);
                 }
-                self.body(&p.body, false);
+                self.body(&p.body, BodyKind::Variant);
             }
             ast::Item::Error(_) => {}
         }
     }
 
-    fn body(&mut self, body: &'db ast::Body, is_image: bool) {
+    fn body(&mut self, body: &'db ast::Body, kind: BodyKind) {
         for member in &body.members {
             let ast::Member::Assign(a) = member else {
                 continue;
             };
-            self.field(&a.field, is_image);
+            self.field(&a.field, kind);
             self.expr(&a.value);
         }
     }
 
-    fn field(&mut self, name: &ast::Ident, is_image: bool) {
+    fn field(&mut self, name: &ast::Ident, kind: BodyKind) {
         let found = Field::lookup(&name.name);
-        if let Some(field) = found.filter(|f| is_image || f.in_variants()) {
+        if let Some(field) = found.filter(|f| f.allowed_in(kind)) {
             self.record(name.span, UseKind::Field, Some(Definition::Field(field)));
             return;
         }
         let names = crate::language::FIELDS
             .iter()
-            .filter(|f| is_image || f.field.in_variants())
+            .filter(|f| f.field.allowed_in(kind))
             .map(|f| f.name);
         let mut d = Diagnostic::new(
             Code::UnknownField,
             format!("unknown field `{}`", name.name),
             self.id,
             name.span,
-            if is_image {
-                "not an image field"
-            } else {
-                "not a variant field"
-            },
+            format!("not {} {} field", article(kind.name()), kind.name()),
         )
         .with_did_you_mean(&name.name, names);
-        if found.is_some() {
-            d = d.with_note(format!("`{}` belongs in the image block", name.name));
+        if let Some(field) = found {
+            let home = [BodyKind::Variant, BodyKind::Image, BodyKind::Base]
+                .into_iter()
+                .find(|k| field.allowed_in(*k));
+            if let Some(home) = home {
+                let block = match home {
+                    BodyKind::Variant => "a variant or preset",
+                    BodyKind::Image => "the image block",
+                    BodyKind::Base => "a `base` item",
+                };
+                d = d.with_note(format!("`{}` belongs in {block}", name.name));
+            }
         }
         self.diagnostics.push(d);
         self.record(name.span, UseKind::Field, None);
@@ -792,5 +802,13 @@ impl<'db> Walker<'db> {
             }
         }
         self.diagnostics.push(d);
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }

@@ -26,6 +26,8 @@ pub struct Scope {
     pub variants: IndexMap<String, usize>,
     pub presets: IndexMap<String, usize>,
     pub image: Option<usize>,
+    /// The `base "REF" { ... }` item, when the file defines a base image.
+    pub base: Option<usize>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -50,6 +52,7 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
         variants: IndexMap::new(),
         presets: IndexMap::new(),
         image: None,
+        base: None,
         diagnostics: Vec::new(),
     };
     // One namespace for lets, variants, presets and import aliases.
@@ -265,7 +268,51 @@ pub fn scope(db: &dyn Db, file: SourceFile) -> Scope {
                 }
                 None => scope.image = Some(index),
             },
+            ast::Item::Base(base) => match scope.base {
+                Some(first) => {
+                    let first_span = ast.items.get(first).map_or(base.span, |i| i.span());
+                    scope.diagnostics.push(
+                        Diagnostic::new(
+                            Code::DuplicateDefinition,
+                            "a file defines one base image",
+                            id,
+                            base.name.span,
+                            "second base image",
+                        )
+                        .with_secondary(id, first_span, "first base image")
+                        .with_help("put each base image in its own file"),
+                    );
+                }
+                None => scope.base = Some(index),
+            },
             ast::Item::Error(_) => {}
+        }
+    }
+    // A base image is built by `wbuildc base build`, not by an engine from
+    // variants: a file that mixes the two would say two things about one image.
+    if let Some(ast::Item::Base(base)) = scope.base.and_then(|i| ast.items.get(i)) {
+        let base_name = base.name.span;
+        let other = scope
+            .image
+            .or_else(|| scope.variants.values().next().copied())
+            .and_then(|i| ast.items.get(i));
+        if let Some(other) = other {
+            let (what, at) = match other {
+                ast::Item::Image(image) => ("an image", image.name.span),
+                ast::Item::Variant(v) => ("a variant", v.name.span),
+                _ => ("an item", other.span()),
+            };
+            scope.diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    format!("a file that defines a base image cannot also define {what}"),
+                    id,
+                    at,
+                    "not in a base image's file",
+                )
+                .with_secondary(id, base_name, "the base image")
+                .with_help("define the base image in a file of its own; manifests use it with `base = \"REF\"`"),
+            );
         }
     }
     scope

@@ -27,6 +27,8 @@ pub struct Summary {
     pub items: IndexMap<String, ItemKind>,
     /// Whether the file declares an image.
     pub has_image: bool,
+    /// The reference of the base image the file defines (`base "REF" { ... }`).
+    pub base: Option<String>,
     /// Whether the parser reported errors (what was read may be partial).
     pub has_syntax_errors: bool,
 }
@@ -64,6 +66,12 @@ pub fn summary(db: &dyn Db, file: SourceFile) -> Summary {
             }
             ast::Item::Image(_) => {
                 summary.has_image = true;
+                continue;
+            }
+            ast::Item::Base(base) => {
+                if summary.base.is_none() {
+                    summary.base = base.name.as_plain();
+                }
                 continue;
             }
             ast::Item::Error(_) => continue,

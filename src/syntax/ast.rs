@@ -16,6 +16,9 @@ pub enum Item {
     Import(Import),
     Let(Let),
     Image(Image),
+    /// `base "REF" { ... }`: a base image the organisation builds (`wbuildc base
+    /// build`), named by the reference manifests use as their `base`.
+    Base(Image),
     Variant(Variant),
     Preset(Preset),
     /// A region no item rule accepted.
@@ -27,7 +30,7 @@ impl Item {
         match self {
             Item::Import(i) => i.span,
             Item::Let(l) => l.span,
-            Item::Image(i) => i.span,
+            Item::Image(i) | Item::Base(i) => i.span,
             Item::Variant(v) => v.span,
             Item::Preset(p) => p.span,
             Item::Error(span) => *span,
@@ -70,6 +73,7 @@ pub struct Let {
     pub span: Span,
 }
 
+/// An `image` or `base` item: a quoted name and a body of fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
     pub name: StringLit,

@@ -24,7 +24,7 @@ struct WbuildParser;
 const CALL_LIMIT: usize = 50_000_000;
 
 pub const STEP_KEYWORDS: &[&str] = &["apt", "run", "copy", "env", "arg", "workdir"];
-pub const ITEM_KEYWORDS: &[&str] = &["import", "let", "image", "variant", "preset"];
+pub const ITEM_KEYWORDS: &[&str] = &["import", "let", "image", "base", "variant", "preset"];
 /// Words that cannot name anything (docs/language.md, "Identifiers and keywords").
 pub const RESERVED: &[&str] = &[
     "import", "let", "image", "variant", "preset", "extends", "true", "false", "as",
@@ -682,6 +682,7 @@ impl<'t> Cx<'t> {
             "import" => "an import",
             "let" => "a constant",
             "image" => "an image",
+            "base" => "a base image",
             "variant" => "a variant",
             _ => "a preset",
         };
@@ -689,7 +690,7 @@ impl<'t> Cx<'t> {
         let allowed: &[&str] = match kw {
             "import" => &["alias"],
             "let" => &["ty", "value"],
-            "image" => &["body"],
+            "image" | "base" => &["body"],
             "variant" => &["extends", "body"],
             _ => &["params", "extends", "body"],
         };
@@ -697,7 +698,8 @@ impl<'t> Cx<'t> {
         let item = match kw {
             "import" => self.import(item_span, &mut h, parts),
             "let" => self.let_item(item_span, &mut h, parts),
-            "image" => self.image(item_span, &mut h, parts),
+            "image" => Item::Image(self.image(item_span, &mut h, parts, "image")),
+            "base" => Item::Base(self.image(item_span, &mut h, parts, "base")),
             "variant" => self.variant(item_span, &mut h, parts),
             _ => self.preset(item_span, &mut h, parts),
         };
@@ -1034,23 +1036,27 @@ impl<'t> Cx<'t> {
         self.push(d);
     }
 
-    fn image(&mut self, span: Span, h: &mut Header, mut parts: Parts<'_>) -> Item {
-        let name = self.item_string(
-            h,
-            "image",
-            "the image name",
-            "`image \"hello\"`",
-            &mut parts,
-        );
-        let body = self.item_body(h, parts.body.take(), "the image");
-        Item::Image(Image {
+    /// `image "NAME" { ... }` and `base "REF" { ... }`: a quoted name and a body.
+    fn image(&mut self, span: Span, h: &mut Header, mut parts: Parts<'_>, kw: &str) -> Image {
+        let (what, example, body_of) = if kw == "base" {
+            (
+                "the base image's reference",
+                "`base \"registry.example.org/debian:bookworm\"`",
+                "the base image",
+            )
+        } else {
+            ("the image name", "`image \"hello\"`", "the image")
+        };
+        let name = self.item_string(h, kw, what, example, &mut parts);
+        let body = self.item_body(h, parts.body.take(), body_of);
+        Image {
             name: name.unwrap_or(StringLit {
                 parts: Vec::new(),
                 span: Span::at(span.start as usize),
             }),
             body,
             span,
-        })
+        }
     }
 
     fn variant(&mut self, span: Span, h: &mut Header, mut parts: Parts<'_>) -> Item {
@@ -1487,12 +1493,14 @@ impl<'t> Cx<'t> {
         let next = inner.next();
         // A step or an item where a field belongs: say so, and keep the tree
         // free of a field that was never meant.
-        if ITEM_KEYWORDS.contains(&field_name) || STEP_KEYWORDS.contains(&field_name) {
+        // `base` is an item keyword and a field: in a body it is the field.
+        let item_keyword = ITEM_KEYWORDS.contains(&field_name) && field_name != "base";
+        if item_keyword || STEP_KEYWORDS.contains(&field_name) {
             let is_op = next
                 .as_ref()
                 .is_some_and(|p| p.as_rule() == Rule::assign_op);
             if !is_op {
-                let message = if ITEM_KEYWORDS.contains(&field_name) {
+                let message = if item_keyword {
                     format!("`{field_name}` cannot appear inside a body: items are written at the top level")
                 } else {
                     format!("`{field_name}` is a step: steps go in a step block, `steps += {{ {field_name} … }}`")

@@ -73,8 +73,13 @@ impl Printer {
                 }
                 self.expr(d + 1, "value", &l.value);
             }
-            Item::Image(i) => {
-                self.line(d, "Image", Some(i.span));
+            Item::Image(i) | Item::Base(i) => {
+                let kind = if matches!(item, Item::Base(_)) {
+                    "Base"
+                } else {
+                    "Image"
+                };
+                self.line(d, kind, Some(i.span));
                 self.string(d + 1, "name", &i.name);
                 self.body(d + 1, &i.body);
             }

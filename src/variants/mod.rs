@@ -7,13 +7,15 @@
 //! When two parents set one field differently and the variant does not settle it
 //! with `=`, a warning (WB3003) says which parent won.
 //!
-//! The parts: `image.rs` (the image declaration), `resolver.rs` (variants,
+//! The parts: `image.rs` (the image declaration), `base.rs` (a base image's
+//! definition), `resolver.rs` (variants,
 //! parents, cycles and depth), `presets.rs` (binding arguments, instantiating and
 //! checking presets), `merge.rs` (the rule above), `duplicates.rs` (steps
 //! that say something twice). Variant resolution drives the
 //! evaluator (`check::eval`) for every value it merges; what names refer to is
 //! the resolution index's answer.
 
+mod base;
 mod duplicates;
 mod image;
 mod merge;
@@ -28,6 +30,7 @@ use crate::span::{FileId, Origin};
 use indexmap::IndexMap;
 use resolver::{Module, Resolver};
 
+pub use base::BaseDecl;
 pub use duplicates::duplicate_steps;
 pub use image::ImageDecl;
 
@@ -66,6 +69,8 @@ pub struct ResolvedVariant {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Evaluated {
     pub image: Option<ImageDecl>,
+    /// The base image the file defines (`base "REF" { ... }`).
+    pub base: Option<BaseDecl>,
     pub variants: IndexMap<String, ResolvedVariant>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -77,6 +82,7 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
     let mut resolver = Resolver::new(db, file, &budget);
     let module = Module::root(db, file);
     let (image, start) = image::declare(&mut resolver, &module);
+    let base = base::declare(&mut resolver, &module);
     // Presets are checked where they are written, not only when something extends
     // them, so a stdlib author sees every error in `wbuildc check stdlib/x.wbuild`.
     for name in module.scope().presets.keys() {
@@ -139,6 +145,7 @@ pub fn evaluate(db: &dyn Db, file: SourceFile) -> Evaluated {
     diagnostics.dedup();
     Evaluated {
         image,
+        base,
         variants,
         diagnostics,
     }

@@ -116,6 +116,13 @@ impl<'db> Module<'db> {
         }
     }
 
+    pub fn base(&self) -> Option<&'db ast::Image> {
+        match self.item(self.scope().base?) {
+            Some(ast::Item::Base(base)) => Some(base),
+            _ => None,
+        }
+    }
+
     pub fn variant(&self, name: &str) -> Option<&'db ast::Variant> {
         match self.item(*self.scope().variants.get(name)?) {
             Some(ast::Item::Variant(v)) => Some(v),

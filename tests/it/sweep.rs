@@ -15,7 +15,7 @@
 
 use crate::dfcheck;
 use wbuild::language::Ty;
-use wbuild::language::{Field, Form, ParamInfo, CONSTRUCTORS, FIELDS, STEPS};
+use wbuild::language::{BodyKind, Field, Form, ParamInfo, CONSTRUCTORS, FIELDS, STEPS};
 use wbuild::Compiler;
 
 const MARKER: &str = "wbmxrk";
@@ -179,6 +179,12 @@ fn field_key(field: Field) -> Option<&'static str> {
 fn field_positions(out: &mut Vec<Position>) {
     for info in FIELDS {
         let field = info.field;
+        // A base image's fields never reach a Dockerfile: `wbuildc base build`
+        // writes them as JSON (the image config) and as mmdebstrap arguments, which
+        // `variants/base.rs` validates (names, APT lines: no option can be smuggled in).
+        if !field.allowed_in(BodyKind::Variant) && !field.allowed_in(BodyKind::Image) {
+            continue;
+        }
         for index in 0..forms_keyed(&field.ty(), MARKER, field_key(field)).len() {
             let (_, text) = forms_keyed(&field.ty(), MARKER, field_key(field))[index].clone();
             let name = info.name;

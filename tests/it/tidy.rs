@@ -276,6 +276,7 @@ fn every_field_and_step_option_is_documented_and_explained() {
             let rest = &text[at..];
             if rest.starts_with("{fields")
                 || rest.starts_with("{image_fields")
+                || rest.starts_with("{base_fields")
                 || rest.starts_with("{step_options")
             {
                 missing.push(format!("{code}: placeholder left in its explanation"));

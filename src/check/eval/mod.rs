@@ -11,7 +11,7 @@
 mod builtins;
 mod coerce;
 mod module;
-mod steps;
+pub(crate) mod steps;
 
 use builtins::construct;
 use steps::check_step;

@@ -9,14 +9,14 @@ use crate::span::{Origin, Span};
 use crate::syntax::ast;
 use indexmap::IndexMap;
 
-fn is_env_name(name: &str) -> bool {
+pub(crate) fn is_env_name(name: &str) -> bool {
     name.bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn is_debian_package(name: &str) -> bool {
+pub(crate) fn is_debian_package(name: &str) -> bool {
     // Debian policy §5.6.1 package names, optionally with `=version`.
     let (pkg, version) = name
         .split_once('=')
