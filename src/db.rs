@@ -57,7 +57,15 @@ pub struct Settings {
     pub policy: crate::config::Policy,
     /// Release builds: unpinned base images of release variants are errors.
     pub release: bool,
+    /// The digests `wbuild.lock` pins base references to.
+    #[returns(ref)]
+    pub pins: Pins,
 }
+
+/// Base image references (without digest, as `registry/repository:tag`) → the
+/// digest `wbuild.lock` pins them to (`sha256:...`). Lowering writes the digest
+/// into `FROM`; the release rule counts a pinned reference as pinned.
+pub type Pins = std::collections::BTreeMap<String, String>;
 
 #[salsa::db]
 pub trait Db: salsa::Database {
@@ -113,7 +121,7 @@ impl Database {
         let workspace = Workspace::new(&db, IndexMap::new(), IndexMap::new());
         db.workspace = Some(workspace);
         db.context = Some(Context::new(&db, IndexMap::new()));
-        let settings = Settings::new(&db, crate::config::Policy::default(), false);
+        let settings = Settings::new(&db, crate::config::Policy::default(), false, Pins::new());
         db.settings = Some(settings);
         db
     }

@@ -44,6 +44,7 @@ pub mod ide;
 pub mod ir;
 pub mod language;
 pub mod lower;
+pub mod ops;
 pub mod policy;
 pub mod resolve;
 pub mod scc;
@@ -233,6 +234,16 @@ impl Compiler {
         <Database as db::Db>::settings(&self.db).policy(&self.db)
     }
 
+    /// The digests of `wbuild.lock` (see [`db::Pins`]): base references compile to
+    /// `FROM reference@digest`.
+    pub fn set_pins(&mut self, pins: db::Pins) {
+        use salsa::Setter;
+        let settings = <Database as db::Db>::settings(&self.db);
+        if settings.pins(&self.db) != &pins {
+            settings.set_pins(&mut self.db).to(pins);
+        }
+    }
+
     /// Release mode: release variants must start from images pinned by digest.
     pub fn set_release(&mut self, release: bool) {
         use salsa::Setter;
@@ -273,6 +284,11 @@ impl Compiler {
             }
             None => (String::new(), 0),
         }
+    }
+
+    /// The file's base image definition (`base "REF" { ... }`), if it has one.
+    pub fn base(&self, file: SourceFile) -> Option<variants::BaseDecl> {
+        variants::evaluate(&self.db, file).base.clone()
     }
 
     /// The file's `image` declaration (name, version, source), if it has one.

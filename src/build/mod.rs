@@ -10,6 +10,10 @@ mod annotations;
 mod engine;
 mod ignore;
 mod layout;
+pub mod oci;
+pub mod packages;
+pub mod registry;
+pub mod rootfs;
 mod stream;
 
 pub use annotations::{annotations, rfc3339};

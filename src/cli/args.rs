@@ -135,6 +135,116 @@ pub enum Command {
     },
     /// Print the long explanation of a diagnostic code (e.g. WB2001); without a code, list them all.
     Explain { code: Option<String> },
+    /// Base images: build one from its `base "REF" { ... }` definition.
+    Base {
+        #[command(subcommand)]
+        command: BaseCommand,
+    },
+    /// Print the workspace graph: base images → modules → variants → the images they produce.
+    Graph {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        /// `dot` (Graphviz) or `json`.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// List, in build order, every image and variant a change affects, and the tests to run.
+    Affected {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        selection: Selection,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Write a `docker buildx bake` file, a CI matrix and the Dockerfiles for what to (re)build.
+    Plan {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        selection: Selection,
+        /// The directory to write bake.json, matrix.json and the Dockerfiles into.
+        #[arg(long, value_name = "DIR", default_value = ".wbuild-plan")]
+        out: PathBuf,
+        /// The timestamp every image is built with (default: $SOURCE_DATE_EPOCH, else 0).
+        #[arg(long, value_name = "SECONDS")]
+        source_date_epoch: Option<i64>,
+    },
+    /// Pin every external base reference the workspace uses in wbuild.lock.
+    Lock {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        /// Re-resolve every reference (the scheduled job), not only the missing ones.
+        #[arg(long)]
+        update: bool,
+        /// Do not write: exit 1 when wbuild.lock is missing or stale.
+        #[arg(long, conflicts_with = "update")]
+        check: bool,
+        /// A local OCI layout to resolve references from (`oci:DIR`, repeatable);
+        /// references found in none are resolved in their registry with skopeo.
+        #[arg(long = "layout", value_name = "oci:DIR")]
+        layouts: Vec<String>,
+    },
+    /// Which base images, and through the graph which images, carry a Debian package.
+    Which {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        /// The Debian package name.
+        #[arg(long)]
+        package: String,
+        /// A local OCI layout whose package list (written by `base build`) to read (repeatable).
+        #[arg(long = "layout", value_name = "oci:DIR")]
+        layouts: Vec<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaseCommand {
+    /// Make the root filesystem with mmdebstrap and write a reproducible OCI image layout.
+    Build {
+        /// The .wbuild file with the `base` item.
+        file: PathBuf,
+        /// Where to write the image: `oci:DIR`.
+        #[arg(long, value_name = "oci:DIR")]
+        output: String,
+        /// The timestamp of every file and of the image (default: $SOURCE_DATE_EPOCH, else 0).
+        #[arg(long, value_name = "SECONDS")]
+        source_date_epoch: Option<i64>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+/// The tree of manifests an operations command reads.
+#[derive(Args, Debug, Clone)]
+pub struct WorkspaceArgs {
+    /// The directory to read every .wbuild file under (honouring .gitignore).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// What changed, for `affected` and `plan` (none: everything).
+#[derive(Args, Debug, Clone, Default)]
+pub struct Selection {
+    /// A changed file: a manifest, a base definition, a module, or a file a variant copies.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub changed: Vec<String>,
+    /// A changed image: a base rebuilt, or any image reference.
+    #[arg(long, value_name = "REF")]
+    pub image: Vec<String>,
+    /// Two versions of wbuild.lock: every reference whose digest moved.
+    #[arg(long, value_names = ["OLD", "NEW"], num_args = 2)]
+    pub lock_diff: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]

@@ -74,6 +74,39 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                     common,
                 },
         } => commands::policy::explain(&common, file.as_deref(), format),
+        args::Command::Base {
+            command:
+                args::BaseCommand::Build {
+                    file,
+                    output,
+                    source_date_epoch,
+                    common,
+                },
+        } => commands::base::build(&common, &file, &output, source_date_epoch),
+        args::Command::Graph { workspace, format } => commands::ops::graph(&workspace, format),
+        args::Command::Affected {
+            workspace,
+            selection,
+            format,
+        } => commands::ops::affected(&workspace, &selection, format),
+        args::Command::Plan {
+            workspace,
+            selection,
+            out,
+            source_date_epoch,
+        } => commands::ops::plan(&workspace, &selection, &out, source_date_epoch),
+        args::Command::Lock {
+            workspace,
+            update,
+            check,
+            layouts,
+        } => commands::ops::lock(&workspace, update, check, &layouts),
+        args::Command::Which {
+            workspace,
+            package,
+            layouts,
+            format,
+        } => commands::ops::which(&workspace, &package, &layouts, format),
     };
     ExitCode::from(code)
 }

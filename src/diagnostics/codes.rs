@@ -276,6 +276,13 @@ the requirements, and the image builds without them. Write `steps += { ... }` to
 to the inherited entries (the fix does this). To replace them deliberately, say so:
 `override steps = { ... }`, which replaces without this warning.";
 
+    ImageCycle = "WB3008", Error, "images built on each other in a cycle",
+"Across the workspace, a manifest's variant starts from the image another manifest
+produces (or a base item defines), and following those links comes back to where
+it started, or two files produce the same image reference. There is no order in
+which to build them. `wbuildc graph` shows the links; the message names the cycle
+(or both producers).";
+
     CmdNotExecForm = "WB4001", Warning, "shell-form command",
 "`cmd` and `entrypoint` are always emitted in exec (JSON) form. A single string was
 given, so it is run as `/bin/sh -c STRING`, which makes the shell PID 1 and swallows

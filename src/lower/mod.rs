@@ -16,7 +16,7 @@ mod steps;
 
 pub use paths::resolve_dots;
 
-use crate::check::types::{Step, ValKind, VariantRef};
+use crate::check::types::{ImageRef, Step, ValKind, VariantRef};
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::dockerfile::{longest_line, MAX_LINE_BYTES};
@@ -261,7 +261,7 @@ impl Lowering<'_> {
         let base = fields.get(&Field::Base)?;
         let name = self.stage_name(&variant.name, variant.origin);
         let from = match &base.kind {
-            ValKind::Image(r) => ir::From::Image(r.clone()),
+            ValKind::Image(r) => ir::From::Image(pinned(db, r)),
             ValKind::Scratch => ir::From::Scratch,
             ValKind::Variant(r) => {
                 ir::From::Stage(self.variant_dep(db, evaluated, r, base.origin)?)
@@ -328,5 +328,19 @@ impl Lowering<'_> {
             from,
             instructions: out,
         })
+    }
+}
+
+/// The reference with the digest `wbuild.lock` pins it to, when it names none.
+pub fn pinned(db: &dyn Db, r: &ImageRef) -> ImageRef {
+    if r.digest.is_some() {
+        return r.clone();
+    }
+    match db.settings().pins(db).get(&r.to_string()) {
+        Some(digest) => ImageRef {
+            digest: Some(digest.clone()),
+            ..r.clone()
+        },
+        None => r.clone(),
     }
 }

@@ -383,6 +383,7 @@ pub fn unpinned_release_stages(db: &dyn Db, file: SourceFile, target: &str) -> V
         let mut sink = Vec::new();
         let mut exceptions = exceptions_of(db, variant, &mut sink);
         let found: Vec<Diagnostic> = registry::unpinned(
+            db,
             variant,
             &format!("the variant being built (`{target}`) needs it"),
         )

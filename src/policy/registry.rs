@@ -85,6 +85,7 @@ pub(super) fn check(
     // builds"); day-to-day checks and test builds use tags.
     if cx.release && release_stages.contains(&variant.name) {
         out.extend(unpinned(
+            cx.db,
             variant,
             &format!(
                 "release variants: {} (policy: {})",
@@ -97,12 +98,17 @@ pub(super) fn check(
 }
 
 /// WB5002 when the variant's stage starts from an image without a digest.
-pub(super) fn unpinned(variant: &ResolvedVariant, why: &str) -> Option<Diagnostic> {
+/// A reference `wbuild.lock` pins counts as pinned.
+pub(super) fn unpinned(
+    db: &dyn crate::db::Db,
+    variant: &ResolvedVariant,
+    why: &str,
+) -> Option<Diagnostic> {
     let base = variant.fields.get(&Field::Base)?;
     let ValKind::Image(image) = &base.kind else {
         return None;
     };
-    if image.digest.is_some() {
+    if crate::lower::pinned(db, image).digest.is_some() {
         return None;
     }
     Some(
@@ -116,7 +122,7 @@ pub(super) fn unpinned(variant: &ResolvedVariant, why: &str) -> Option<Diagnosti
             base.origin.span,
             "not pinned",
         )
-        .with_help("pin it: `registry/repo:tag@sha256:<digest>`")
+        .with_help("lock it: `wbuildc lock` pins every base reference in wbuild.lock (or write `registry/repo:tag@sha256:<digest>`)")
         .with_note(why.to_string()),
     )
 }

@@ -14,6 +14,7 @@ mod examples;
 mod ide;
 mod incremental;
 mod mistakes;
+mod ops;
 mod queries;
 mod recovery;
 mod sweep;

@@ -15,6 +15,17 @@ fn every_diagnostic_code_has_a_fixture() {
             covered.extend(list.split_whitespace().map(str::to_string));
         }
     }
+    // Codes about a whole workspace (tests/it/ops.rs).
+    for entry in std::fs::read_dir(repo().join("tests/fixtures/workspaces"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let changes = std::fs::read_to_string(entry.path().join("changes.txt")).unwrap_or_default();
+        if let Some(list) = header(&changes, "expect") {
+            covered.extend(list.split_whitespace().map(str::to_string));
+        }
+    }
     // Reported by a real engine's failure; the end-to-end suite (tests/e2e) asserts it.
     let engine_codes = [Code::BuildStepFailed];
     let missing: Vec<&str> = Code::ALL
@@ -25,7 +36,7 @@ fn every_diagnostic_code_has_a_fixture() {
         .collect();
     assert!(
         missing.is_empty(),
-        "codes without a fixture in tests/fixtures/diagnostics: {missing:?}"
+        "codes without a fixture in tests/fixtures/diagnostics or tests/fixtures/workspaces: {missing:?}"
     );
 }
 

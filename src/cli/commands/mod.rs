@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
+pub mod base;
 pub mod build;
 pub mod check;
 pub mod compile;
 pub mod explain;
 pub mod fmt;
+pub mod ops;
 pub mod policy;
 pub mod variants;
