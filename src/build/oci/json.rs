@@ -11,6 +11,12 @@ use std::io;
 
 pub(super) const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 pub(super) const INDEX_MEDIA_TYPE: &str = "application/vnd.oci.image.index.v1+json";
+/// The media types of an index entry that points at more images, not one: OCI's
+/// image index and Docker's manifest list.
+pub(super) const LIST_MEDIA_TYPES: &[&str] = &[
+    INDEX_MEDIA_TYPE,
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
 const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
 const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
 const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";

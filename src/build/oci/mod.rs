@@ -205,7 +205,8 @@ pub struct LayoutEntry {
     /// an image index); empty if the entry does not say.
     pub media_type: String,
     /// `(os, architecture)`: from the index entry's `platform`, or else from the
-    /// config blob of the manifest it points to. `None` for a nested index.
+    /// config blob of the manifest it points to. `None` for a nested index (OCI's
+    /// or Docker's manifest list) without a `platform`.
     pub platform: Option<(String, String)>,
 }
 
@@ -232,7 +233,7 @@ pub fn read_index(dir: &Path) -> io::Result<Vec<LayoutEntry>> {
         let media_type = entry.media_type.unwrap_or_default();
         let platform = match entry.platform {
             Some(p) => Some((p.os, p.architecture)),
-            None if media_type == json::INDEX_MEDIA_TYPE => None,
+            None if json::LIST_MEDIA_TYPES.contains(&media_type.as_str()) => None,
             None => platform_from_config(dir, &entry.digest)?,
         };
         entries.push(LayoutEntry {

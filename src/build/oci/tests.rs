@@ -793,6 +793,8 @@ fn read_index_reads_foreign_layouts_and_refuses_hostile_digests() {
              "annotations": {"org.opencontainers.image.ref.name": "foreign"}},
             {"mediaType": "application/vnd.oci.image.index.v1+json",
              "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000", "size": 1},
+            {"mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+             "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111", "size": 1},
         ])
     });
     assert_eq!(
@@ -809,6 +811,13 @@ fn read_index_reads_foreign_layouts_and_refuses_hostile_digests() {
                 digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000"
                     .into(),
                 media_type: "application/vnd.oci.image.index.v1+json".into(),
+                platform: None,
+            },
+            LayoutEntry {
+                ref_name: None,
+                digest: "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+                    .into(),
+                media_type: "application/vnd.docker.distribution.manifest.list.v2+json".into(),
                 platform: None,
             },
         ]
