@@ -77,7 +77,8 @@ STAMP="$VENV/.wbuild-test-env"
 want="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1) $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
 tools_work() {
     "$VENV/bin/python" -c 'import dockerfile' >/dev/null 2>&1 &&
-        "$VENV/bin/hadolint" --version >/dev/null 2>&1
+        "$VENV/bin/hadolint" --version >/dev/null 2>&1 &&
+        "$VENV/bin/check-jsonschema" --version >/dev/null 2>&1
 }
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && tools_work; then
     log "virtualenv $VENV is up to date"

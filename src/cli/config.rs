@@ -196,6 +196,9 @@ pub(crate) struct Location {
     pub policy_files: Vec<PathBuf>,
     /// `wbuild.toml` files in the same directories.
     pub config_files: Vec<PathBuf>,
+    /// The nearest `wbuild.lock` at or above the manifest's directory, up to the
+    /// root: the digests its base references compile to.
+    pub lock_file: Option<PathBuf>,
 }
 
 /// Finds locations, remembering them per directory (checking 10,000 files of one
@@ -207,8 +210,12 @@ pub(crate) struct Locator {
 
 impl Location {
     /// What decides a manifest's compiler: its repository's configuration files.
-    pub fn configuration(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
-        (self.policy_files.clone(), self.config_files.clone())
+    pub fn configuration(&self) -> (Vec<PathBuf>, Vec<PathBuf>, Option<PathBuf>) {
+        (
+            self.policy_files.clone(),
+            self.config_files.clone(),
+            self.lock_file.clone(),
+        )
     }
 }
 
@@ -234,8 +241,13 @@ impl Locator {
         }
         let mut policy_files = Vec::new();
         let mut config_files = Vec::new();
+        let mut lock_file = None;
         // From the manifest's directory up to the root, never above it.
         for d in canonical.ancestors().take_while(|d| d.starts_with(&root)) {
+            let lock = d.join(crate::ops::lock::LOCK_FILE);
+            if lock_file.is_none() && std::fs::symlink_metadata(&lock).is_ok() {
+                lock_file = Some(lock);
+            }
             for (name, list) in [
                 (POLICY_FILE, &mut policy_files),
                 (CONFIG_FILE, &mut config_files),
@@ -252,6 +264,7 @@ impl Locator {
             root,
             policy_files,
             config_files,
+            lock_file,
         };
         self.by_dir.insert(dir, location.clone());
         Ok(location)
@@ -268,6 +281,8 @@ pub(crate) struct Session {
     pub problems: Vec<Diagnostic>,
     /// The effective configuration, for `--format json`.
     pub audit: serde_json::Value,
+    /// The location's `wbuild.lock` (its pins are set on the compiler).
+    pub lock: Option<(PathBuf, crate::ops::lock::Lock)>,
 }
 
 impl Session {
@@ -285,7 +300,7 @@ impl Session {
         let mut files: Vec<PolicyFile> = org.policy.iter().cloned().collect();
         let mut problems = Vec::new();
         for path in &location.policy_files {
-            match read_repository_text(&reading, path) {
+            match read_repository_text(&reading, path, "toml") {
                 Ok(text) => files.push(PolicyFile {
                     layer: Layer::Repository,
                     path: path.to_string_lossy().into_owned(),
@@ -296,13 +311,33 @@ impl Session {
         }
         problems.extend(compiler.set_policy(&files));
         for path in &location.config_files {
-            match read_repository_text(&reading, path) {
+            match read_repository_text(&reading, path, "toml") {
                 Ok(text) => problems
                     .extend(compiler.check_repository_config(&path.to_string_lossy(), &text)),
                 Err(message) => problems.push(compiler.file_problem(path, &message)),
             }
         }
         let forbidden = compiler.policy().forbidden_files.value.clone();
+        // The lock is the repository's too (untrusted): it can only pin a
+        // reference the policy allows to one digest of it.
+        let lock = match &location.lock_file {
+            Some(path) => {
+                let text = read_repository_text(
+                    &Repository {
+                        root: location.root.clone(),
+                        forbidden: forbidden.clone(),
+                    },
+                    path,
+                    "lock",
+                )
+                .map_err(UsageError)?;
+                let lock = crate::ops::lock::Lock::parse(&text)
+                    .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+                compiler.set_pins(lock.pins());
+                Some((path.clone(), lock))
+            }
+            None => None,
+        };
         let audit = serde_json::json!({
             "stdlib": org.stdlib_json(),
             "policy": compiler.policy().to_json(),
@@ -312,6 +347,7 @@ impl Session {
             forbidden,
             problems,
             audit,
+            lock,
         })
     }
 
@@ -330,8 +366,14 @@ impl Session {
 }
 
 /// A configuration file of the repository, read confined to it.
-fn read_repository_text(repository: &Repository, path: &Path) -> Result<String, String> {
-    let bytes = fs::read(path, Confinement::Repository(repository), Some("toml"))
+/// A configuration file of the repository: `extension` is required of the path
+/// and of what it resolves to (`toml`, `lock`).
+fn read_repository_text(
+    repository: &Repository,
+    path: &Path,
+    extension: &'static str,
+) -> Result<String, String> {
+    let bytes = fs::read(path, Confinement::Repository(repository), Some(extension))
         .map_err(|e: ReadError| format!("{} was not read: {}", path.display(), e.reason()))?;
     String::from_utf8(bytes).map_err(|_| format!("{} is not valid UTF-8", path.display()))
 }

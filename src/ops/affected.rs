@@ -115,7 +115,9 @@ pub fn affected(ws: &Workspace, changes: &[Change]) -> Affected {
     }
     // A path change of a rebuilt image's own file rebuilds it after all.
     for &n in &out.changed {
-        let by_path = changes.iter().any(|c| matches!(c, Change::Path(p) if path_matches(ws, n, p)));
+        let by_path = changes
+            .iter()
+            .any(|c| matches!(c, Change::Path(p) if path_matches(ws, n, p)));
         if by_path {
             rebuilt[n] = false;
         }

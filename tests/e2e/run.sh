@@ -103,6 +103,15 @@ else
   "$HERE/base-image.sh" > "$WORK/base.log" 2>&1 || { cat "$WORK/base.log"; die "base-image.sh failed"; }
 fi
 ok "base image $WBUILD_E2E_BASE_IMAGE ready ($(since "$t")s, storage $WBUILD_E2E_STORAGE_DRIVER)"
+
+# docs/operations.md, run as written: base images built twice with mmdebstrap
+# (same digest), locked, a package changed, the plan executed with buildah.
+# Mostly network and dpkg time, so it runs beside the rest of the suite (with a
+# buildah storage of its own) and is collected at the end.
+OPS_T0=$(now)
+"$HERE/ops-walkthrough.sh" "$WBUILDC" "$WORK/ops" > "$WORK/ops.log" 2>&1 &
+OPS_PID=$!
+BG_PIDS+=("$OPS_PID")
 d() { "$WBUILD_E2E_DOCKER_CLIENT" "$@"; }
 
 # ---------------------------------------------------------------- helpers
@@ -550,6 +559,18 @@ if [ "$DO_DOCKER" = 1 ]; then
   ignore_check docker
   apt_side_check docker
 fi
+
+section "operations (docs/operations.md)"
+if wait "$OPS_PID"; then
+  ok "docs/operations.md ran: $(tail -1 "$WORK/ops.log") ($(since "$OPS_T0")s)"
+  grep -E '^reproducible: ' "$WORK/ops.log" | sed 's/^/note /'
+  grep -E '^(ok|FAIL|skip) +[a-z]' "$WORK/ops.log" | sed 's/^/note matrix: /'
+  record ops walkthrough seconds "$(since "$OPS_T0")"
+else
+  tail -60 "$WORK/ops.log"
+  bad "docs/operations.md: a step failed (log above)"
+fi
+BG_PIDS=("${BG_PIDS[@]/$OPS_PID}")
 
 section "results"
 column -t -s $'\t' "$RESULTS" || cat "$RESULTS"

@@ -42,7 +42,10 @@ fn describe(ws: &Workspace, n: usize) -> String {
             "{} {}{}",
             role.name(),
             node.label(),
-            image.as_ref().map(|i| format!(" → {i}")).unwrap_or_default()
+            image
+                .as_ref()
+                .map(|i| format!(" → {i}"))
+                .unwrap_or_default()
         ),
         other => format!("{} {}", other.kind_name(), other.label()),
     };
@@ -106,7 +109,10 @@ fn every_workspace_fixture_has_its_graph_and_affected_sets() {
         }
         snapshot.push_str("\n--- DIAGNOSTICS\n");
         snapshot.push_str(&compiler.render(&ws.diagnostics, false));
-        for line in changes_text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in changes_text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let change = match line.split_once(' ') {
                 Some(("path", p)) => Change::Path(p.to_string()),
                 Some(("image", r)) => Change::Image(r.to_string()),
@@ -117,7 +123,11 @@ fn every_workspace_fixture_has_its_graph_and_affected_sets() {
             for (i, &n) in affected.order.iter().enumerate() {
                 for &d in &ws.deps[n] {
                     if let Some(j) = affected.order.iter().position(|&x| x == d) {
-                        assert!(j < i, "{name}: {line}: {} before what it needs", ws.nodes[n].label());
+                        assert!(
+                            j < i,
+                            "{name}: {line}: {} before what it needs",
+                            ws.nodes[n].label()
+                        );
                     }
                 }
             }
@@ -144,4 +154,336 @@ fn every_workspace_fixture_has_its_graph_and_affected_sets() {
             insta::assert_snapshot!(name.clone(), snapshot);
         });
     }
+}
+
+// ---- the commands, on a copy of the `org` workspace -------------------------
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+/// A copy of the `org` workspace (a repository of its own, no lock).
+fn org_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    copy_tree(&repo().join("tests/fixtures/workspaces/org"), dir.path());
+    // A repository: its root is where the lock is found from every manifest.
+    std::fs::create_dir(dir.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+fn wbuildc_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("WBUILD_CONFIG", "")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_file(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// check-jsonschema from the test virtualenv (scripts/setup-test-env.sh).
+fn assert_valid(schema: &str, document: &std::path::Path) {
+    let venv = std::env::var_os("WBUILD_PYENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"));
+    let out = std::process::Command::new(venv.join("bin/check-jsonschema"))
+        .arg("--schemafile")
+        .arg(repo().join(schema))
+        .arg(document)
+        .output()
+        .unwrap_or_else(|e| panic!("check-jsonschema (run scripts/setup-test-env.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{} does not match {schema}:\n{}{}",
+        document.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn plan_writes_a_bake_file_and_a_matrix_whose_targets_exist_in_build_order() {
+    let ws = org_copy();
+    let (code, _, stderr) = wbuildc_in(
+        ws.path(),
+        &["plan", "--out", "plan", "--source-date-epoch", "1700000000"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let plan = ws.path().join("plan");
+    assert_valid("tests/schemas/bake.schema.json", &plan.join("bake.json"));
+    assert_valid("docs/schemas/matrix.schema.json", &plan.join("matrix.json"));
+    let bake = json_file(&plan.join("bake.json"));
+    let matrix = json_file(&plan.join("matrix.json"));
+    let targets = bake["target"].as_object().cloned().unwrap_or_default();
+    // Every target's context and Dockerfile exist; in-workspace parents are
+    // `target:` contexts naming another target.
+    for (id, t) in &targets {
+        let context = ws.path().join(t["context"].as_str().unwrap_or(""));
+        assert!(context.is_dir(), "{id}: context {}", context.display());
+        let dockerfile = context.join(t["dockerfile"].as_str().unwrap_or(""));
+        let text = std::fs::read_to_string(&dockerfile)
+            .unwrap_or_else(|e| panic!("{id}: {}: {e}", dockerfile.display()));
+        let stage = t["target"].as_str().unwrap_or("");
+        assert!(
+            text.contains(&format!(" AS {stage}\n")),
+            "{id}: no stage {stage}"
+        );
+        for (from, ctx) in t["contexts"].as_object().into_iter().flatten() {
+            let parent = ctx.as_str().and_then(|c| c.strip_prefix("target:"));
+            assert!(
+                parent.is_some_and(|p| targets.contains_key(p)),
+                "{id}: context {from} = {ctx}"
+            );
+        }
+    }
+    // The matrix: every job needs only jobs of lower levels; its jobs are the
+    // workspace's targets: the base, every image and test, not the stage `build`
+    // (built inside web's Dockerfile).
+    let mut seen: Vec<(String, u64)> = Vec::new();
+    for (level, jobs) in matrix["levels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for job in jobs.as_array().into_iter().flatten() {
+            for need in job["needs"].as_array().into_iter().flatten() {
+                let found = seen
+                    .iter()
+                    .find(|(id, _)| Some(id.as_str()) == need.as_str());
+                assert!(
+                    found.is_some_and(|(_, l)| (*l as usize) < level),
+                    "{job}: needs {need}"
+                );
+            }
+            seen.push((job["id"].as_str().unwrap_or("").to_string(), level as u64));
+        }
+    }
+    let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "base-bases-debian-bookworm",
+            // Its parent is external (no job), so it is at the first level.
+            "services-legacy-service-production",
+            "images-python-base-service-production",
+            "services-api-service-production",
+            "services-web-service-test",
+            "services-web-service-production",
+        ]
+    );
+    // The same selection as `affected`.
+    let (code, _, stderr) = wbuildc_in(
+        ws.path(),
+        &[
+            "plan",
+            "--out",
+            "web",
+            "--changed",
+            "services/web/app/main.py",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let web = json_file(&ws.path().join("web/matrix.json"));
+    let ids: Vec<&str> = web["levels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|l| l.as_array().into_iter().flatten())
+        .filter_map(|j| j["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "services-web-service-test",
+            "services-web-service-production"
+        ]
+    );
+}
+
+/// A local OCI layout holding `reference` with the given digest (what `base
+/// build` writes; only the index is read for locking).
+fn fake_layout(dir: &std::path::Path, reference: &str, digest_char: char) -> String {
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let digest = format!("sha256:{}", digest_char.to_string().repeat(64));
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest,
+            "size": 500,
+            "annotations": { "org.opencontainers.image.ref.name": reference },
+            "platform": { "architecture": "amd64", "os": "linux" },
+        }],
+    });
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    digest
+}
+
+#[test]
+fn the_lock_pins_release_builds_goes_stale_with_its_inputs_and_its_diff_is_the_rebuild_list() {
+    let ws = org_copy();
+    let dir = ws.path();
+    let bookworm = "registry.example.org/debian:bookworm";
+    let buster = "registry.example.org/debian:buster";
+    let first = fake_layout(&dir.join("layouts/bookworm"), bookworm, 'a');
+    fake_layout(&dir.join("layouts/buster"), buster, 'b');
+    let layouts = [
+        "--layout",
+        "oci:layouts/bookworm",
+        "--layout",
+        "oci:layouts/buster",
+    ];
+
+    let (code, _, stderr) = wbuildc_in(dir, &["lock", "--check"]);
+    assert_eq!(code, 1, "no lock yet: {stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    let (code, _, stderr) = wbuildc_in(dir, &[&["lock"][..], &layouts].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let lock = std::fs::read_to_string(dir.join("wbuild.lock")).unwrap_or_default();
+    assert!(
+        lock.contains(&format!("reference = \"{bookworm}\"\ndigest = \"{first}\"")),
+        "{lock}"
+    );
+    assert!(lock.contains(buster), "{lock}");
+    let (code, _, stderr) = wbuildc_in(dir, &["lock", "--check"]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // Release builds compile to FROM REF@DIGEST from the lock, and pass the
+    // pinning rule without a digest in the manifest.
+    let (code, stdout, stderr) = wbuildc_in(
+        dir,
+        &[
+            "compile",
+            "images/python-base/service.wbuild",
+            "--variant",
+            "production",
+            "--release",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("FROM {bookworm}@{first} AS production")),
+        "{stdout}"
+    );
+    // The plan's Dockerfiles too, except where the plan rebuilds the base.
+    let (code, stdout, stderr) = wbuildc_in(
+        dir,
+        &[
+            "plan",
+            "--out",
+            "p",
+            "--changed",
+            "images/python-base/service.wbuild",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}{stdout}");
+    let dockerfile =
+        std::fs::read_to_string(dir.join("p/images-python-base-service-production.Dockerfile"))
+            .unwrap_or_default();
+    assert!(
+        dockerfile.contains(&format!("FROM {bookworm}@{first} AS production")),
+        "{dockerfile}"
+    );
+    let (code, stdout, stderr) = wbuildc_in(
+        dir,
+        &[
+            "plan",
+            "--out",
+            "q",
+            "--changed",
+            "bases/debian-bookworm.wbuild",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}{stdout}");
+    let dockerfile =
+        std::fs::read_to_string(dir.join("q/images-python-base-service-production.Dockerfile"))
+            .unwrap_or_default();
+    assert!(
+        dockerfile.contains(&format!("FROM {bookworm} AS production")),
+        "{dockerfile}"
+    );
+
+    // A changed definition makes the lock stale until it is relocked.
+    let base = dir.join("bases/debian-bookworm.wbuild");
+    let text = std::fs::read_to_string(&base).unwrap_or_default();
+    std::fs::write(
+        &base,
+        text.replace("[\"ca-certificates\"]", "[\"ca-certificates\", \"curl\"]"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = wbuildc_in(dir, &["lock", "--check"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("definition of `registry.example.org/debian:bookworm` changed"),
+        "{stderr}"
+    );
+
+    // The rebuilt base has a new digest: `lock --update` moves its entry, and
+    // the diff of the two locks is what to rebuild.
+    std::fs::copy(dir.join("wbuild.lock"), dir.join("old.lock")).unwrap_or_else(|e| panic!("{e}"));
+    let second = fake_layout(&dir.join("layouts/bookworm"), bookworm, 'c');
+    let (code, _, stderr) = wbuildc_in(dir, &[&["lock", "--update"][..], &layouts].concat());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!("locked {bookworm} → {second}")),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = wbuildc_in(
+        dir,
+        &[
+            "affected",
+            "--lock-diff",
+            "old.lock",
+            "wbuild.lock",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let rebuild: Vec<&str> = report["rebuild"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["id"].as_str())
+        .collect();
+    assert_eq!(
+        rebuild,
+        [
+            "images/python-base/service.wbuild#production",
+            "services/api/service.wbuild#production",
+            "services/web/service.wbuild#build",
+            "services/web/service.wbuild#test",
+            "services/web/service.wbuild#production",
+        ],
+        "buster's entry did not move, so legacy is not rebuilt"
+    );
+    assert_eq!(
+        report["tests"],
+        serde_json::json!(["services/web/service.wbuild#test"])
+    );
 }

@@ -39,7 +39,8 @@ fn check(
     let org = Organisation::load(common)?;
     let mut locator = Locator::default();
     type Group = (Location, Vec<(usize, PathBuf)>);
-    let mut groups: IndexMap<(Vec<PathBuf>, Vec<PathBuf>), Group> = IndexMap::new();
+    type Configuration = (Vec<PathBuf>, Vec<PathBuf>, Option<PathBuf>);
+    let mut groups: IndexMap<Configuration, Group> = IndexMap::new();
     for (index, path) in files.iter().enumerate() {
         let location = locator.locate(common, Some(path))?;
         let root = location.root.clone();

@@ -21,7 +21,8 @@ pub(crate) struct Loaded {
     pub dir: PathBuf,
     /// The organisation's stdlib directory, when it has one.
     pub stdlib_dir: Option<PathBuf>,
-    pub lock: Option<Lock>,
+    /// The workspace's `wbuild.lock` (the nearest at or above DIR) and its path.
+    pub lock: Option<(PathBuf, Lock)>,
     /// Errors that make the graph incomplete (already rendered on stderr).
     pub failed: bool,
 }
@@ -73,30 +74,7 @@ pub(crate) fn load_workspace(args: &WorkspaceArgs) -> Result<Loaded, UsageError>
         .map(|p| (p.clone(), location.root.clone()))
         .collect();
     let files = load(&mut session, &pairs)?;
-    // The lock (untrusted, like every file of the repository: it can only pin a
-    // reference the policy already allows to one of its digests).
-    let lock_path = args.dir.join(LOCK_FILE);
-    let lock = match fs::read(
-        &lock_path,
-        Confinement::Repository(&session.repository(&location.root)),
-        None,
-    ) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            let lock = Lock::parse(&text)
-                .map_err(|e| UsageError(format!("{}: {e}", lock_path.display())))?;
-            session.compiler.set_pins(lock.pins());
-            Some(lock)
-        }
-        Err(fs::ReadError::NotFound) => None,
-        Err(e) => {
-            return Err(UsageError(format!(
-                "refused to read {}: {}",
-                lock_path.display(),
-                e.reason()
-            )))
-        }
-    };
+    let lock = session.lock.clone();
     session.compiler.evaluate_all(&files);
     let db = session.compiler.db();
     let ws = Workspace::build(db, &files, session.compiler.policy());
@@ -299,14 +277,27 @@ pub fn plan(
     source_date_epoch: Option<i64>,
 ) -> u8 {
     let run = || -> Result<u8, UsageError> {
-        let loaded = load_workspace(args)?;
+        let mut loaded = load_workspace(args)?;
         if loaded.failed {
             return Err(UsageError("no plan: the workspace has errors".into()));
         }
         let epoch = source_date_epoch.or_else(env_epoch).unwrap_or(0);
         let (affected, _) = loaded.select(selection)?;
+        let targets = ops::plan::targets(&loaded.ws, &affected.order);
+        // A base the plan builds is not pinned to the digest the lock has for
+        // it: what builds on it must build on the new one.
+        let mut pins = loaded
+            .lock
+            .as_ref()
+            .map(|(_, l)| l.pins())
+            .unwrap_or_default();
+        for t in &targets {
+            if let NodeKind::Base { reference, .. } = &loaded.ws.nodes[t.node] {
+                pins.remove(reference);
+            }
+        }
+        loaded.session.compiler.set_pins(pins.clone());
         let ws = &loaded.ws;
-        let targets = ops::plan::targets(ws, &affected.order);
         std::fs::create_dir_all(out)
             .map_err(|e| UsageError(format!("cannot create {}: {e}", out.display())))?;
         let compiler = &loaded.session.compiler;
@@ -379,7 +370,6 @@ pub fn plan(
                 failed.join(", ")
             )));
         }
-        let pins = loaded.lock.as_ref().map(Lock::pins).unwrap_or_default();
         let bake = ops::plan::bake(ws, &targets, &written, &pins, epoch);
         let matrix = ops::plan::matrix(ws, &targets, &written, epoch);
         write(&out.join("bake.json"), format!("{:#}\n", bake).as_bytes())?;
@@ -437,9 +427,13 @@ pub fn lock(args: &WorkspaceArgs, update: bool, check: bool, layouts: &[String])
         let wanted = lock::wanted(&loaded.ws, |file| {
             texts.get(file).map(|t| lock::text_checksum(t))
         });
-        let path = loaded.dir.join(LOCK_FILE);
+        let path = match &loaded.lock {
+            Some((path, _)) => path.clone(),
+            None => loaded.dir.join(LOCK_FILE),
+        };
+        let current = loaded.lock.as_ref().map(|(_, l)| l);
         if check {
-            let problems = match &loaded.lock {
+            let problems = match current {
                 None => vec![format!(
                     "{} does not exist: run `wbuildc lock`",
                     path.display()
@@ -458,9 +452,7 @@ pub fn lock(args: &WorkspaceArgs, update: bool, check: bool, layouts: &[String])
         let local = read_layouts(layouts)?;
         let mut images = BTreeMap::new();
         for (reference, definition) in &wanted {
-            let kept = loaded
-                .lock
-                .as_ref()
+            let kept = current
                 .and_then(|l| l.images.get(reference))
                 .filter(|e| !update && e.definition == *definition);
             let entry = match kept {
@@ -477,13 +469,11 @@ pub fn lock(args: &WorkspaceArgs, update: bool, check: bool, layouts: &[String])
             inputs: lock::inputs_checksum(&wanted),
             images,
         };
-        let old_text = loaded.lock.as_ref().map(Lock::to_toml);
+        let old_text = current.map(Lock::to_toml);
         let text = new.to_toml();
         if old_text.as_deref() != Some(text.as_str()) {
             write(&path, text.as_bytes())?;
-            let moved = loaded
-                .lock
-                .as_ref()
+            let moved = current
                 .map(|old| lock::changed_references(old, &new))
                 .unwrap_or_else(|| new.images.keys().cloned().collect());
             for r in &moved {
