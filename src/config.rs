@@ -825,8 +825,9 @@ fn sections() -> impl Iterator<Item = &'static str> + Clone {
     seen.into_iter()
 }
 
-/// A TOML basic string (the policy's values are shown the way a file writes them).
-fn toml_string(s: &str) -> String {
+/// A TOML basic string (the policy's values are shown the way a file writes them;
+/// `wbuild.lock` is written with it too).
+pub(crate) fn toml_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {

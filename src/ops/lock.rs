@@ -132,7 +132,7 @@ impl Lock {
     }
 
     pub fn to_toml(&self) -> String {
-        let q = |s: &str| toml_string(s);
+        let q = crate::config::toml_string;
         let mut out = String::from(
             "# wbuild.lock: the digest every external base image reference is pinned to.\n\
              # Written by `wbuildc lock`; refresh with `wbuildc lock --update`. Do not edit.\n",
@@ -232,20 +232,6 @@ pub fn is_digest(text: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
-}
-
-fn toml_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

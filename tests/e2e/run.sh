@@ -566,6 +566,24 @@ if wait "$OPS_PID"; then
   grep -E '^reproducible: ' "$WORK/ops.log" | sed 's/^/note /'
   grep -E '^(ok|FAIL|skip) +[a-z]' "$WORK/ops.log" | sed 's/^/note matrix: /'
   record ops walkthrough seconds "$(since "$OPS_T0")"
+  buildx=$WBUILD_E2E_CACHE/buildx-0.13.1/docker-buildx
+  if [ -x "$buildx" ]; then
+    # The plan's bake file, read by buildx itself (Debian trixie's 0.13.1).
+    check "buildx bake --print reads the plan's bake file with every target" bash -c '
+      cd "$1" && "$2" bake --print -f plan/bake.json 2>/dev/null > plan/bake.printed.json &&
+        python3 -c "import json,sys; a=json.load(open(\"plan/bake.json\")); b=json.load(open(\"plan/bake.printed.json\")); sys.exit(sorted(a[\"target\"]) != sorted(b[\"target\"]) or any(a[\"target\"][t][\"dockerfile\"] != b[\"target\"][t][\"dockerfile\"] for t in a[\"target\"]))"' _ "$WORK/ops/ws" "$buildx"
+  else
+    note "docker-buildx not available: bake --print not run"
+  fi
+  if [ "$DO_DOCKER" = 1 ]; then
+    # The layout `wbuildc base build` wrote loads into Docker unchanged too.
+    layout="$WORK/ops/ws/layouts/debian"
+    ops_ref=registry.example.org/debian:bookworm
+    check "docker: the base image's OCI layout loads with skopeo and runs" bash -c '
+      skopeo copy --quiet --dest-daemon-host "$1" "oci:$2:$3" docker-daemon:localhost/wbuild-e2e-ops-debian:bookworm &&
+        "$4" run --rm localhost/wbuild-e2e-ops-debian:bookworm cat /etc/debian_version | grep -q "^12\." &&
+        "$4" rmi localhost/wbuild-e2e-ops-debian:bookworm > /dev/null' _ "$DOCKER_HOST" "$layout" "$ops_ref" "$WBUILD_E2E_DOCKER_CLIENT"
+  fi
 else
   tail -60 "$WORK/ops.log"
   bad "docs/operations.md: a step failed (log above)"
