@@ -416,7 +416,26 @@ impl Compiler {
     pub fn load_many(
         &mut self,
         paths: &[String],
+        read: impl FnMut(usize, &str, Wanted) -> Result<Vec<u8>, ReadFailure>,
+    ) -> Vec<Result<SourceFile, ReadFailure>> {
+        self.load_many_with(paths, read, true)
+    }
+
+    /// [`Compiler::load_many`] without the context files: for questions about the
+    /// workspace's structure (the operations graph), which no policy rule reads.
+    pub fn load_structure(
+        &mut self,
+        paths: &[String],
+        read: impl FnMut(usize, &str, Wanted) -> Result<Vec<u8>, ReadFailure>,
+    ) -> Vec<Result<SourceFile, ReadFailure>> {
+        self.load_many_with(paths, read, false)
+    }
+
+    fn load_many_with(
+        &mut self,
+        paths: &[String],
         mut read: impl FnMut(usize, &str, Wanted) -> Result<Vec<u8>, ReadFailure>,
+        context_files: bool,
     ) -> Vec<Result<SourceFile, ReadFailure>> {
         let mut failures: Vec<Option<ReadFailure>> = Vec::with_capacity(paths.len());
         let mut texts = Vec::new();
@@ -455,6 +474,9 @@ impl Compiler {
         }
         let files: Vec<SourceFile> = loaded.iter().map(|(_, f)| *f).collect();
         self.evaluate_all(&files);
+        if !context_files {
+            return results;
+        }
         let mut context: Vec<(String, String)> = Vec::new();
         for &(index, file) in &loaded {
             for path in self.wanted_context_files(file) {

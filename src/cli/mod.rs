@@ -158,6 +158,22 @@ pub(crate) fn load(
     session: &mut Session,
     files: &[(PathBuf, PathBuf)],
 ) -> Result<Vec<crate::SourceFile>, UsageError> {
+    load_with(session, files, true)
+}
+
+/// [`load`] without the context files (for the operations commands).
+pub(crate) fn load_structure(
+    session: &mut Session,
+    files: &[(PathBuf, PathBuf)],
+) -> Result<Vec<crate::SourceFile>, UsageError> {
+    load_with(session, files, false)
+}
+
+fn load_with(
+    session: &mut Session,
+    files: &[(PathBuf, PathBuf)],
+    context_files: bool,
+) -> Result<Vec<crate::SourceFile>, UsageError> {
     let shown: Vec<String> = files
         .iter()
         .map(|(path, _)| path.to_string_lossy().into_owned())
@@ -166,12 +182,15 @@ pub(crate) fn load(
         .iter()
         .map(|(_, root)| session.repository(root))
         .collect();
-    let results = session.compiler.load_many(&shown, |index, path, wanted| {
-        match repositories.get(index) {
-            Some(repository) => reader(repository)(path, wanted),
-            None => Err(crate::ReadFailure::Missing),
-        }
-    });
+    let read = |index: usize, path: &str, wanted| match repositories.get(index) {
+        Some(repository) => reader(repository)(path, wanted),
+        None => Err(crate::ReadFailure::Missing),
+    };
+    let results = if context_files {
+        session.compiler.load_many(&shown, read)
+    } else {
+        session.compiler.load_structure(&shown, read)
+    };
     results
         .into_iter()
         .zip(files)

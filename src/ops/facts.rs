@@ -18,9 +18,10 @@ pub struct FileFacts {
     /// `image "NAME" { version = ... }`: the image's name and version.
     pub image: Option<(String, Option<String>)>,
     pub variants: Vec<VariantFacts>,
-    /// The files whose change changes this file's variants: the user files it
-    /// imports (transitively) and the modules of the presets its variants use,
-    /// by path, sorted.
+    /// The files whose change changes this file's variants: every file it
+    /// imports, user files and stdlib modules, transitively (a module read only
+    /// for a constant, `base.somebody`, counts), and the modules of the presets
+    /// its variants use, by path, sorted.
     pub uses_files: Vec<String>,
 }
 
@@ -42,7 +43,7 @@ pub struct VariantFacts {
 pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
     let evaluated = variants::evaluate(db, file);
     let deps = graph::dependencies(db, file);
-    let mut uses: Vec<String> = crate::analysis::user_imports(db, file)
+    let mut uses: Vec<String> = imports_transitively(db, file)
         .iter()
         .map(|f| f.path(db).clone())
         .collect();
@@ -98,4 +99,23 @@ pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
     uses.dedup();
     out.uses_files = uses;
     out
+}
+
+/// Every file `file` imports, directly or through the files it imports (stdlib
+/// modules included), each once.
+fn imports_transitively(db: &dyn Db, file: SourceFile) -> Vec<SourceFile> {
+    let mut seen = std::collections::HashSet::from([file]);
+    let mut order = Vec::new();
+    let mut todo = vec![file];
+    while let Some(f) = todo.pop() {
+        for import in crate::resolve::scope(db, f).imports.values() {
+            if let Some(target) = import.target {
+                if seen.insert(target) {
+                    order.push(target);
+                    todo.push(target);
+                }
+            }
+        }
+    }
+    order
 }

@@ -15,6 +15,7 @@ mod ide;
 mod incremental;
 mod mistakes;
 mod ops;
+mod ops_oracle;
 mod queries;
 mod recovery;
 mod sweep;
