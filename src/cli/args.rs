@@ -59,7 +59,8 @@ pub enum Format {
 pub enum Command {
     /// Check manifests and print their diagnostics.
     Check {
-        /// The .wbuild files to check.
+        /// The .wbuild files to check; a directory means every .wbuild file under it
+        /// (honouring .gitignore).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
@@ -82,6 +83,10 @@ pub enum Command {
         output: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Do not write: exit 1 (with a diff) if the file named by --output is not
+        /// what the manifest compiles to (a committed Dockerfile gone stale).
+        #[arg(long)]
+        check: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -93,9 +98,12 @@ pub enum Command {
     },
     /// Format manifests canonically (in place), keeping comments.
     Fmt {
+        /// The .wbuild files; a directory means every .wbuild file under it
+        /// (honouring .gitignore).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Do not write; exit 1 if a file is not formatted.
+        /// Do not write: print what would change as a unified diff, exit 1 if a file
+        /// is not formatted.
         #[arg(long)]
         check: bool,
         #[command(flatten)]

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 pub mod exit;
 mod fs;
+mod walk;
 
 pub use config::{CONFIG_ENV, CONFIG_FILE, POLICY_FILE};
 
@@ -44,8 +45,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             variant,
             output,
             format,
+            check,
             common,
-        } => commands::compile::run(&common, &file, &variant, output.as_deref(), format),
+        } => commands::compile::run(&common, &file, &variant, output.as_deref(), format, check),
         args::Command::Variants { file, common } => commands::variants::run(&common, &file),
         args::Command::Fmt {
             files,

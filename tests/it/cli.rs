@@ -421,3 +421,136 @@ fn deny_warnings_makes_warnings_fail_the_run() {
         );
     }
 }
+
+fn wbuildc_at(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wbuildc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("WBUILD_CONFIG", "")
+        .output()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
+}
+
+#[test]
+fn check_and_fmt_of_a_directory_read_every_manifest_git_would_see() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap_or_default();
+    std::fs::create_dir_all(root.join("svc/.pipeline")).unwrap_or_default();
+    std::fs::create_dir_all(root.join("build")).unwrap_or_default();
+    let good = "image \"svc\" {\n  version = \"1.0.0\"\n}\n\nvariant production {\n  base = \"registry.example.org/debian:bookworm\"\n  user = user(\"app\", 1000)\n  cmd = [\"/bin/true\"]\n}\n";
+    std::fs::write(root.join("svc/service.wbuild"), good).unwrap_or_default();
+    // Hidden directories are read (Blubber's `.pipeline`), ignored ones are not.
+    std::fs::write(
+        root.join("svc/.pipeline/bad.wbuild"),
+        "variant x {\n  bogus = 1\n}\n",
+    )
+    .unwrap_or_default();
+    std::fs::write(
+        root.join("build/generated.wbuild"),
+        "this is not a manifest",
+    )
+    .unwrap_or_default();
+    std::fs::write(root.join(".gitignore"), "build/\n").unwrap_or_default();
+    let out = wbuildc_at(root, &["check", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("svc/.pipeline/bad.wbuild"), "{stderr}");
+    assert!(!stderr.contains("generated.wbuild"), "{stderr}");
+    std::fs::remove_file(root.join("svc/.pipeline/bad.wbuild")).unwrap_or_default();
+    let out = wbuildc_at(root, &["check", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // fmt --check shows what it would change, as a unified diff, and writes nothing.
+    let messy = good.replace("  version", "version");
+    std::fs::write(root.join("svc/service.wbuild"), &messy).unwrap_or_default();
+    let out = wbuildc_at(root, &["fmt", "--check", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let diff = text(&out.stdout);
+    assert!(
+        diff.contains("--- svc/service.wbuild\n+++ svc/service.wbuild (formatted)\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("-version = \"1.0.0\"\n+  version = \"1.0.0\"\n"),
+        "{diff}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("svc/service.wbuild")).unwrap_or_default(),
+        messy
+    );
+    let out = wbuildc_at(root, &["fmt", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(root.join("svc/service.wbuild")).unwrap_or_default(),
+        good
+    );
+    let out = wbuildc_at(root, &["fmt", "--check", "."]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn compile_check_says_whether_a_committed_dockerfile_is_stale() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dockerfile = dir.path().join("Dockerfile");
+    let dockerfile = dockerfile.to_string_lossy();
+    let manifest = "examples/go-service/service.wbuild";
+    let out = wbuildc(&[
+        "compile",
+        manifest,
+        "-v",
+        "production",
+        "--check",
+        "-o",
+        &dockerfile,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "a missing Dockerfile is stale");
+    let out = wbuildc(&["compile", manifest, "-v", "production", "-o", &dockerfile]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = wbuildc(&[
+        "compile",
+        manifest,
+        "-v",
+        "production",
+        "--check",
+        "-o",
+        &dockerfile,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is up to date"));
+    let committed = std::fs::read_to_string(&*dockerfile).unwrap_or_default();
+    std::fs::write(
+        &*dockerfile,
+        committed.replace("FROM scratch", "FROM busybox"),
+    )
+    .unwrap_or_default();
+    let out = wbuildc(&[
+        "compile",
+        manifest,
+        "-v",
+        "production",
+        "--check",
+        "-o",
+        &dockerfile,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("-FROM busybox AS production\n+FROM scratch AS production\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("is stale"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&*dockerfile).unwrap_or_default(),
+        committed.replace("FROM scratch", "FROM busybox"),
+        "--check writes nothing"
+    );
+    let out = wbuildc(&["compile", manifest, "-v", "production", "--check"]);
+    assert_eq!(out.status.code(), Some(2), "--check needs --output");
+}

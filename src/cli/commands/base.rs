@@ -10,6 +10,9 @@ use crate::cli::{exit, prepare, report_usage, use_color, UsageError};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The image's `PATH` unless the definition sets one (what Debian's images have).
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 pub fn build(common: &Common, file: &Path, output: &str, source_date_epoch: Option<i64>) -> u8 {
     match run(common, file, output, source_date_epoch) {
         Ok(code) => code,
@@ -71,12 +74,18 @@ fn run(
             "mmdebstrap failed ({status}); its output is above"
         )));
     }
-    let config = ImageConfig {
-        env: base
-            .environment
+    // Debian's own images set the standard PATH; a definition may replace it.
+    let mut env: Vec<(String, String)> = Vec::new();
+    if !base.environment.iter().any(|(k, _, _)| k == "PATH") {
+        env.push(("PATH".into(), DEFAULT_PATH.into()));
+    }
+    env.extend(
+        base.environment
             .iter()
-            .map(|(k, v, _)| (k.clone(), v.clone()))
-            .collect(),
+            .map(|(k, v, _)| (k.clone(), v.clone())),
+    );
+    let config = ImageConfig {
+        env,
         cmd: base.cmd.clone(),
         user: None,
         workdir: base.workdir.clone(),

@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 const BATCH: usize = 1024;
 
 pub fn run(common: &Common, files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
-    match check(common, files, format, deny_warnings) {
+    let files = match crate::cli::walk::expand(files) {
+        Ok(files) => files,
+        Err(e) => return report_usage(e),
+    };
+    match check(common, &files, format, deny_warnings) {
         Ok(code) => code,
         Err(e) => report_usage(e),
     }

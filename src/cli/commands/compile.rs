@@ -8,8 +8,9 @@ pub fn run(
     variant: &str,
     output: Option<&Path>,
     format: Format,
+    check: bool,
 ) -> u8 {
-    match compile(common, file, variant, output, format) {
+    match compile(common, file, variant, output, format, check) {
         Ok(code) => code,
         Err(e) => report_usage(e),
     }
@@ -21,7 +22,13 @@ fn compile(
     variant: &str,
     output: Option<&Path>,
     format: Format,
+    check: bool,
 ) -> Result<u8, UsageError> {
+    if check && output.is_none() {
+        return Err(UsageError(
+            "--check compares with a committed Dockerfile: name it with --output FILE".into(),
+        ));
+    }
     let prepared = prepare(common, path)?;
     let (session, file) = (&prepared.session, prepared.file);
     let compiler = &session.compiler;
@@ -67,10 +74,47 @@ fn compile(
     let Some(text) = result else {
         return Ok(exit::INPUT_ERRORS);
     };
+    if check {
+        return stale(output, &text, path, variant);
+    }
     match output {
         Some(out) => std::fs::write(out, text)
             .map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?,
         None => print_stdout(&text)?,
     }
     Ok(exit::SUCCESS)
+}
+
+/// `--check`: whether the committed Dockerfile `output` is what the manifest
+/// compiles to now; when not, the difference as a unified diff on stdout.
+fn stale(
+    output: Option<&Path>,
+    text: &str,
+    manifest: &Path,
+    variant: &str,
+) -> Result<u8, UsageError> {
+    let Some(out) = output else {
+        return Ok(exit::USAGE);
+    };
+    let committed = match std::fs::read(out) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(UsageError(format!("cannot read {}: {e}", out.display()))),
+    };
+    if committed == text {
+        eprintln!("{} is up to date", out.display());
+        return Ok(exit::SUCCESS);
+    }
+    let shown = out.display().to_string();
+    let diff = similar::TextDiff::from_lines(committed.as_str(), text)
+        .unified_diff()
+        .context_radius(3)
+        .header(&shown, &format!("{shown} (compiled now)"))
+        .to_string();
+    print_stdout(&diff)?;
+    eprintln!(
+        "error: {shown} is stale: run `wbuildc compile {} --variant {variant} --output {shown}`",
+        manifest.display()
+    );
+    Ok(exit::INPUT_ERRORS)
 }

@@ -4,7 +4,11 @@ use crate::cli::{exit, report_usage, use_color, UsageError};
 use std::path::{Path, PathBuf};
 
 pub fn run(common: &Common, files: &[PathBuf], check: bool) -> u8 {
-    match fmt(common, files, check) {
+    let files = match crate::cli::walk::expand(files) {
+        Ok(files) => files,
+        Err(e) => return report_usage(e),
+    };
+    match fmt(common, &files, check) {
         Ok(code) => code,
         Err(e) => report_usage(e),
     }
@@ -45,6 +49,13 @@ fn fmt(common: &Common, files: &[PathBuf], check: bool) -> Result<u8, UsageError
             continue;
         }
         if check {
+            // What `fmt` would change, as a unified diff (on stdout, for patch).
+            let diff = similar::TextDiff::from_lines(&text, &formatted)
+                .unified_diff()
+                .context_radius(3)
+                .header(&shown, &format!("{shown} (formatted)"))
+                .to_string();
+            crate::cli::print_stdout(&diff)?;
             eprintln!("{shown} is not formatted");
             code = exit::INPUT_ERRORS;
         } else {
