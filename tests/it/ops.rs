@@ -487,3 +487,67 @@ fn the_lock_pins_release_builds_goes_stale_with_its_inputs_and_its_diff_is_the_r
         serde_json::json!(["services/web/service.wbuild#test"])
     );
 }
+
+/// scripts/run-matrix.sh, the reference executor of a plan's matrix, with
+/// stand-ins for the engines: a job whose parent failed is skipped, never built
+/// on a stale parent, and the rest still runs.
+#[test]
+fn the_matrix_executor_skips_the_children_of_a_failed_job() {
+    let ws = org_copy();
+    let dir = ws.path();
+    let (code, _, stderr) = wbuildc_in(dir, &["plan", "--out", "plan"]);
+    assert_eq!(code, 0, "{stderr}");
+    let bin = dir.join("stub-bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+    // buildah: building python-base fails; everything else succeeds.
+    let buildah = "#!/bin/sh\ncase \"$*\" in\n  *'-t registry.example.org/python-base:3.11'*) echo 'STEP 2/3: RUN apt-get install python3: exit 100' >&2; exit 1 ;;\n  pull*) echo sha256:0000 ;;\n  inspect*) echo '{\"OCIv1\":{\"config\":{\"Cmd\":[\"true\"]}}}' ;;\n  from*) echo ctr ;;\nesac\nexit 0\n";
+    let wbuildc = "#!/bin/sh\nexit 0\n";
+    for (name, text) in [("buildah", buildah), ("wbuildc", wbuildc)] {
+        let path = bin.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("bash")
+        .arg(repo().join("scripts/run-matrix.sh"))
+        .arg("plan")
+        .current_dir(dir)
+        .env("PATH", path)
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split(" (").next().unwrap_or(l))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "ok   base-bases-debian-bookworm",
+            "ok   services-legacy-service-production",
+            "FAIL images-python-base-service-production",
+            "ok   services-api-service-production",
+            "skip services-web-service-test",
+            "skip services-web-service-production",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "skip services-web-service-test (needs images-python-base-service-production)"
+        ),
+        "{stdout}"
+    );
+}
