@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
 # Build the organisation's base image `registry.example.org/debian:bookworm` locally
-# (no image registry is reachable) and import it into buildah's storage (the
-# e2e suite's own storage.conf, see lib.sh) and,
-# optionally, into a Docker engine.
+# (no image registry is reachable) from its definition, stdlib/bases/debian-SUITE.wbuild,
+# with `wbuildc base build` (mmdebstrap and wbuild's own OCI layout writer), and load
+# it into buildah's storage (the e2e suite's own storage.conf, see lib.sh) and,
+# optionally, into a Docker engine. Every example of the suite builds on it.
 #
 #   tests/e2e/base-image.sh [--docker unix:///path/docker.sock] [--force] [--name IMAGE]
 #
-# The rootfs tarball is made once with mmdebstrap (reproducible thanks to
-# SOURCE_DATE_EPOCH) and cached in ${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}.
-# Every step is idempotent: an image that already exists with the same rootfs
-# digest is left alone.
+# The layout is cached in ${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}, keyed by the
+# definition's sha256 and SOURCE_DATE_EPOCH (the same definition and package versions
+# give the same digest, so the cache holds what a rebuild would make). Every step is
+# idempotent: an image that already exists with the same digest is left alone.
+# WBUILDC names the binary (default: target/release/wbuildc, built if missing).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 NAME=$WBUILD_E2E_BASE_IMAGE
 CACHE=$WBUILD_E2E_CACHE
 SUITE=${WBUILD_E2E_SUITE:-bookworm}
-MIRROR=${WBUILD_E2E_MIRROR:-}   # empty: mmdebstrap uses the host's apt sources
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 DOCKER_HOST_ARG=""
 FORCE=0
 DOCKER_BIN=$WBUILD_E2E_DOCKER_CLIENT
+WBUILDC=${WBUILDC:-$ROOT/target/release/wbuildc}
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
     --docker=*) DOCKER_HOST_ARG=${1#--docker=}; shift ;;
     --force) FORCE=1; shift ;;
     --name) NAME=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "base-image.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -38,107 +41,94 @@ case "$DOCKER_HOST_ARG" in ""|unix://*|tcp://*) ;; *) DOCKER_HOST_ARG="unix://$D
 
 log() { printf '[base-image] %s\n' "$*" >&2; }
 
-mkdir -p "$CACHE"
-TARBALL="$CACHE/rootfs-$SUITE-$SOURCE_DATE_EPOCH.tar"
-
-# 1. rootfs tarball (cached)
-if [ "$FORCE" = 1 ] || [ ! -s "$TARBALL" ]; then
-  command -v mmdebstrap >/dev/null || { echo "mmdebstrap missing: run tests/e2e/install-deps.sh" >&2; exit 1; }
-  log "creating $TARBALL with mmdebstrap (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
-  start=$(date +%s)
-  tmp="$TARBALL.tmp.$$"
-  trap 'rm -f "$tmp"' EXIT
-  # --variant=apt: Essential + apt; ca-certificates so HTTPS (pip/npm) works inside builds.
-  # The apt lists are dropped by mmdebstrap's default cleanup, like the official images.
-  mmdebstrap --quiet --variant=apt --include=ca-certificates --format=tar \
-    "$SUITE" "$tmp" ${MIRROR:+"$MIRROR"}
-  mv "$tmp" "$TARBALL"
-  trap - EXIT
-  sha256sum "$TARBALL" | cut -d' ' -f1 > "$TARBALL.sha256"
-  log "rootfs done in $(( $(date +%s) - start ))s: $(cat "$TARBALL.sha256")"
-else
-  log "using cached $TARBALL"
-  [ -s "$TARBALL.sha256" ] || sha256sum "$TARBALL" | cut -d' ' -f1 > "$TARBALL.sha256"
+DEFINITION=$ROOT/stdlib/bases/debian-$SUITE.wbuild
+[ -s "$DEFINITION" ] || { echo "base-image.sh: no definition $DEFINITION" >&2; exit 1; }
+REF=$(sed -n 's/^base "\([^"]*\)".*/\1/p' "$DEFINITION")
+[ -n "$REF" ] || { echo "base-image.sh: $DEFINITION has no base item" >&2; exit 1; }
+if [ ! -x "$WBUILDC" ]; then
+  (cd "$ROOT" && cargo build --release --locked --bin wbuildc) >&2
 fi
+
+# 1. the OCI layout (cached)
+mkdir -p "$CACHE"
+def_sum=$(sha256sum "$DEFINITION" | cut -c1-16)
+LAYOUT=$CACHE/layout-$SUITE-$SOURCE_DATE_EPOCH-$def_sum
+if [ "$FORCE" = 1 ] || [ ! -s "$LAYOUT/index.json" ] || [ ! -s "$LAYOUT.digest" ]; then
+  command -v mmdebstrap >/dev/null || { echo "mmdebstrap missing: run tests/e2e/install-deps.sh" >&2; exit 1; }
+  log "building $REF from $DEFINITION (wbuildc base build, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
+  start=$(date +%s)
+  rm -rf "$LAYOUT.tmp"
+  "$WBUILDC" base build "$DEFINITION" --output "oci:$LAYOUT.tmp" > "$LAYOUT.tmp.digest"
+  rm -rf "$LAYOUT"
+  mv "$LAYOUT.tmp" "$LAYOUT"
+  mv "$LAYOUT.tmp.digest" "$LAYOUT.digest"
+  log "layout done in $(( $(date +%s) - start ))s: $(cat "$LAYOUT.digest")"
+else
+  log "using cached $LAYOUT ($(cat "$LAYOUT.digest"))"
+fi
+LAYOUT_DIGEST=$(cat "$LAYOUT.digest")
 
 # 1b. Test-environment adaptation (WBUILD_E2E_HOST_CA=1, the default): this workplace
 # intercepts TLS, so pip/npm inside builds only reach PyPI/npm when the image trusts
-# the host's CA bundle. A derived tarball adds the host's bundle and its local CA
-# certificates (so an update-ca-certificates inside a build keeps them), and the image
-# gets PIP_CERT / NODE_EXTRA_CA_CERTS pointing at the bundle. Nothing in wbuild or the
-# stdlib changes; on a machine without interception the extra files are harmless.
-# See NOTES.md, "Host CA bundle".
+# the host's CA bundle. A layer on top of the base adds the host's bundle and its local
+# CA certificates (so an update-ca-certificates inside a build keeps them), and the
+# image gets PIP_CERT / NODE_EXTRA_CA_CERTS pointing at the bundle. Nothing in wbuild,
+# the stdlib or the base definition changes; on a machine without interception the
+# extra files are harmless. See NOTES.md, "Host CA bundle".
+STAGE=""
 ENV_EXTRA=()
+ca_sum=none
 if [ "${WBUILD_E2E_HOST_CA:-1}" = 1 ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
-  stage=$(mktemp -d)
-  mkdir -p "$stage/etc/ssl/certs" "$stage/usr/local/share/ca-certificates"
-  cp /etc/ssl/certs/ca-certificates.crt "$stage/etc/ssl/certs/"
-  cp /usr/local/share/ca-certificates/*.crt "$stage/usr/local/share/ca-certificates/" 2>/dev/null || true
-  ca_sum=$(cd "$stage" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
-  DERIVED="$CACHE/rootfs-$SUITE-$SOURCE_DATE_EPOCH-hostca-$ca_sum.tar"
-  if [ "$FORCE" = 1 ] || [ ! -s "$DERIVED.sha256" ]; then
-    cp "$TARBALL" "$DERIVED.tmp.$$"
-    # Replace, not shadow: docker import refuses a tar with duplicate paths.
-    (cd "$stage" && find . -type f | LC_ALL=C sort) > "$stage.list"
-    grep -Fx -f "$stage.list" <(tar -tf "$TARBALL") | tar --delete -f "$DERIVED.tmp.$$" -T - || true
-    (cd "$stage" && find . -type f | LC_ALL=C sort) |
-      tar -C "$stage" -rf "$DERIVED.tmp.$$" --owner=0 --group=0 --numeric-owner \
-        --mtime="@$SOURCE_DATE_EPOCH" --mode=0644 -T -
-    mv "$DERIVED.tmp.$$" "$DERIVED"
-    sha256sum "$DERIVED" | cut -d' ' -f1 > "$DERIVED.sha256"
-    log "host CA bundle added: $DERIVED"
-  fi
-  rm -rf "$stage" "$stage.list"
-  TARBALL=$DERIVED
+  STAGE=$(mktemp -d)
+  trap 'rm -rf "$STAGE"' EXIT
+  mkdir -p "$STAGE/etc/ssl/certs" "$STAGE/usr/local/share/ca-certificates"
+  cp /etc/ssl/certs/ca-certificates.crt "$STAGE/etc/ssl/certs/"
+  cp /usr/local/share/ca-certificates/*.crt "$STAGE/usr/local/share/ca-certificates/" 2>/dev/null || true
+  ca_sum=$(cd "$STAGE" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
   ENV_EXTRA=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
 fi
-DIGEST=$(cat "$TARBALL.sha256")
-LABEL_KEY=org.wbuild.e2e.rootfs-sha256
+DIGEST="$LAYOUT_DIGEST+ca-$ca_sum"
+LABEL_KEY=org.wbuild.e2e.base-digest
 
 # 2. buildah storage
 command -v buildah >/dev/null || { echo "buildah missing: run tests/e2e/install-deps.sh" >&2; exit 1; }
 have=$(buildah inspect --type image --format "{{index .ImageAnnotations \"$LABEL_KEY\"}}" "$NAME" 2>/dev/null || true)
 if [ "$FORCE" = 0 ] && [ "$have" = "$DIGEST" ]; then
-  log "buildah: $NAME already present (rootfs $DIGEST)"
+  log "buildah: $NAME already present ($DIGEST)"
 else
-  log "buildah: importing $NAME"
-  ctr=$(buildah from --pull-never scratch)
-  trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
-  # `buildah add` unpacks a local tar archive into the container root.
-  buildah add --quiet "$ctr" "$TARBALL" / >/dev/null
-  buildah config \
-    --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    --env LANG=C.UTF-8 \
-    "${ENV_EXTRA[@]/#/--env=}" \
-    --cmd bash \
-    --workingdir / \
-    --os linux --arch amd64 \
-    --created-by "wbuild e2e base-image.sh (mmdebstrap --variant=apt --include=ca-certificates $SUITE)" \
-    --annotation "$LABEL_KEY=$DIGEST" \
-    "$ctr"
+  log "buildah: loading $NAME from oci:$LAYOUT"
+  ctr=$(buildah from --quiet "oci:$LAYOUT:$REF")
+  if [ -n "$STAGE" ]; then
+    buildah copy --quiet "$ctr" "$STAGE/" / >/dev/null
+    buildah config "${ENV_EXTRA[@]/#/--env=}" "$ctr"
+  fi
+  buildah config --annotation "$LABEL_KEY=$DIGEST" "$ctr"
   buildah commit --quiet --rm --timestamp "$SOURCE_DATE_EPOCH" "$ctr" "$NAME" >/dev/null
-  trap - EXIT
   log "buildah: committed $NAME"
 fi
 
-# 3. Docker engine (optional)
+# 3. Docker engine (optional): the layout through skopeo, the adaptation with a build.
 if [ -n "$DOCKER_HOST_ARG" ]; then
   d() { "$DOCKER_BIN" -H "$DOCKER_HOST_ARG" "$@"; }
   have=$(d image inspect --format "{{index .Config.Labels \"$LABEL_KEY\"}}" "$NAME" 2>/dev/null || true)
   if [ "$FORCE" = 0 ] && [ "$have" = "$DIGEST" ]; then
-    log "docker: $NAME already present (rootfs $DIGEST)"
+    log "docker: $NAME already present ($DIGEST)"
   else
-    log "docker: importing $NAME into $DOCKER_HOST_ARG"
-    d import \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change 'ENV LANG=C.UTF-8' \
-      "${ENV_EXTRA[@]/#/--change=ENV }" \
-      --change 'CMD ["bash"]' \
-      --change 'WORKDIR /' \
-      --change "LABEL $LABEL_KEY=$DIGEST" \
-      --message "wbuild e2e base image ($SUITE)" \
-      "$TARBALL" "$NAME" >/dev/null
-    log "docker: imported $NAME"
+    log "docker: loading $NAME into $DOCKER_HOST_ARG"
+    plain=localhost/wbuild-e2e-base:$SUITE
+    skopeo copy --quiet --dest-daemon-host "$DOCKER_HOST_ARG" "oci:$LAYOUT:$REF" "docker-daemon:$plain"
+    ctx=$(mktemp -d)
+    [ -n "$STAGE" ] && cp -a "$STAGE/." "$ctx/"
+    printf '%s\n' Dockerfile.e2e-base .dockerignore > "$ctx/.dockerignore"
+    {
+      echo "FROM $plain"
+      [ -n "$STAGE" ] && echo "COPY . /"
+      for e in "${ENV_EXTRA[@]}"; do echo "ENV $e"; done
+      echo "LABEL $LABEL_KEY=$DIGEST"
+    } > "$ctx/Dockerfile.e2e-base"
+    d build --quiet -f "$ctx/Dockerfile.e2e-base" -t "$NAME" "$ctx" >/dev/null
+    rm -rf "$ctx"
+    log "docker: built $NAME"
   fi
 fi
 echo "$NAME"
