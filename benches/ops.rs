@@ -121,13 +121,7 @@ fn affected(c: &mut Criterion) {
     let (compiler, files) = evaluated(g.files.clone());
     let ws = build(&compiler, &files);
     let m = &g.model.manifests[0];
-    let context = m
-        .variants
-        .iter()
-        .flat_map(|v| &v.context)
-        .next()
-        .map(|s| m.join(&s.samples()[0]))
-        .unwrap_or_else(|| m.path.clone());
+    let context = m.copied_sample();
     let changes: [(&str, Vec<Change>); 4] = [
         ("base_definition", base_change(&g)),
         ("module", vec![Change::Path("std/python.wbuild".into())]),

@@ -497,27 +497,22 @@ fn compile_check_says_whether_a_committed_dockerfile_is_stale() {
     let dockerfile = dir.path().join("Dockerfile");
     let dockerfile = dockerfile.to_string_lossy();
     let manifest = "examples/go-service/service.wbuild";
-    let out = wbuildc(&[
-        "compile",
-        manifest,
-        "-v",
-        "production",
-        "--check",
-        "-o",
-        &dockerfile,
-    ]);
+    let check = || {
+        wbuildc(&[
+            "compile",
+            manifest,
+            "-v",
+            "production",
+            "--check",
+            "-o",
+            &dockerfile,
+        ])
+    };
+    let out = check();
     assert_eq!(out.status.code(), Some(1), "a missing Dockerfile is stale");
     let out = wbuildc(&["compile", manifest, "-v", "production", "-o", &dockerfile]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = wbuildc(&[
-        "compile",
-        manifest,
-        "-v",
-        "production",
-        "--check",
-        "-o",
-        &dockerfile,
-    ]);
+    let out = check();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("is up to date"));
     let committed = std::fs::read_to_string(&*dockerfile).unwrap_or_default();
@@ -526,15 +521,7 @@ fn compile_check_says_whether_a_committed_dockerfile_is_stale() {
         committed.replace("FROM scratch", "FROM busybox"),
     )
     .unwrap_or_default();
-    let out = wbuildc(&[
-        "compile",
-        manifest,
-        "-v",
-        "production",
-        "--check",
-        "-o",
-        &dockerfile,
-    ]);
+    let out = check();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stdout).contains("-FROM busybox AS production\n+FROM scratch AS production\n"),

@@ -782,13 +782,7 @@ fn write_org_tree() {
     // A change that reaches a good part of the tree: a context file of the
     // first level-0 image most others build on.
     let m = &g.model.manifests[0];
-    let sample = m
-        .variants
-        .iter()
-        .flat_map(|v| &v.context)
-        .next()
-        .map(|s| m.join(&s.samples()[0]))
-        .unwrap_or_else(|| m.path.clone());
+    let sample = m.copied_sample();
     eprintln!(
         "wrote {} files ({} manifests) to {}; a changed path: {sample}",
         g.files.len(),

@@ -276,6 +276,17 @@ impl ManifestModel {
     pub fn join(&self, relative: &str) -> String {
         format!("{}/{relative}", self.dir)
     }
+
+    /// A file one of its variants copies (the manifest itself when none copies
+    /// anything): a change that reaches what is built on this image.
+    pub fn copied_sample(&self) -> String {
+        self.variants
+            .iter()
+            .flat_map(|v| &v.context)
+            .next()
+            .map(|s| self.join(&s.samples()[0]))
+            .unwrap_or_else(|| self.path.clone())
+    }
 }
 
 #[derive(Clone, Debug)]
