@@ -238,7 +238,8 @@ pub struct WorkspaceArgs {
 /// What changed, for `affected` and `plan` (none: everything).
 #[derive(Args, Debug, Clone, Default)]
 pub struct Selection {
-    /// A changed file: a manifest, a base definition, a module, or a file a variant copies.
+    /// Changed files: manifests, base definitions, modules, or files a variant copies
+    /// (several after one flag, e.g. `--changed $(git diff --name-only)`; give DIR first).
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub changed: Vec<String>,
     /// A changed image: a base rebuilt, or any image reference.
