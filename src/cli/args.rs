@@ -48,10 +48,11 @@ pub enum Format {
     /// Rendered for people (codespan-reporting).
     #[default]
     Human,
-    /// One JSON object: `diagnostics` (each with file, location, severity,
-    /// code, message, labels, help, fix and the variant it is about),
-    /// `exceptions` (the policy exceptions that applied) and, for `check`,
-    /// `configurations` (the effective policy and where each value came from).
+    /// One JSON object (docs/schemas/report.schema.json): `version`,
+    /// `diagnostics` (each with file, location, severity, code, message, labels,
+    /// help, fix and the variant it is about), `exceptions` (the policy
+    /// exceptions that applied), `configurations` (the effective policy and where
+    /// each value came from) and, when the run stopped early, `errors`.
     Json,
 }
 

@@ -121,6 +121,33 @@ pub(crate) fn report_usage(e: UsageError) -> u8 {
     exit::USAGE
 }
 
+/// The version of the `--format json` reports of `check` and `compile`
+/// (docs/schemas/report.schema.json). Raised when a field changes meaning or
+/// goes away; new fields do not raise it.
+pub(crate) const REPORT_VERSION: u32 = 1;
+
+/// A usage or I/O problem under `--format json`: the report on stdout (with the
+/// problem in `errors`, no diagnostics), the message on stderr too, exit 2.
+pub(crate) fn report_usage_json(e: UsageError) -> u8 {
+    let report = serde_json::json!({
+        "version": REPORT_VERSION,
+        "diagnostics": [],
+        "exceptions": [],
+        "configurations": [],
+        "errors": [{ "kind": "usage", "message": e.0 }],
+    });
+    let _ = print_stdout(&format!("{report}\n"));
+    report_usage(e)
+}
+
+/// [`report_usage`] or, under `--format json`, [`report_usage_json`].
+pub(crate) fn report_usage_as(format: args::Format, e: UsageError) -> u8 {
+    match format {
+        args::Format::Json => report_usage_json(e),
+        args::Format::Human => report_usage(e),
+    }
+}
+
 /// How the driver reads the files the library asks for: confined to the
 /// repository, `.wbuild` files for manifests reached through a link and for
 /// imports.
@@ -451,6 +478,7 @@ pub(crate) fn json_report(
     exceptions: &[crate::policy::Exception],
 ) -> serde_json::Value {
     serde_json::json!({
+        "version": REPORT_VERSION,
         "diagnostics": session.compiler.render_json(diagnostics),
         "exceptions": exceptions_json(&session.compiler, exceptions),
         "configurations": [configuration_json(session, &[file])],

@@ -541,3 +541,59 @@ fn compile_check_says_whether_a_committed_dockerfile_is_stale() {
     let out = wbuildc(&["compile", manifest, "-v", "production", "--check"]);
     assert_eq!(out.status.code(), Some(2), "--check needs --output");
 }
+
+/// `--format json` is a contract: docs/schemas/report.schema.json, validated with
+/// check-jsonschema over the reports of every diagnostics, policy and mistakes
+/// fixture (hundreds of diagnostics, with fixes and exceptions), and of a usage
+/// error, which is in the report too.
+#[test]
+fn json_reports_match_their_published_schema() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let report = dir.path().join("report.json");
+    let out = wbuildc(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/diagnostics",
+        "tests/fixtures/policy",
+        "tests/fixtures/mistakes",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    std::fs::write(&report, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    crate::ops::assert_valid("docs/schemas/report.schema.json", &report);
+    let value: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let diagnostics = value["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert!(diagnostics.len() > 300, "{} diagnostics", diagnostics.len());
+    // Every diagnostic points into the user's files, never into the stdlib.
+    for d in &diagnostics {
+        let file = d["primary"]["file"].as_str().unwrap_or("");
+        assert!(file.starts_with("tests/fixtures/"), "{d}");
+    }
+    assert!(diagnostics.iter().any(|d| d["variant"].is_string()));
+    assert!(diagnostics.iter().any(|d| d["fix"].is_object()));
+
+    let out = wbuildc(&["check", "--format", "json", "tests/fixtures/no-such.wbuild"]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::write(&report, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    crate::ops::assert_valid("docs/schemas/report.schema.json", &report);
+    assert!(
+        text(&out.stdout).contains("\"errors\":[{\"kind\":\"usage\""),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = wbuildc(&[
+        "compile",
+        "examples/go-service/service.wbuild",
+        "--variant",
+        "production",
+        "--format",
+        "json",
+        "-o",
+        &dir.path().join("Dockerfile").to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(&report, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    crate::ops::assert_valid("docs/schemas/report.schema.json", &report);
+}

@@ -201,7 +201,7 @@ fn json_file(path: &std::path::Path) -> serde_json::Value {
 }
 
 /// check-jsonschema from the test virtualenv (scripts/setup-test-env.sh).
-fn assert_valid(schema: &str, document: &std::path::Path) {
+pub fn assert_valid(schema: &str, document: &std::path::Path) {
     let venv = std::env::var_os("WBUILD_PYENV")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| repo().join(".venv"));

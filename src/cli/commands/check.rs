@@ -1,6 +1,6 @@
 use crate::cli::args::{Common, Format};
 use crate::cli::config::{Location, Locator, Organisation, Session};
-use crate::cli::{exit, load, print_stdout, report_usage, use_color, UsageError};
+use crate::cli::{exit, load, print_stdout, report_usage_as, use_color, UsageError};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -13,11 +13,11 @@ const BATCH: usize = 1024;
 pub fn run(common: &Common, files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
     let files = match crate::cli::walk::expand(files) {
         Ok(files) => files,
-        Err(e) => return report_usage(e),
+        Err(e) => return report_usage_as(format, e),
     };
     match check(common, &files, format, deny_warnings) {
         Ok(code) => code,
-        Err(e) => report_usage(e),
+        Err(e) => report_usage_as(format, e),
     }
 }
 
@@ -122,6 +122,7 @@ fn check(
                 exceptions.extend(output.exceptions);
             }
             let report = serde_json::json!({
+                "version": crate::cli::REPORT_VERSION,
                 "diagnostics": diagnostics,
                 "exceptions": exceptions,
                 "configurations": configurations,

@@ -1,5 +1,5 @@
 use crate::cli::args::{Common, Format};
-use crate::cli::{exit, json_report, prepare, print_stdout, report_usage, use_color, UsageError};
+use crate::cli::{exit, json_report, prepare, print_stdout, use_color, UsageError};
 use std::path::Path;
 
 pub fn run(
@@ -12,7 +12,7 @@ pub fn run(
 ) -> u8 {
     match compile(common, file, variant, output, format, check) {
         Ok(code) => code,
-        Err(e) => report_usage(e),
+        Err(e) => crate::cli::report_usage_as(format, e),
     }
 }
 
