@@ -68,13 +68,21 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
 /// they are found.
 #[salsa::tracked(returns(ref))]
 pub fn user_imports(db: &dyn Db, file: SourceFile) -> Vec<SourceFile> {
+    import_closure(db, file, false)
+}
+
+/// The files `file` imports, directly or through the files it imports, each
+/// once, in the order they are found; with `stdlib`, the stdlib modules too
+/// (what the operations graph counts as a dependency).
+pub fn import_closure(db: &dyn Db, file: SourceFile, stdlib: bool) -> Vec<SourceFile> {
     let mut order = Vec::new();
     let mut seen = std::collections::HashSet::from([file]);
     let mut todo = vec![file];
     while let Some(f) = todo.pop() {
         for import in resolve::scope(db, f).imports.values() {
             if let Some(target) = import.target {
-                if !resolve::is_stdlib_path(target.path(db)) && seen.insert(target) {
+                let wanted = stdlib || !resolve::is_stdlib_path(target.path(db));
+                if wanted && seen.insert(target) {
                     order.push(target);
                     todo.push(target);
                 }

@@ -99,6 +99,15 @@ impl fmt::Display for ImageRef {
 }
 
 impl ImageRef {
+    /// The reference without its digest (`registry/repo:tag`): what a lock
+    /// pins and what links an image's users to its producer.
+    pub fn without_digest(&self) -> ImageRef {
+        ImageRef {
+            digest: None,
+            ..self.clone()
+        }
+    }
+
     /// Parses and validates a reference; the error says which part is wrong.
     pub fn parse(text: &str) -> Result<ImageRef, String> {
         let (rest, digest) = match text.split_once('@') {

@@ -43,7 +43,7 @@ pub struct VariantFacts {
 pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
     let evaluated = variants::evaluate(db, file);
     let deps = graph::dependencies(db, file);
-    let mut uses: Vec<String> = imports_transitively(db, file)
+    let mut uses: Vec<String> = crate::analysis::import_closure(db, file, true)
         .iter()
         .map(|f| f.path(db).clone())
         .collect();
@@ -99,23 +99,4 @@ pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
     uses.dedup();
     out.uses_files = uses;
     out
-}
-
-/// Every file `file` imports, directly or through the files it imports (stdlib
-/// modules included), each once.
-fn imports_transitively(db: &dyn Db, file: SourceFile) -> Vec<SourceFile> {
-    let mut seen = std::collections::HashSet::from([file]);
-    let mut order = Vec::new();
-    let mut todo = vec![file];
-    while let Some(f) = todo.pop() {
-        for import in crate::resolve::scope(db, f).imports.values() {
-            if let Some(target) = import.target {
-                if seen.insert(target) {
-                    order.push(target);
-                    todo.push(target);
-                }
-            }
-        }
-    }
-    order
 }

@@ -99,11 +99,7 @@ pub(super) fn join(dir: &str, relative: &str) -> String {
 
 /// A reference without its digest: what links a user to its producer.
 fn link_key(r: &ImageRef) -> String {
-    ImageRef {
-        digest: None,
-        ..r.clone()
-    }
-    .to_string()
+    r.without_digest().to_string()
 }
 
 impl Workspace {

@@ -1,17 +1,10 @@
 //! The real `wbuildc` binary: exit codes, output channels, formats.
 
-use crate::support::repo;
-use std::process::{Command, Output};
+use crate::support::{repo, wbuildc_at};
+use std::process::Output;
 
 fn wbuildc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wbuildc"))
-        .args(args)
-        .current_dir(repo())
-        .env("NO_COLOR", "1")
-        // No organisation configuration: the tests must not depend on /etc/wbuild.
-        .env("WBUILD_CONFIG", "")
-        .output()
-        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
+    wbuildc_at(&repo(), args)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -420,16 +413,6 @@ fn deny_warnings_makes_warnings_fail_the_run() {
             text(&out.stderr)
         );
     }
-}
-
-fn wbuildc_at(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wbuildc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WBUILD_CONFIG", "")
-        .output()
-        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
 }
 
 #[test]

@@ -180,14 +180,7 @@ fn org_copy() -> tempfile::TempDir {
 }
 
 fn wbuildc_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WBUILD_CONFIG", "")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .unwrap_or_else(|e| panic!("run wbuildc: {e}"));
+    let out = crate::support::wbuildc_at(dir, args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -7,6 +7,20 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The real `wbuildc` binary run in `dir`, without colour, without an
+/// organisation configuration (the tests must not depend on /etc/wbuild) and
+/// without the caller's SOURCE_DATE_EPOCH.
+pub fn wbuildc_at(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("WBUILD_CONFIG", "")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
+}
+
 /// Loads `path` (relative to the repository root) with its imports and the
 /// dependency manifests its variants copy.
 pub fn load(compiler: &mut Compiler, path: &str) -> SourceFile {

@@ -287,6 +287,9 @@ pub fn plan(
             .collect();
         let out_abs =
             std::path::absolute(out).map_err(|e| UsageError(format!("{}: {e}", out.display())))?;
+        // Every target's ignore file is the policy's forbidden files (the plan
+        // sends no context-specific .dockerignore).
+        let ignore = crate::build::ignore_file(None, &loaded.session.forbidden);
         let mut written: BTreeMap<usize, ops::plan::Written> = BTreeMap::new();
         let mut failed = Vec::new();
         for t in &targets {
@@ -308,7 +311,6 @@ pub fn plan(
             let name_on_disk = format!("{}.Dockerfile", t.id);
             let path = out.join(&name_on_disk);
             write(&path, dockerfile.as_bytes())?;
-            let ignore = crate::build::ignore_file(None, &loaded.session.forbidden);
             write(&out.join(format!("{name_on_disk}.dockerignore")), &ignore)?;
             let context_dir = crate::cli::default_context(Path::new(file));
             let context_abs = std::path::absolute(&context_dir)
@@ -317,13 +319,7 @@ pub fn plan(
                 .stages
                 .iter()
                 .filter_map(|s| match &s.from {
-                    crate::ir::From::Image(r) => Some(
-                        crate::check::types::ImageRef {
-                            digest: None,
-                            ..r.clone()
-                        }
-                        .to_string(),
-                    ),
+                    crate::ir::From::Image(r) => Some(r.without_digest().to_string()),
                     _ => None,
                 })
                 .collect();
