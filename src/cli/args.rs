@@ -61,9 +61,14 @@ pub enum Command {
     /// Check manifests and print their diagnostics.
     Check {
         /// The .wbuild files to check; a directory means every .wbuild file under it
-        /// (honouring .gitignore).
+        /// (honouring .gitignore); `-` reads one manifest from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The path standard input's text is checked as (`check -`): its policy,
+        /// repository, imports and build context are found from there, and
+        /// diagnostics name it (default: `<stdin>` in the current directory).
+        #[arg(long, value_name = "PATH")]
+        stdin_filename: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
         /// Fail (exit 1) on warnings too, not only on errors.
@@ -100,9 +105,12 @@ pub enum Command {
     /// Format manifests canonically (in place), keeping comments.
     Fmt {
         /// The .wbuild files; a directory means every .wbuild file under it
-        /// (honouring .gitignore).
+        /// (honouring .gitignore); `-` formats standard input to standard output.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The path standard input's text is shown as in messages (`fmt -`).
+        #[arg(long, value_name = "PATH")]
+        stdin_filename: Option<PathBuf>,
         /// Do not write: print what would change as a unified diff, exit 1 if a file
         /// is not formatted.
         #[arg(long)]

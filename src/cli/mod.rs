@@ -7,6 +7,7 @@ mod commands;
 mod config;
 pub mod exit;
 mod fs;
+mod stdin;
 mod walk;
 
 pub use config::{CONFIG_ENV, CONFIG_FILE, POLICY_FILE};
@@ -36,10 +37,17 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let code = match cli.command {
         args::Command::Check {
             files,
+            stdin_filename,
             format,
             deny_warnings,
             common,
-        } => commands::check::run(&common, &files, format, deny_warnings),
+        } => commands::check::run(
+            &common,
+            &files,
+            stdin_filename.as_deref(),
+            format,
+            deny_warnings,
+        ),
         args::Command::Compile {
             file,
             variant,
@@ -51,9 +59,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         args::Command::Variants { file, common } => commands::variants::run(&common, &file),
         args::Command::Fmt {
             files,
+            stdin_filename,
             check,
             common,
-        } => commands::fmt::run(&common, &files, check),
+        } => commands::fmt::run(&common, &files, stdin_filename.as_deref(), check),
         args::Command::Explain { code } => commands::explain::run(code.as_deref()),
         args::Command::Build {
             file,
@@ -187,7 +196,16 @@ pub(crate) fn load(
     session: &mut Session,
     files: &[(PathBuf, PathBuf)],
 ) -> Result<Vec<crate::SourceFile>, UsageError> {
-    load_with(session, files, true)
+    load_with(session, files, true, None)
+}
+
+/// [`load`] where one of the manifests is standard input's text (`check -`).
+pub(crate) fn load_with_stdin(
+    session: &mut Session,
+    files: &[(PathBuf, PathBuf)],
+    stdin: Option<&stdin::Stdin>,
+) -> Result<Vec<crate::SourceFile>, UsageError> {
+    load_with(session, files, true, stdin)
 }
 
 /// [`load`] without the context files (for the operations commands).
@@ -195,13 +213,14 @@ pub(crate) fn load_structure(
     session: &mut Session,
     files: &[(PathBuf, PathBuf)],
 ) -> Result<Vec<crate::SourceFile>, UsageError> {
-    load_with(session, files, false)
+    load_with(session, files, false, None)
 }
 
 fn load_with(
     session: &mut Session,
     files: &[(PathBuf, PathBuf)],
     context_files: bool,
+    stdin: Option<&stdin::Stdin>,
 ) -> Result<Vec<crate::SourceFile>, UsageError> {
     let shown: Vec<String> = files
         .iter()
@@ -211,9 +230,14 @@ fn load_with(
         .iter()
         .map(|(_, root)| session.repository(root))
         .collect();
-    let read = |index: usize, path: &str, wanted| match repositories.get(index) {
-        Some(repository) => reader(repository)(path, wanted),
-        None => Err(crate::ReadFailure::Missing),
+    let read = |index: usize, path: &str, wanted| {
+        if let Some(text) = stdin.and_then(|s| s.serves(Path::new(path), wanted)) {
+            return Ok(text);
+        }
+        match repositories.get(index) {
+            Some(repository) => reader(repository)(path, wanted),
+            None => Err(crate::ReadFailure::Missing),
+        }
     };
     let results = if context_files {
         session.compiler.load_many(&shown, read)

@@ -580,3 +580,105 @@ fn json_reports_match_their_published_schema() {
     std::fs::write(&report, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
     crate::ops::assert_valid("docs/schemas/report.schema.json", &report);
 }
+
+/// `wbuildc` in `dir` with `input` on standard input.
+fn wbuildc_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("WBUILD_CONFIG", "")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes()).unwrap_or_default();
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait for wbuildc: {e}"))
+}
+
+#[test]
+fn check_and_fmt_read_an_unsaved_buffer_from_stdin_as_if_it_were_at_its_path() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap_or_default();
+    std::fs::create_dir_all(root.join("svc/app")).unwrap_or_default();
+    std::fs::write(root.join("svc/common.wbuild"), "let team = \"web\"\n").unwrap_or_default();
+    std::fs::write(root.join("svc/app/main.py"), "").unwrap_or_default();
+    // What the editor holds: not saved, importing a neighbour of its path and
+    // copying from its build context (one source is missing there).
+    let buffer = "import \"base\"\nimport \"./common.wbuild\"\n\nimage \"svc\" {\n  labels = { \"org.example.team\": common.team }\n}\n\nvariant production extends base.runtime() {\n  steps += {\n    copy \"app/main.py\" to \"./\"\n    copy \"app/missing.py\" to \"./\"\n  }\n  cmd = [\"python3\", \"main.py\"]\n}\n";
+    let path = "svc/service.wbuild";
+    let out = wbuildc_with_stdin(root, &["check", "-", "--stdin-filename", path], buffer);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!root.join(path).exists(), "nothing is written");
+    assert!(stderr.contains("┌─ svc/service.wbuild:11:"), "{stderr}");
+    assert!(stderr.contains("app/missing.py"), "{stderr}");
+    assert!(!stderr.contains("WB1003"), "the import resolves: {stderr}");
+
+    let out = wbuildc_with_stdin(
+        root,
+        &["check", "--format", "json", "--stdin-filename", path, "-"],
+        buffer,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["primary"]["file"].as_str())
+        .collect();
+    assert_eq!(files, vec![path], "{report}");
+
+    // Without a name the text is `<stdin>` in the current directory.
+    let out = wbuildc_with_stdin(root, &["check", "-"], "variant x {\n  bogus = 1\n}\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("┌─ <stdin>:2:3"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // fmt - is a filter: formatted text out, the input back unchanged when it
+    // cannot be parsed, and --check prints the diff under the given name.
+    let messy = "image \"svc\"   {\nversion = \"1\"\n}\n";
+    let out = wbuildc_with_stdin(root, &["fmt", "-"], messy);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "image \"svc\" {\n  version = \"1\"\n}\n");
+    let broken = "image \"svc\" {\n";
+    let out = wbuildc_with_stdin(root, &["fmt", "-"], broken);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), broken);
+    let out = wbuildc_with_stdin(
+        root,
+        &["fmt", "--check", "--stdin-filename", path, "-"],
+        messy,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).starts_with("--- svc/service.wbuild\n"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Misuse is a usage error.
+    for args in [
+        vec!["check", "--stdin-filename", path, "svc/common.wbuild"],
+        vec!["check", "-", "-"],
+        vec!["check", "-", "--stdin-filename", "svc"],
+    ] {
+        let out = wbuildc_with_stdin(root, &args, "");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -1,6 +1,7 @@
 use crate::cli::args::{Common, Format};
 use crate::cli::config::{Location, Locator, Organisation, Session};
-use crate::cli::{exit, load, print_stdout, report_usage_as, use_color, UsageError};
+use crate::cli::stdin::Stdin;
+use crate::cli::{exit, load_with_stdin, print_stdout, report_usage_as, use_color, UsageError};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -10,12 +11,22 @@ use std::path::{Path, PathBuf};
 /// the next) instead of growing with the number of files.
 const BATCH: usize = 1024;
 
-pub fn run(common: &Common, files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
-    let files = match crate::cli::walk::expand(files) {
+pub fn run(
+    common: &Common,
+    files: &[PathBuf],
+    stdin_filename: Option<&Path>,
+    format: Format,
+    deny_warnings: bool,
+) -> u8 {
+    let (files, stdin) = match crate::cli::stdin::substitute(files, stdin_filename) {
+        Ok(substituted) => substituted,
+        Err(e) => return report_usage_as(format, e),
+    };
+    let files = match crate::cli::walk::expand(&files) {
         Ok(files) => files,
         Err(e) => return report_usage_as(format, e),
     };
-    match check(common, &files, format, deny_warnings) {
+    match check(common, &files, stdin.as_ref(), format, deny_warnings) {
         Ok(code) => code,
         Err(e) => report_usage_as(format, e),
     }
@@ -37,6 +48,7 @@ struct Output {
 fn check(
     common: &Common,
     files: &[PathBuf],
+    stdin: Option<&Stdin>,
     format: Format,
     deny_warnings: bool,
 ) -> Result<u8, UsageError> {
@@ -84,7 +96,7 @@ fn check(
                 .iter()
                 .filter_map(|(i, root)| files.get(*i).map(|p| (p.clone(), root.clone())))
                 .collect();
-            let outputs = check_batch(session, common, &batch_files, format, &mut failed)?;
+            let outputs = check_batch(session, common, &batch_files, stdin, format, &mut failed)?;
             for ((index, _), output) in batch.iter().zip(outputs) {
                 if let Some(slot) = per_file.get_mut(*index) {
                     *slot = output;
@@ -168,10 +180,11 @@ fn check_batch(
     mut session: Session,
     common: &Common,
     files: &[(PathBuf, PathBuf)],
+    stdin: Option<&Stdin>,
     format: Format,
     failed: &mut bool,
 ) -> Result<Vec<Output>, UsageError> {
-    let loaded = load(&mut session, files)?;
+    let loaded = load_with_stdin(&mut session, files, stdin)?;
     let checked = session.compiler.check_all(&loaded);
     let mut outputs = Vec::new();
     for ((file, (path, _)), mut diagnostics) in loaded.iter().zip(files).zip(checked) {
