@@ -539,7 +539,7 @@ fn set_setting<T: PolicyType>(
                 span,
                 "wrong type",
             )
-            .with_help("see docs/policy.md for every key and its type")
+            .with_help("`wbuildc docs policy` lists every key and its type")
             .into_boxed());
     };
     if let Err(why) = check(&new) {
@@ -638,7 +638,7 @@ impl Policy {
                         span,
                         "here",
                     )
-                    .with_help("see docs/policy.md for the keys a policy file may set")];
+                    .with_help("`wbuildc docs policy` lists the keys a policy file may set")];
             }
         };
         let mut problems = Vec::new();
@@ -724,7 +724,8 @@ impl Policy {
                             )
                             .with_help(
                                 suggest::help(key_name, names).unwrap_or_else(|| {
-                                    "see docs/policy.md for the keys a policy file may set".into()
+                                    "`wbuildc docs policy` lists the keys a policy file may set"
+                                        .into()
                                 }),
                             ),
                         );

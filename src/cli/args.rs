@@ -7,7 +7,9 @@ use std::path::PathBuf;
 #[command(
     name = "wbuildc",
     version,
-    about = "Compile typed .wbuild build manifests into standard Dockerfiles"
+    about = "Compile typed .wbuild build manifests into standard Dockerfiles",
+    after_help = "Documentation: `wbuildc docs` lists the topics (language, stdlib, policy, ...), \
+                  `wbuildc docs TOPIC` prints one, `wbuildc explain CODE` explains a diagnostic."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -152,6 +154,8 @@ pub enum Command {
     },
     /// Print the long explanation of a diagnostic code (e.g. WB2001); without a code, list them all.
     Explain { code: Option<String> },
+    /// Print the documentation of a topic (language, stdlib, policy, ...); without one, list them.
+    Docs { topic: Option<String> },
     /// Base images: build one from its `base "REF" { ... }` definition.
     Base {
         #[command(subcommand)]

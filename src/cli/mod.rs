@@ -10,6 +10,7 @@ mod fs;
 mod stdin;
 mod walk;
 
+pub use commands::docs::{Topic, CONTRIBUTOR_DOCS, TOPICS};
 pub use config::{CONFIG_ENV, CONFIG_FILE, POLICY_FILE};
 
 use args::{Cli, ColorChoice, Common};
@@ -64,6 +65,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             common,
         } => commands::fmt::run(&common, &files, stdin_filename.as_deref(), check),
         args::Command::Explain { code } => commands::explain::run(code.as_deref()),
+        args::Command::Docs { topic } => commands::docs::run(topic.as_deref()),
         args::Command::Build {
             file,
             variant,

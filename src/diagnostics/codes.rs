@@ -160,7 +160,7 @@ with `wbuildc check DIR/MODULE.wbuild`. Nothing in your file needs to change.";
     UnknownField = "WB2001", Error, "unknown field",
 "Images, variants and presets accept a fixed set of fields: {fields}; the image block
 also takes {image_fields}. A `base \"REF\" { ... }` item takes {base_fields}. The help line suggests the closest field name, with the
-fix that writes it. docs/language.md describes each field.";
+fix that writes it. `wbuildc docs language` describes each field.";
 
     TypeMismatch = "WB2002", Error, "type mismatch",
 "The value does not have the type the field, parameter or step expects. Types are
@@ -235,7 +235,7 @@ has no effect where that is a single line or item of this file.";
 with mmdebstrap: its reference is the name manifests use as their `base`
 (`registry/repository:tag`, with a tag and without a digest: the digest is what the
 build produces), `suite` names the Debian release (`bookworm`, `trixie`), and each of
-`sources` is one APT line `URI SUITE COMPONENT...`. docs/operations.md walks through
+`sources` is one APT line `URI SUITE COMPONENT...`. `wbuildc docs operations` walks through
 defining, building and locking one.";
 
     UnknownOption = "WB2015", Error, "unknown step option",
@@ -291,7 +291,7 @@ signals. Prefer a list of arguments.";
     InvalidPolicy = "WB5000", Error, "invalid policy file",
 "A policy file (`wbuild-policy.toml`, or the file given with `--policy`) is not valid
 TOML, sets a key the policy does not have, or gives a value of the wrong type.
-docs/policy.md lists every key. `wbuildc policy explain` shows the effective policy.";
+`wbuildc docs policy` lists every key. `wbuildc policy explain` shows the effective policy.";
 
     RegistryNotAllowed = "WB5001", Error, "base image from a registry the policy does not allow",
 "Base images may only come from the registries in the policy's
@@ -384,7 +384,7 @@ configuration or policy file of the repository that wbuildc refused to read (a
 symbolic link out of the repository or into `.git`, a FIFO, a file that is not UTF-8)
 is an error rather than silently skipped. The organisation's configuration comes from
 CI: `--policy PATH`, `--stdlib DIR`, or `$WBUILD_CONFIG` (default `/etc/wbuild`) with
-`policy.toml` and `wbuild.toml` (`[stdlib] dir = \"...\"`). See docs/security.md.";
+`policy.toml` and `wbuild.toml` (`[stdlib] dir = \"...\"`). See `wbuildc docs security`.";
 
     Setuid = "WB5014", Error, "setuid file or sudo rule",
 "Processes run as an unprivileged user, and nothing in the image may let that user

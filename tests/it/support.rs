@@ -58,6 +58,11 @@ pub fn header(source: &str, key: &str) -> Option<String> {
 
 /// Every `.wbuild` file under `dir` (relative to the repository), sorted.
 pub fn wbuild_files(dir: &str) -> Vec<String> {
+    files_with_extension(dir, "wbuild")
+}
+
+/// Every file named `*.EXTENSION` under `dir` (relative to the repository), sorted.
+pub fn files_with_extension(dir: &str, extension: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut todo = vec![repo().join(dir)];
     while let Some(d) = todo.pop() {
@@ -68,7 +73,7 @@ pub fn wbuild_files(dir: &str) -> Vec<String> {
             let p = e.path();
             if p.is_dir() {
                 todo.push(p);
-            } else if p.extension().is_some_and(|x| x == "wbuild") {
+            } else if p.extension().is_some_and(|x| x == extension) {
                 out.push(relative(&p));
             }
         }

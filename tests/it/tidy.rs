@@ -328,3 +328,62 @@ fn the_readme_states_the_declared_minimum_rust() {
         "README does not say Rust {declared}"
     );
 }
+
+/// Every user document in `docs/` is a topic of `wbuildc docs` (a service
+/// developer has the binary, not this repository), printed as written; and the
+/// help lines and explanations the compiler prints send people to `wbuildc docs
+/// TOPIC` with a topic that exists, never to a file path they do not have.
+#[test]
+fn every_user_document_is_a_docs_topic_and_messages_point_at_topics() {
+    let mut pages: Vec<String> = std::fs::read_dir(repo().join("docs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .filter(|n| !wbuild::cli::CONTRIBUTOR_DOCS.contains(&n.as_str()))
+        .collect();
+    pages.sort();
+    let mut topics: Vec<String> = wbuild::cli::TOPICS
+        .iter()
+        .map(|t| format!("{}.md", t.name))
+        .collect();
+    topics.sort();
+    assert_eq!(pages, topics, "docs/ and wbuild::cli::TOPICS differ");
+    for topic in wbuild::cli::TOPICS {
+        let out = crate::support::wbuildc_at(&repo(), &["docs", topic.name]);
+        assert_eq!(out.status.code(), Some(0));
+        let file = std::fs::read(repo().join("docs").join(format!("{}.md", topic.name)));
+        assert_eq!(Some(out.stdout), file.ok(), "wbuildc docs {}", topic.name);
+    }
+    let out = crate::support::wbuildc_at(&repo(), &["docs", "polciy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `policy`?"));
+
+    // What users read: help lines and explanations (comments may name files).
+    let mut wrong = Vec::new();
+    for path in crate::support::files_with_extension("src", "rs") {
+        let text = std::fs::read_to_string(repo().join(&path)).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            if line.contains("docs/") && line.contains(".md") && !line.contains("include_str!") {
+                wrong.push(format!("{path}:{}: names a docs/ file: {line}", n + 1));
+            }
+            for mention in line.split("wbuildc docs ").skip(1) {
+                let name: String = mention
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                if !name.is_empty()
+                    && name != "TOPIC"
+                    && !wbuild::cli::TOPICS.iter().any(|t| t.name == name)
+                {
+                    wrong.push(format!("{path}:{}: no topic `{name}`", n + 1));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

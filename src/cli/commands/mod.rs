@@ -4,6 +4,7 @@ pub mod base;
 pub mod build;
 pub mod check;
 pub mod compile;
+pub mod docs;
 pub mod explain;
 pub mod fmt;
 pub mod ops;
