@@ -119,6 +119,16 @@ pub(super) fn build_command(request: &BuildRequest, dockerfile: &Path, ignore: &
     if let Some(n) = &request.network {
         cmd.arg("--network").arg(n);
     }
+    if let Some(p) = &request.platform {
+        cmd.arg("--platform").arg(p);
+    }
+    if let Some(from) = &request.cache_from {
+        cmd.arg("--cache-from").arg(from);
+    }
+    // Docker's `build` has no --cache-to (only buildx does): refused before this.
+    if let (Engine::Buildah, Some(to)) = (request.engine, &request.cache_to) {
+        cmd.arg("--cache-to").arg(to);
+    }
     // The context is a path from the command line, never an option, whatever its
     // name (a directory called `--network=host`).
     cmd.arg("--").arg(&request.context);

@@ -12,6 +12,7 @@ mod ignore;
 mod layout;
 pub mod oci;
 pub mod packages;
+pub mod platform;
 pub mod registry;
 pub mod rootfs;
 mod stream;
@@ -36,6 +37,12 @@ pub struct BuildRequest {
     /// `id=ID,src=PATH` as given on the command line.
     pub secrets: Vec<String>,
     pub network: Option<String>,
+    /// `os/arch[/variant]` to build for, instead of the host's.
+    pub platform: Option<String>,
+    /// A registry repository whose layers the build may reuse (and, for
+    /// `cache_to`, push its layers to).
+    pub cache_from: Option<String>,
+    pub cache_to: Option<String>,
     pub pull: PullPolicy,
     /// Seconds since the epoch for deterministic timestamps (SOURCE_DATE_EPOCH).
     pub timestamp: Option<i64>,

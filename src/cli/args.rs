@@ -303,6 +303,18 @@ pub struct EngineArgs {
     /// The network for RUN steps (e.g. `host`).
     #[arg(long)]
     pub network: Option<String>,
+    /// Build for this platform instead of the host's (`linux/arm64`, `linux/arm/v7`);
+    /// RUN steps of another architecture need the host's binfmt emulation.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Reuse the layers cached in this repository of an approved registry
+    /// (`registry.example.org/cache/svc`, no tag).
+    #[arg(long, value_name = "REPOSITORY")]
+    pub cache_from: Option<String>,
+    /// Push the build's layers to this repository of an approved registry, for
+    /// the next build's --cache-from (buildah only: docker build has no cache export).
+    #[arg(long, value_name = "REPOSITORY")]
+    pub cache_to: Option<String>,
     /// When to pull base images.
     #[arg(long, value_enum, default_value_t = PullChoice::Missing)]
     pub pull: PullChoice,

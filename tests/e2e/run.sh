@@ -546,18 +546,40 @@ apt_side_check() { # ENGINE
   [ "$rc" = 0 ] || tail -20 "$WORK/aptside-$e.log"
 }
 
+platform_check() { # ENGINE
+  local e=$1 arch
+  section "$e: --platform"
+  # The native platform, named: the engine must take the flag and record it. (A
+  # foreign one needs a base image for it and binfmt emulation, which this
+  # machine has neither of.)
+  if wb "$WORK/platform-$e.log" build "$FIXTURE" --variant secret --engine "$e" --network host \
+       --secret "id=token,src=$SECRET" --build-arg "RUN_ID=$RUN_ID" \
+       --platform linux/amd64 --tag "localhost/wbuild-e2e-platform:$e"; then
+    if [ "$e" = docker ]; then
+      arch=$(d image inspect --format '{{.Os}}/{{.Architecture}}' "localhost/wbuild-e2e-platform:$e")
+    else
+      arch=$(buildah inspect --type image --format '{{.OCIv1.OS}}/{{.OCIv1.Architecture}}' "localhost/wbuild-e2e-platform:$e")
+    fi
+    check "$e: wbuildc build --platform linux/amd64 gives a linux/amd64 image (got $arch)" test "$arch" = linux/amd64
+  else
+    bad "$e: build with --platform linux/amd64 failed"; tail -20 "$WORK/platform-$e.log"
+  fi
+}
+
 # ---------------------------------------------------------------- run
 for ex in $EXAMPLES; do buildah_example "$ex"; done
 failure_report buildah
 secret_check buildah
 ignore_check buildah
 apt_side_check buildah
+platform_check buildah
 if [ "$DO_DOCKER" = 1 ]; then
   for ex in $DOCKER_EXAMPLES; do docker_example "$ex"; done
   failure_report docker
   secret_check docker
   ignore_check docker
   apt_side_check docker
+  platform_check docker
 fi
 
 section "operations (docs/operations.md)"

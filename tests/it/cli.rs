@@ -682,3 +682,49 @@ fn check_and_fmt_read_an_unsaved_buffer_from_stdin_as_if_it_were_at_its_path() {
         );
     }
 }
+
+#[test]
+fn engine_flags_are_checked_before_any_engine_runs() {
+    let manifest = "examples/go-service/service.wbuild";
+    for (flags, says) in [
+        (
+            vec!["--platform", "linux/x86_64"],
+            "`x86_64` is not an architecture",
+        ),
+        (vec!["--platform", "arm64"], "os/arch"),
+        (
+            vec!["--cache-from", "docker.io/someone/cache"],
+            "`docker.io` is not an approved registry",
+        ),
+        (
+            vec!["--cache-to", "registry.example.org/cache/go:latest"],
+            "without tag or digest",
+        ),
+        (
+            vec![
+                "--engine",
+                "docker",
+                "--cache-to",
+                "registry.example.org/cache/go",
+            ],
+            "--cache-to needs --engine buildah",
+        ),
+    ] {
+        let mut args = vec!["build", manifest, "--variant", "production"];
+        args.extend(&flags);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
+            .args(&args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .env("WBUILD_CONFIG", "")
+            // Reaching an engine would be a different error.
+            .env("WBUILDC_BUILDAH", "/nonexistent/buildah")
+            .env("WBUILDC_DOCKER", "/nonexistent/docker")
+            .output()
+            .unwrap_or_else(|e| panic!("run wbuildc: {e}"));
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(says), "{flags:?}: {stderr}");
+        assert!(!stderr.contains("/nonexistent"), "{flags:?}: {stderr}");
+    }
+}

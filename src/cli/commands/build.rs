@@ -66,6 +66,36 @@ struct Built {
     command: Vec<String>,
 }
 
+/// A cache repository from the command line: `registry/repository` without tag or
+/// digest, on a registry the policy approves (layers from anywhere else would
+/// be base images the policy never saw).
+fn cache_repository(
+    given: Option<&str>,
+    flag: &str,
+    compiler: &crate::Compiler,
+) -> Result<Option<String>, UsageError> {
+    let Some(text) = given else {
+        return Ok(None);
+    };
+    let reference = crate::check::types::ImageRef::parse(text)
+        .map_err(|e| UsageError(format!("{flag} {text}: {e}")))?;
+    if reference.tag.is_some() || reference.digest.is_some() {
+        return Err(UsageError(format!(
+            "{flag} {text}: name a repository (`{}/{}`), without tag or digest",
+            reference.registry, reference.repository
+        )));
+    }
+    let allowed = &compiler.policy().allowed_registries.value;
+    if !allowed.iter().any(|r| *r == reference.registry) {
+        return Err(UsageError(format!(
+            "{flag} {text}: `{}` is not an approved registry (images.allowed_registries: {})",
+            reference.registry,
+            allowed.join(", ")
+        )));
+    }
+    Ok(Some(text.to_string()))
+}
+
 fn run_build(
     common: &Common,
     path: &Path,
@@ -173,6 +203,21 @@ fn run_build(
         build_args,
         secrets: args.secrets.clone(),
         network: args.network.clone(),
+        platform: args
+            .platform
+            .as_deref()
+            .map(build::platform::parse)
+            .transpose()
+            .map_err(UsageError)?,
+        cache_from: cache_repository(args.cache_from.as_deref(), "--cache-from", compiler)?,
+        cache_to: match (engine, cache_repository(args.cache_to.as_deref(), "--cache-to", compiler)?) {
+            (Engine::Docker, Some(_)) => {
+                return Err(UsageError(
+                    "--cache-to needs --engine buildah: docker build (BuildKit without buildx) cannot export a cache".into(),
+                ))
+            }
+            (_, to) => to,
+        },
         pull: match args.pull {
             PullChoice::Missing => PullPolicy::Missing,
             PullChoice::Always => PullPolicy::Always,
