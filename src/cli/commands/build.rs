@@ -86,7 +86,7 @@ fn cache_repository(
         )));
     }
     let allowed = &compiler.policy().allowed_registries.value;
-    if !allowed.iter().any(|r| *r == reference.registry) {
+    if !allowed.contains(&reference.registry) {
         return Err(UsageError(format!(
             "{flag} {text}: `{}` is not an approved registry (images.allowed_registries: {})",
             reference.registry,
