@@ -3,9 +3,11 @@
 pub mod base;
 pub mod build;
 pub mod check;
+pub mod completions;
 pub mod compile;
 pub mod explain;
 pub mod fmt;
+pub mod init;
 pub mod ops;
 pub mod policy;
 pub mod variants;
