@@ -105,7 +105,7 @@ fn init(
     let text = formatted(&draft)?;
     if stdout {
         print_stdout(&text)?;
-    } else if force && target.exists() {
+    } else if force && std::fs::symlink_metadata(&target).is_ok() {
         super::fmt::replace(&target, &text)?;
     } else {
         create(&target, &text)?;
@@ -133,7 +133,10 @@ fn formatted(draft: &str) -> Result<String, UsageError> {
             .filter(|d| d.code.as_str().starts_with("WB0"))
             .collect();
         eprint!("{}", compiler.render(&syntax, false));
-        UsageError("internal error: the manifest wbuildc init wrote does not parse; please report it".into())
+        UsageError(
+            "internal error: the manifest wbuildc init wrote does not parse; please report it"
+                .into(),
+        )
     })
 }
 

@@ -3,8 +3,8 @@
 pub mod base;
 pub mod build;
 pub mod check;
-pub mod completions;
 pub mod compile;
+pub mod completions;
 pub mod explain;
 pub mod fmt;
 pub mod init;

@@ -7,7 +7,10 @@ use crate::cli::args::InitLanguage;
 /// The files that say a repository is in a language, per language, in the
 /// order `--language`'s values are listed.
 pub(crate) const MARKERS: &[(InitLanguage, &[&str])] = &[
-    (InitLanguage::Python, &["requirements.txt", "pyproject.toml"]),
+    (
+        InitLanguage::Python,
+        &["requirements.txt", "pyproject.toml"],
+    ),
     (InitLanguage::Node, &["package.json"]),
     (InitLanguage::Php, &["composer.json"]),
     (InitLanguage::Java, &["pom.xml"]),

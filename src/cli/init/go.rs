@@ -85,9 +85,7 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
         .into_iter()
         .filter(|f| repo.has_file(f))
         .collect();
-    let sources = source_copies(repo, "", &|name| {
-        name.ends_with(".go") || name == "go.work"
-    });
+    let sources = source_copies(repo, "", &|name| name.ends_with(".go") || name == "go.work");
     let module = go_mod
         .module
         .as_deref()
@@ -105,10 +103,12 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
     } else {
         format!("manifests = {},\n", text::list(&manifests))
     };
+    out.push_str(&text::comment(&format!(
+        "Debian's Go toolchain: the modules the module{module} requires downloaded first, \
+         then the sources, then a static binary."
+    )));
     out.push_str(&format!(
-        "# Debian's Go toolchain: the module{module} downloaded first, then the\n\
-         # sources, then a static binary.\n\
-         # EDIT: the copies are the directories and files found at the top.\n\
+        "# EDIT: the copies are the directories and files found at the top.\n\
          variant build extends go.build(\n\
          source = {{\n{sources}}},\n\
          {package_note}\

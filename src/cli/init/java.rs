@@ -105,9 +105,11 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
 
     let jar_name = match (&pom.final_name, &pom.artifact_id) {
         (Some(name), _) => expand(name, &pom),
-        (None, Some(artifact)) => expand(&format!("{artifact}-{}", version.unwrap_or_default()), &pom)
-            .trim_end_matches('-')
-            .to_string(),
+        (None, Some(artifact)) => {
+            expand(&format!("{artifact}-{}", version.unwrap_or_default()), &pom)
+                .trim_end_matches('-')
+                .to_string()
+        }
         (None, None) => "app".to_string(),
     };
     let jar_note = if jar_name.contains("${") || !text::plain_name(&jar_name) {

@@ -42,9 +42,11 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
     } else {
         sources
     };
-    let exception = text::debian_first_exception(repo, &["package.json"], "npm");
+    let exception = text::debian_first_exception(repo, &["package.json"], "npm", false);
+    let exception_again = text::debian_first_exception(repo, &["package.json"], "npm", true);
     out.push_str(&format!(
-        "# Every dependency (devDependencies too) with `npm ci`, then the sources: for the tests.\n\
+        "# Every dependency (devDependencies too) with `npm ci`, then the sources:\n\
+         # for the tests.\n\
          # EDIT: the copies are the directories and scripts found at the top; add what\n\
          # else the service reads.\n\
          variant build extends node.app() {{\n\
@@ -78,7 +80,7 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
     out.push_str(&format!(
         "# Production dependencies only, and the sources: what production copies.\n\
          variant deps extends node.app(dev = \"omit\") {{\n\
-         {exception}\
+         {exception_again}\
          steps += {{\n{sources}}}\n\
          }}\n\n"
     ));

@@ -25,7 +25,7 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
     } else {
         sources
     };
-    let exception = text::debian_first_exception(repo, &["composer.json"], "composer");
+    let exception = text::debian_first_exception(repo, &["composer.json"], "composer", false);
     let body = if exception.is_empty() {
         "{}".to_string()
     } else {

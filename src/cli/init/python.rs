@@ -46,18 +46,23 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
     let all = requirement_files(repo);
     let (tests, runtime): (Vec<String>, Vec<String>) =
         all.iter().cloned().partition(|f| for_tests(f));
-    let pyproject = repo.has_file("pyproject.toml");
+    let pyproject: Option<toml::Table> = repo
+        .read("pyproject.toml")
+        .and_then(|text| text.parse().ok());
+    let project = pyproject.as_ref().and_then(|p| p.get("project"));
     let mut out = text::header(image, "a Python service", "python");
-    out.push_str(&text::image_block(image, None));
+    let version = project
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str());
+    out.push_str(&text::image_block(image, version));
 
     // The build: dependencies first, then the sources.
-    let is_source = |name: &str| {
-        name.ends_with(".py") && !TEST_CONFIG.contains(&name) && name != "setup.py"
-    };
+    let is_source =
+        |name: &str| name.ends_with(".py") && !TEST_CONFIG.contains(&name) && name != "setup.py";
     let sources = source_copies(repo, "", &is_source);
     let exception_files: Vec<&str> = runtime.iter().chain(&tests).map(String::as_str).collect();
-    let exception = text::debian_first_exception(repo, &exception_files, "pip");
-    if runtime.is_empty() && pyproject {
+    let exception = text::debian_first_exception(repo, &exception_files, "pip", false);
+    if runtime.is_empty() && repo.has_file("pyproject.toml") {
         // No requirement file: the project installs itself from pyproject.toml,
         // after its sources (pip builds it).
         out.push_str(
@@ -124,7 +129,25 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
 
     // Production: the virtualenv and the application.
     let gunicorn = requires(repo, &runtime, "gunicorn") && repo.has_file("wsgi.py");
-    let cmd = if gunicorn {
+    // A console script pyproject.toml declares is on the virtualenv's PATH.
+    let script = project
+        .and_then(|p| p.get("scripts"))
+        .and_then(|s| s.as_table())
+        .and_then(|s| s.keys().find(|k| text::plain_name(k)));
+    let packages = repo
+        .list("")
+        .into_iter()
+        .chain(repo.list("src").into_iter().map(|e| super::Entry {
+            name: format!("src/{}", e.name),
+            ..e
+        }));
+    let main_package = packages
+        .filter(|e| e.is_dir && repo.has_file(&format!("{}/__main__.py", e.name)))
+        .map(|e| e.name.trim_start_matches("src/").to_string())
+        .next();
+    let cmd = if let Some(script) = script {
+        text::list(&[script])
+    } else if gunicorn {
         let mut cmd = vec!["gunicorn"];
         if repo.has_file("gunicorn.conf.py") {
             cmd.extend(["--config", "gunicorn.conf.py"]);
@@ -136,12 +159,8 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
         .find(|f| repo.has_file(f))
     {
         text::list(&["python", main])
-    } else if let Some(package) = repo
-        .list("")
-        .into_iter()
-        .find(|e| e.is_dir && repo.has_file(&format!("{}/__main__.py", e.name)))
-    {
-        text::list(&["python", "-m", package.name.as_str()])
+    } else if let Some(package) = main_package {
+        text::list(&["python", "-m", package.as_str()])
     } else {
         text::list(&["python", "main.py"])
     };

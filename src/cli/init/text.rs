@@ -98,7 +98,7 @@ pub(super) fn source_copies(repo: &dyn Repo, dir: &str, wanted: &dyn Fn(&str) ->
         .filter(|e| !e.is_dir && plain_name(&e.name) && wanted(&e.name))
         .map(|e| format!("{prefix}{}", e.name))
         .collect();
-    out.push_str(&copy_files(&files, &format!("{prefix}")));
+    out.push_str(&copy_files(&files, &prefix));
     out
 }
 
@@ -126,7 +126,14 @@ pub(super) fn test_copies(repo: &dyn Repo) -> String {
 /// `allow += { "debian-first": … }` with the comment that says what to do,
 /// when the dependency manifests declare libraries Debian ships (the
 /// organisation's rule is Debian first; the policy's own table says which).
-pub(super) fn debian_first_exception(repo: &dyn Repo, manifests: &[&str], tool: &str) -> String {
+/// `again`: a second variant that installs from the same files, whose comment
+/// points at the first one.
+pub(super) fn debian_first_exception(
+    repo: &dyn Repo,
+    manifests: &[&str],
+    tool: &str,
+    again: bool,
+) -> String {
     let mut libraries: Vec<String> = Vec::new();
     let mut packages: Vec<&str> = Vec::new();
     for manifest in manifests {
@@ -146,14 +153,20 @@ pub(super) fn debian_first_exception(repo: &dyn Repo, manifests: &[&str], tool: 
         return String::new();
     }
     let files = manifests.join(" and ");
-    let mut out = comment(&format!(
-        "EDIT: Debian packages these libraries from {files}: {}. The organisation's rule is \
+    let mut out = if again {
+        comment(&format!(
+            "The same exception as `build`'s, for the same {files} (EDIT both)."
+        ))
+    } else {
+        comment(&format!(
+            "EDIT: Debian packages these libraries from {files}: {}. The organisation's rule is \
          Debian first (`wbuildc explain WB5009`): install them from Debian through the preset's \
          `packages` ({}) and drop them from {files}, or keep this exception and say why {tool}'s \
          versions are needed.",
-        libraries.join(", "),
-        packages.join(", "),
-    ));
+            libraries.join(", "),
+            packages.join(", "),
+        ))
+    };
     out.push_str(&format!(
         "allow += {{\n\"debian-first\": {},\n}}\n",
         quoted(&format!(
