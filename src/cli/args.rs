@@ -222,8 +222,10 @@ pub enum Command {
         /// Print the manifest instead of writing DIR/service.wbuild.
         #[arg(long)]
         stdout: bool,
-        #[command(flatten)]
-        common: Common,
+        /// The repository root: nothing outside it is read (default: the nearest
+        /// directory with .git at or above DIR, else DIR).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
     /// Print a shell completion script for wbuildc (e.g. `wbuildc completions bash > /etc/bash_completion.d/wbuildc`).
     Completions {

@@ -115,8 +115,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             language,
             force,
             stdout,
-            common,
-        } => commands::init::run(&common, &dir, language, force, stdout),
+            root,
+        } => commands::init::run(&dir, root.as_deref(), language, force, stdout),
         args::Command::Completions { shell } => commands::completions::completions(shell),
         args::Command::Man { out } => commands::completions::man(out.as_deref()),
     };

@@ -341,3 +341,58 @@ fn a_pyproject_only_service_installs_itself() {
     let check = wbuildc(&["check", "--deny-warnings", path(&manifest)]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
 }
+
+/// Go with requirements and go.sum, and two commands; Maven without finalName.
+#[test]
+fn go_modules_and_maven_coordinates_are_read() {
+    let go = scratch(&[
+        (
+            "go.mod",
+            "module example.com/svc\n\ngo 1.19\n\nrequire (\n\tgolang.org/x/text v0.14.0\n)\n",
+        ),
+        ("go.sum", "golang.org/x/text v0.14.0 h1:x\n"),
+        ("cmd/api/main.go", "package main\n\nfunc main() {}\n"),
+        ("cmd/worker/main.go", "package main\n\nfunc main() {}\n"),
+        ("cmd/shared/util.go", "package shared\n"),
+        ("pkg/x/x.go", "package x\n"),
+    ]);
+    let out = wbuildc(&["init", "--stdout", path(go.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = text(&out.stdout);
+    for expected in [
+        "package = \"./cmd/api\"",
+        "output = \"/out/api\"",
+        "manifests = [\"go.mod\", \"go.sum\"]",
+        "(worker)",
+        "copy \"pkg/\" to \"pkg/\"",
+    ] {
+        assert!(written.contains(expected), "{expected}:\n{written}");
+    }
+    assert!(
+        !written.contains("proxy"),
+        "go.mod requires modules:\n{written}"
+    );
+
+    let java = scratch(&[
+        (
+            "pom.xml",
+            "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId>\
+             <artifactId>billing</artifactId><version>3.1.0</version></project>",
+        ),
+        ("src/main/java/Main.java", "class Main {}\n"),
+    ]);
+    let out = wbuildc(&["init", path(java.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifest = java.path().join("service.wbuild");
+    let written = std::fs::read_to_string(&manifest).unwrap_or_default();
+    for expected in [
+        "version = \"3.1.0\"",
+        "jar = \"target/billing-3.1.0.jar\"",
+        "pom.xml declares no dependencies",
+        "no src/test/ directory was found",
+    ] {
+        assert!(written.contains(expected), "{expected}:\n{written}");
+    }
+    let check = wbuildc(&["check", "--deny-warnings", path(&manifest)]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+}

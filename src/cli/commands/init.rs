@@ -4,7 +4,7 @@
 //! reads (through `fs::read`, confined to the repository), runs the formatter on
 //! the result and writes it, never over an existing manifest without `--force`.
 
-use crate::cli::args::{Common, InitLanguage};
+use crate::cli::args::InitLanguage;
 use crate::cli::fs::{self, Confinement, Repository};
 use crate::cli::init::{self, Entry, Repo};
 use crate::cli::{exit, print_stdout, report_usage, UsageError};
@@ -18,13 +18,13 @@ pub const MANIFEST: &str = "service.wbuild";
 const MAX_READ: usize = 1 << 20;
 
 pub fn run(
-    common: &Common,
     dir: &Path,
+    root: Option<&Path>,
     language: Option<InitLanguage>,
     force: bool,
     stdout: bool,
 ) -> u8 {
-    match init(common, dir, language, force, stdout) {
+    match init(dir, root, language, force, stdout) {
         Ok(code) => code,
         Err(e) => report_usage(e),
     }
@@ -71,8 +71,8 @@ impl Repo for Disk {
 }
 
 fn init(
-    common: &Common,
     dir: &Path,
+    root: Option<&Path>,
     language: Option<InitLanguage>,
     force: bool,
     stdout: bool,
@@ -81,7 +81,7 @@ fn init(
     if !dir.is_dir() {
         return Err(UsageError(format!("{shown} is not a directory")));
     }
-    let root = fs::repository_root(dir, common.root.as_deref()).map_err(UsageError)?;
+    let root = fs::repository_root(dir, root).map_err(UsageError)?;
     let disk = Disk {
         dir: dir.to_path_buf(),
         repository: Repository {

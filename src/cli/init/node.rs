@@ -21,7 +21,7 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
     let package: serde_json::Value = repo
         .read("package.json")
         .and_then(|text| serde_json::from_str(&text).ok())
-        .ok_or_else(|| Refusal("package.json is not valid JSON".into()))?;
+        .ok_or_else(|| Refusal("package.json could not be read as JSON".into()))?;
     if !repo.has_file("package-lock.json") {
         return Err(Refusal(
             "package.json has no package-lock.json beside it: the node presets install exactly what the lock file pins (`npm ci`); run `npm install` to write it, commit it, and run wbuildc init again".into(),

@@ -9,7 +9,7 @@ pub(super) fn manifest(image: &str, repo: &dyn Repo) -> Result<String, Refusal> 
     let composer: serde_json::Value = repo
         .read("composer.json")
         .and_then(|text| serde_json::from_str(&text).ok())
-        .ok_or_else(|| Refusal("composer.json is not valid JSON".into()))?;
+        .ok_or_else(|| Refusal("composer.json could not be read as JSON".into()))?;
     if !repo.has_file("composer.lock") {
         return Err(Refusal(
             "composer.json has no composer.lock beside it: the php presets install exactly what the lock file pins; run `composer update` to write it, commit it, and run wbuildc init again".into(),

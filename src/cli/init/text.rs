@@ -61,7 +61,11 @@ pub(super) fn header(image: &str, what: &str, module: &str) -> String {
 /// The image block, with the version the project's own metadata gives (else 0.1.0).
 pub(super) fn image_block(image: &str, version: Option<&str>) -> String {
     let version = version
-        .filter(|v| !v.is_empty() && v.chars().all(|c| !c.is_control()))
+        .filter(|v| {
+            !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+        })
         .unwrap_or("0.1.0");
     format!(
         "image {} {{\n\
