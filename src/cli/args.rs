@@ -210,10 +210,10 @@ pub enum Command {
     /// Write a starter service.wbuild for a repository: its language detected from
     /// requirements.txt/pyproject.toml, package.json, composer.json, pom.xml or go.mod.
     Init {
-        /// The service's repository (default: the current directory).
+        /// The service's repository.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The language, when the directory has the files of several (or of none).
+        /// The language, when DIR has the files of several (its files must be there).
         #[arg(long, value_enum)]
         language: Option<InitLanguage>,
         /// Overwrite an existing service.wbuild.
