@@ -13,8 +13,11 @@ REQUIREMENTS="$REPO/scripts/requirements-test.txt"
 
 # Debian packages the tests need. python3/python3-venv give a fallback
 # interpreter that can create virtualenvs if the machine's python3 cannot;
-# neovim is the real editor client the language server is tested with.
+# neovim is the real editor client the language server is tested with;
+# groff-base and man-db render the manual pages `wbuildc man` writes.
 APT_PACKAGES=(
+    groff-base
+    man-db
     neovim
     python3
     python3-venv

@@ -219,6 +219,37 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Write a starter service.wbuild for a repository: its language detected from
+    /// requirements.txt/pyproject.toml, package.json, composer.json, pom.xml or go.mod.
+    Init {
+        /// The service's repository.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The language, when DIR has the files of several (its files must be there).
+        #[arg(long, value_enum)]
+        language: Option<InitLanguage>,
+        /// Overwrite an existing service.wbuild.
+        #[arg(long, conflicts_with = "stdout")]
+        force: bool,
+        /// Print the manifest instead of writing DIR/service.wbuild.
+        #[arg(long)]
+        stdout: bool,
+        /// The repository root: nothing outside it is read (default: the nearest
+        /// directory with .git at or above DIR, else DIR).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// Print a shell completion script for wbuildc (e.g. `wbuildc completions bash > /etc/bash_completion.d/wbuildc`).
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Write the manual pages: wbuildc.1 and one per subcommand (wbuildc-check.1, ...).
+    Man {
+        /// The directory to write the pages into (default: print wbuildc.1 on standard output).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -331,4 +362,24 @@ pub enum PullChoice {
     Missing,
     Always,
     Never,
+}
+
+/// The languages `wbuildc init` writes a manifest for (one stdlib module each).
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InitLanguage {
+    Python,
+    Node,
+    Php,
+    Java,
+    Go,
+}
+
+/// The shells `wbuildc completions` writes a script for.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
 }

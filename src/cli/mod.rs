@@ -7,6 +7,7 @@ mod commands;
 mod config;
 pub mod exit;
 mod fs;
+mod init;
 mod stdin;
 mod walk;
 
@@ -120,6 +121,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             layouts,
             format,
         } => commands::ops::which(&workspace, &package, &layouts, format),
+        args::Command::Init {
+            dir,
+            language,
+            force,
+            stdout,
+            root,
+        } => commands::init::run(&dir, root.as_deref(), language, force, stdout),
+        args::Command::Completions { shell } => commands::completions::completions(shell),
+        args::Command::Man { out } => commands::completions::man(out.as_deref()),
     };
     ExitCode::from(code)
 }

@@ -88,6 +88,20 @@ pub fn dependency_manifest_kind(path: &str) -> Option<Ecosystem> {
     }
 }
 
+/// The libraries a dependency manifest (known by its file name) declares that
+/// Debian ships, each with its Debian package, in the order declared: what this
+/// rule warns about once a variant copies the file (`wbuildc init` reads it to
+/// write the exception it proposes).
+pub fn debian_packaged(path: &str, text: &str) -> Vec<(String, &'static str)> {
+    let Some(eco) = dependency_manifest_kind(path) else {
+        return Vec::new();
+    };
+    declared(eco, text)
+        .into_iter()
+        .filter_map(|(library, _)| debian_package(eco, &library).map(|package| (library, package)))
+        .collect()
+}
+
 /// The dependency manifests a variant copies from the build context.
 pub(super) fn copied_manifests<'f>(
     variant: &'f ResolvedVariant,

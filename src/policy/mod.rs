@@ -34,7 +34,7 @@ mod shell;
 
 use crate::check::types::Command;
 use crate::config::Policy;
-pub use debian_first::dependency_manifest_kind;
+pub use debian_first::{debian_packaged, dependency_manifest_kind};
 pub use patterns::{file_pattern_matches, forbidden_in_copy_source};
 use script_findings::{ScriptFindings, Scripts};
 use std::borrow::Cow;

@@ -3,6 +3,7 @@
 # `wbuildc test`, on buildah and on Docker's engine (BuildKit).
 #
 #   bash tests/e2e/run.sh [--no-docker] [--examples "python-web go-service ..."]
+#                         [--init-examples "..."]
 #
 # Installs its Debian packages (install-deps.sh), builds wbuildc (release), makes and
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
@@ -10,6 +11,8 @@
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
 # exits non-zero when any check failed. Timings and sizes of the last run go to
 # $WBUILD_E2E_STATE/last-run.tsv. Must run as root (see NOTES.md).
+# --init-examples (default: the --examples): the examples whose manifest
+# `wbuildc init` writes anew and buildah builds and runs (the "init" sections).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,14 +24,17 @@ ALL_EXAMPLES="python-web node-service php-app java-service go-service"
 EXAMPLES=${WBUILD_E2E_EXAMPLES:-$ALL_EXAMPLES}
 DOCKER_EXAMPLES=${WBUILD_E2E_DOCKER_EXAMPLES:-node-service go-service}
 DO_DOCKER=1
+INIT_EXAMPLES=${WBUILD_E2E_INIT_EXAMPLES:-}
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-docker) DO_DOCKER=0; shift ;;
     --examples) EXAMPLES=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --init-examples) INIT_EXAMPLES=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+INIT_EXAMPLES=${INIT_EXAMPLES:-$EXAMPLES}
 
 PASS=0 FAIL=0 DONE=0
 T0=$(date +%s.%N)
@@ -368,6 +374,52 @@ oci_checks() {
   note "go-service: manifest digests ${m1:7:12} / ${m2:7:12} (a comment-only change gives the same Go binary, so equal digests mean a reproducible image)"
 }
 
+# ---------------------------------------------------------------- buildah: wbuildc init
+# The example without its manifest, `wbuildc init` writes one, which must check
+# cleanly, build its production variant and serve like the example. java-service
+# gets the one edit its manifest asks for (the Debian packages of pom.xml's
+# dependencies: offline Maven has nothing else to build with).
+init_example() {
+  local ex=$1 dir manifest img ctr pid port body argv
+  section "buildah: wbuildc init, $ex"
+  dir=$WORK/init/$ex
+  mkdir -p "$WORK/init"
+  rm -rf "$dir"
+  cp -r "$ROOT/examples/$ex" "$dir"
+  manifest=$dir/service.wbuild
+  rm "$manifest"
+  if wb "$WORK/init-$ex.init.log" init "$dir"; then
+    ok "$ex: wbuildc init wrote $(grep -c '' "$manifest") lines ($(sed -n 's/.*(\([a-z]*\)).*/\1/p' "$WORK/init-$ex.init.log"))"
+  else
+    bad "$ex: wbuildc init failed"; cat "$WORK/init-$ex.init.log"; return
+  fi
+  if [ "$ex" = java-service ]; then
+    sed -i 's/^  packages = \[\],$/  packages = ["libmaven-dependency-plugin-java", "libcommons-lang3-java", "junit4"],/' "$manifest"
+    check "$ex: the packages edit the manifest asks for applied" grep -q 'libcommons-lang3-java' "$manifest"
+  fi
+  check "$ex: wbuildc check --deny-warnings: no diagnostics" wb "$WORK/init-$ex.check.log" check --deny-warnings "$manifest"
+  img=localhost/wbuild-e2e-init-$ex:production
+  if wb "$WORK/init-$ex.build.log" build "$manifest" --variant production --network host --tag "$img"; then
+    ok "$ex: wbuildc build --variant production of the generated manifest (${LAST_SECS}s)"
+  else
+    bad "$ex: wbuildc build of the generated manifest failed"; tail -25 "$WORK/init-$ex.build.log"; return
+  fi
+  record init "$ex" "build (s)" "$LAST_SECS"
+  check "$ex: image config User is 65533:65533" \
+    test "$(buildah inspect --type image --format '{{.OCIv1.Config.User}}' "$img")" = 65533:65533
+  mapfile -t argv < <(buildah inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}{{range .OCIv1.Config.Cmd}}{{println .}}{{end}}' "$img")
+  port=$(free_port)
+  argv=("${argv[@]/0.0.0.0:8080/0.0.0.0:$port}")
+  ctr=$(buildah from --pull-never "$img"); CTRS+=("$ctr")
+  buildah run --network host --env "PORT=$port" "$ctr" -- "${argv[@]}" > "$WORK/init-$ex.run.log" 2>&1 &
+  pid=$!; BG_PIDS+=("$pid")
+  body=$(wait_http "http://127.0.0.1:$port/healthz" || true)
+  check "$ex: the generated image serves: GET /healthz answers ok (${argv[*]})" test "$body" = ok
+  [ "$body" = ok ] || tail -10 "$WORK/init-$ex.run.log"
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  buildah rm "$ctr" >/dev/null; CTRS=("${CTRS[@]/$ctr}")
+}
+
 # ---------------------------------------------------------------- docker: examples
 docker_example() {
   local ex=$1 dir img t1 t2 cold=0 name port pid body user uids
@@ -568,6 +620,7 @@ platform_check() { # ENGINE
 
 # ---------------------------------------------------------------- run
 for ex in $EXAMPLES; do buildah_example "$ex"; done
+for ex in $INIT_EXAMPLES; do init_example "$ex"; done
 failure_report buildah
 secret_check buildah
 ignore_check buildah

@@ -8,11 +8,13 @@ mod ide_fixture;
 mod support;
 
 mod cli;
+mod completions;
 mod diagnostics;
 mod escaping;
 mod examples;
 mod ide;
 mod incremental;
+mod init;
 mod mistakes;
 mod ops;
 mod ops_oracle;

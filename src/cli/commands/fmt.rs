@@ -92,7 +92,7 @@ fn read(common: &Common, path: &Path, shown: &str) -> Result<Vec<u8>, UsageError
 /// Replaces a regular file's text: written to a new file beside it, then renamed
 /// over it, so that a symbolic link is never followed and a failed write leaves the
 /// original intact.
-fn replace(path: &Path, text: &str) -> Result<(), UsageError> {
+pub(crate) fn replace(path: &Path, text: &str) -> Result<(), UsageError> {
     let shown = path.display();
     let metadata = std::fs::symlink_metadata(path)
         .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))?;
