@@ -36,6 +36,9 @@ bad() { FAILED=1; printf 'FAIL %s\n' "$*"; }
 note() { printf 'note %s\n' "$*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
 d() { "$WBUILD_E2E_DOCKER_CLIENT" -H "$DOCKER_HOST_ARG" "$@"; }
+# A long command in the background, waited for: a TERM from run.sh then reaches
+# the trap at once (bash defers traps until a foreground child ends).
+waited() { "$@" & wait $!; }
 cleanup() {
   local c
   set +e
@@ -126,14 +129,14 @@ RUN_ARGS=(--network host --security-opt seccomp=unconfined
           -v "$IN/store:/home/somebody/.local/share/containers")
 name=wbuild-e2e-wbuildc-$$
 DCTRS+=("$name-base" "$name")
-if d run --rm --name "$name-base" "${RUN_ARGS[@]}" -v "$IN/base:/base:ro" --entrypoint /bin/sh "$IMG" -c \
+if waited d run --rm --name "$name-base" "${RUN_ARGS[@]}" -v "$IN/base:/base:ro" --entrypoint /bin/sh "$IMG" -c \
      "id=\$(buildah pull --quiet oci:/base:$WBUILD_E2E_BASE_IMAGE) && buildah tag \"\$id\" $WBUILD_E2E_BASE_IMAGE" > "$IN/base.log" 2>&1; then
   ok "inside: buildah (rootless) loaded $WBUILD_E2E_BASE_IMAGE from an OCI layout ($(since "$t")s)"
 else
   cat "$IN/base.log"; bad "inside: loading the base image failed"; exit 1
 fi
 t=$(now)
-if d run --rm --name "$name" "${RUN_ARGS[@]}" -v "$IN/src:/src:ro" -v "$IN/out:/out" "$IMG" \
+if waited d run --rm --name "$name" "${RUN_ARGS[@]}" -v "$IN/src:/src:ro" -v "$IN/out:/out" "$IMG" \
      build /src/service.wbuild --variant production --network host --pull never \
      --tag localhost/go-service:production --output oci:/out/go-service > "$IN/build.log" 2>&1; then
   secs=$(since "$t")
