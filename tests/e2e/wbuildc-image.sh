@@ -108,6 +108,8 @@ got=$(d run --rm "$IMG" --version 2>&1 || true)
 check "docker run IMAGE --version (the entrypoint) prints '$want' ($got)" test "$got" = "$want"
 got=$(d image inspect --format '{{.Config.User}}' "$IMG")
 check "docker: image config User is 65533:65533 ($got)" test "$got" = 65533:65533
+got=$(d run --rm --entrypoint id "$IMG" -u 2>&1 || true)
+check "docker run: the default user's uid is 65533 ($got)" test "$got" = 65533
 
 # 3. An example built inside: go-service (Debian's Go, no registry but Debian's).
 # The base image comes in as an OCI layout, as it would from `wbuildc base build`;
@@ -140,7 +142,7 @@ if waited d run --rm --name "$name" "${RUN_ARGS[@]}" -v "$IN/src:/src:ro" -v "$I
      build /src/service.wbuild --variant production --network host --pull never \
      --tag localhost/go-service:production --output oci:/out/go-service > "$IN/build.log" 2>&1; then
   secs=$(since "$t")
-  ok "inside: docker run IMAGE build examples/go-service --variant production, as uid 65533 ($secs s)"
+  ok "inside: docker run IMAGE build examples/go-service --variant production, as the default user ($secs s)"
   note "wbuildc image: inner go-service build ${secs}s"
 else
   tail -30 "$IN/build.log"; bad "inside: the build of go-service failed"; exit 1
