@@ -118,6 +118,15 @@ OPS_T0=$(now)
 "$HERE/ops-walkthrough.sh" "$WBUILDC" "$WORK/ops" > "$WORK/ops.log" 2>&1 &
 OPS_PID=$!
 BG_PIDS+=("$OPS_PID")
+# The wbuildc image (packaging/image/wbuildc.wbuild): built with wbuildc, then an
+# example built inside a container of it with Docker. Mostly apt and buildah time,
+# so it runs beside the rest too and is collected at the end.
+IMAGE_T0=$(now)
+IMAGE_ARGS=()
+[ "$DO_DOCKER" = 1 ] && IMAGE_ARGS=(--docker "$DOCKER_HOST")
+"$HERE/wbuildc-image.sh" "$WBUILDC" "$WORK/wbuildc-image" "${IMAGE_ARGS[@]}" > "$WORK/wbuildc-image.log" 2>&1 &
+IMAGE_PID=$!
+BG_PIDS+=("$IMAGE_PID")
 d() { "$WBUILD_E2E_DOCKER_CLIENT" "$@"; }
 
 # ---------------------------------------------------------------- helpers
@@ -634,6 +643,19 @@ if [ "$DO_DOCKER" = 1 ]; then
   apt_side_check docker
   platform_check docker
 fi
+
+section "the wbuildc image (packaging/image/wbuildc.wbuild)"
+image_rc=0
+wait "$IMAGE_PID" || image_rc=$?
+while read -r status line; do
+  case "$status" in ok) ok "$line" ;; FAIL) bad "$line" ;; note) note "$line" ;; esac
+done < <(grep -E '^(ok|FAIL|note) ' "$WORK/wbuildc-image.log")
+if [ "$image_rc" != 0 ]; then
+  grep -vE '^(ok|FAIL|note) ' "$WORK/wbuildc-image.log" | tail -30
+  bad "tests/e2e/wbuildc-image.sh exited $image_rc"
+fi
+record image wbuildc-image seconds "$(since "$IMAGE_T0")"
+BG_PIDS=("${BG_PIDS[@]/$IMAGE_PID}")
 
 section "operations (docs/operations.md)"
 if wait "$OPS_PID"; then

@@ -18,6 +18,7 @@ mod init;
 mod mistakes;
 mod ops;
 mod ops_oracle;
+mod packaging;
 mod queries;
 mod recovery;
 mod sweep;
