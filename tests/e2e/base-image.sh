@@ -8,9 +8,9 @@
 #   tests/e2e/base-image.sh [--docker unix:///path/docker.sock] [--force] [--name IMAGE]
 #
 # The layout is cached in ${WBUILD_E2E_CACHE:-/var/cache/wbuild-e2e}, keyed by the
-# definition's sha256 and SOURCE_DATE_EPOCH (the same definition and package versions
-# give the same digest, so the cache holds what a rebuild would make). Every step is
-# idempotent: an image that already exists with the same digest is left alone.
+# definition's sha256, SOURCE_DATE_EPOCH and the layout writer's sources (the same
+# definition and package versions give the same digest, so the cache holds what a
+# rebuild would make). Every step is idempotent: an image that already exists with the same digest is left alone.
 # WBUILDC names the binary (default: target/release/wbuildc, built if missing).
 set -euo pipefail
 
@@ -52,7 +52,10 @@ fi
 # 1. the OCI layout (cached)
 mkdir -p "$CACHE"
 def_sum=$(sha256sum "$DEFINITION" | cut -c1-16)
-LAYOUT=$CACHE/layout-$SUITE-$SOURCE_DATE_EPOCH-$def_sum
+# The layout is what the definition, the epoch and the code that writes it make:
+# a change to the writer (build/oci, build/rootfs.rs) must not reuse an old layout.
+writer_sum=$(cat "$ROOT"/src/build/oci/*.rs "$ROOT"/src/build/rootfs.rs | sha256sum | cut -c1-8)
+LAYOUT=$CACHE/layout-$SUITE-$SOURCE_DATE_EPOCH-$def_sum-$writer_sum
 if [ "$FORCE" = 1 ] || [ ! -s "$LAYOUT/index.json" ] || [ ! -s "$LAYOUT.digest" ]; then
   command -v mmdebstrap >/dev/null || { echo "mmdebstrap missing: run tests/e2e/install-deps.sh" >&2; exit 1; }
   log "building $REF from $DEFINITION (wbuildc base build, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"

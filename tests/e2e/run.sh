@@ -109,6 +109,14 @@ else
   "$HERE/base-image.sh" > "$WORK/base.log" 2>&1 || { cat "$WORK/base.log"; die "base-image.sh failed"; }
 fi
 ok "base image $WBUILD_E2E_BASE_IMAGE ready ($(since "$t")s, storage $WBUILD_E2E_STORAGE_DRIVER)"
+# wbuildc base build clears every setuid/setgid bit (src/build/oci/layer.rs): no
+# image built on the base inherits su, passwd or mount setuid root.
+BASE_CTR=$(buildah from --pull-never "$WBUILD_E2E_BASE_IMAGE"); CTRS+=("$BASE_CTR")
+BASE_MNT=$(buildah mount "$BASE_CTR")
+PRIVILEGED=$(find "$BASE_MNT" -xdev -type f -perm /6000 -printf '/%P ' 2>/dev/null)
+check "the base image has no setuid or setgid file (found: ${PRIVILEGED:-none})" test -z "$PRIVILEGED"
+check "control: it has the programs that would be (su, passwd)" test -x "$BASE_MNT/bin/su" -a -x "$BASE_MNT/usr/bin/passwd"
+buildah umount "$BASE_CTR" >/dev/null; buildah rm "$BASE_CTR" >/dev/null; CTRS=("${CTRS[@]/$BASE_CTR}")
 
 # docs/operations.md, run as written: base images built twice with mmdebstrap
 # (same digest), locked, a package changed, the plan executed with buildah.

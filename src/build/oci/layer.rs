@@ -20,8 +20,13 @@
 //! - mtime = the epoch, every one (clamping would keep the packages' own mtimes
 //!   and with them any difference between two bootstraps' unpacking times);
 //! - numeric uid and gid as in the input, user and group names empty (the
-//!   image's own /etc/passwd is what names them); mode as in the input, setuid,
-//!   setgid and sticky bits included;
+//!   image's own /etc/passwd is what names them); mode as in the input except
+//!   that no file is setuid or setgid: the bits are cleared and the files listed
+//!   ([`Layer::unprivileged`]). Packages install `su`, `passwd`, `mount` and
+//!   the like setuid root, and every image built on the base would carry them,
+//!   which the policy's `setuid` rule exists to prevent; nothing an unprivileged
+//!   service does in a container needs them. Directories keep setgid (group
+//!   inheritance, no privilege) and sticky bits;
 //! - symlinks with their targets byte for byte; device nodes and FIFOs with their
 //!   numbers;
 //! - hard links: the members of a group (same inode in the input) are written as
@@ -64,7 +69,12 @@ pub(super) struct Layer {
     pub size: u64,
     pub removed: Vec<String>,
     pub emptied: Vec<String>,
+    /// Files whose setuid or setgid bit was cleared (see the module's documentation).
+    pub unprivileged: Vec<String>,
 }
+
+/// The setuid and setgid bits.
+const PRIVILEGE_BITS: u32 = 0o6000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
@@ -90,6 +100,8 @@ struct Item {
     size: u64,
     offset: u64,
     capability: Option<Vec<u8>>,
+    /// The input had the setuid or setgid bit on this non-directory (cleared in `mode`).
+    privileged: bool,
 }
 
 /// Rewrites `rootfs` into a layer blob in `blobs` (the `blobs/sha256` directory).
@@ -97,7 +109,13 @@ pub(super) fn write(rootfs: &Path, epoch: u64, blobs: &Path) -> io::Result<Layer
     let input = File::open(rootfs)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", rootfs.display())))?;
     let (items, live) = read_headers(&input)?;
+    let privileged: Vec<usize> = live
+        .iter()
+        .copied()
+        .filter(|&i| items[i].privileged)
+        .collect();
     let plan = plan(&items, live)?;
+    let removed: HashSet<usize> = plan.removed.iter().copied().collect();
 
     let temp = tempfile::Builder::new()
         .prefix(".tmp-")
@@ -130,6 +148,11 @@ pub(super) fn write(rootfs: &Path, epoch: u64, blobs: &Path) -> io::Result<Layer
             .emptied
             .iter()
             .map(|&i| lossy(&items[i].path))
+            .collect(),
+        unprivileged: privileged
+            .into_iter()
+            .filter(|i| !removed.contains(i))
+            .map(|i| lossy(&items[i].path))
             .collect(),
     })
 }
@@ -220,8 +243,15 @@ fn read_headers(input: &File) -> io::Result<(Vec<Item>, Vec<usize>)> {
                 "has a whiteout name (.wh.*), which a layer reads as a deletion",
             ));
         }
+        let mode = header.mode()? & 0o7777;
+        let privileged = kind != Kind::Dir && mode & PRIVILEGE_BITS != 0;
         let item = Item {
-            mode: header.mode()? & 0o7777,
+            mode: if privileged {
+                mode & !PRIVILEGE_BITS
+            } else {
+                mode
+            },
+            privileged,
             uid: header.uid()?,
             gid: header.gid()?,
             size: if kind == Kind::File { entry.size() } else { 0 },

@@ -105,6 +105,8 @@ pub struct Written {
     /// Paths kept as empty files instead (`etc/machine-id`): their presence
     /// means something, their content does not belong in an image.
     pub emptied: Vec<String>,
+    /// Files written without the setuid or setgid bit they had (layer.rs says why).
+    pub unprivileged: Vec<String>,
 }
 
 /// Writes the image made of `rootfs_tar` into the OCI layout directory `dir`
@@ -169,6 +171,7 @@ pub fn write_layout(
         layer_size: layer.size,
         removed: layer.removed,
         emptied: layer.emptied,
+        unprivileged: layer.unprivileged,
     })
 }
 

@@ -137,6 +137,7 @@ fn rootfs() -> Vec<Spec> {
         dir("usr"),
         dir("usr/bin"),
         file("usr/bin/passwd", "ELF passwd\n", 0o4755),
+        file("usr/bin/chage", "ELF chage\n", 0o2755),
         file("usr/bin/perl", "ELF perl\n", 0o755),
         spec("usr/bin/aperl", K::Link("usr/bin/perl"), 0o755),
         spec("usr/bin/perl5.36", K::Link("usr/bin/perl"), 0o755),
@@ -156,6 +157,7 @@ fn rootfs() -> Vec<Spec> {
         file("var/lib/dpkg/status", STATUS, 0o644),
         file("var/lib/dpkg/status-old", "Package: old\n", 0o644),
         dir("var/log"),
+        spec("var/mail", K::Dir, 0o2775),
         file("var/log/dpkg.log", "2024-01-01 12:00:00 startup\n", 0o644),
         Spec {
             gid: 43,
@@ -535,6 +537,7 @@ fn the_layer_is_sorted_dated_anonymous_and_keeps_what_matters() {
         "usr/bin/",
         "usr/bin/aperl",
         "usr/bin/awk",
+        "usr/bin/chage",
         "usr/bin/passwd",
         "usr/bin/perl",
         "usr/bin/perl5.36",
@@ -550,6 +553,7 @@ fn the_layer_is_sorted_dated_anonymous_and_keeps_what_matters() {
         "var/lib/dpkg/status",
         "var/log/",
         "var/log/wtmp",
+        "var/mail/",
     ];
     assert_eq!(paths, expected);
     assert_eq!(
@@ -579,11 +583,15 @@ fn the_layer_is_sorted_dated_anonymous_and_keeps_what_matters() {
         (T::Regular, 0, 0o444)
     );
     let passwd = get("usr/bin/passwd");
+    // Nothing setuid or setgid reaches an image; a setgid directory is no privilege.
     assert_eq!(
         (passwd.mode, passwd.uid, passwd.gid),
-        (0o4755, 0, 0),
-        "setuid kept"
+        (0o755, 0, 0),
+        "setuid cleared"
     );
+    assert_eq!(get("usr/bin/chage").mode, 0o755, "setgid cleared");
+    assert_eq!(written.unprivileged, ["usr/bin/chage", "usr/bin/passwd"]);
+    assert_eq!(get("var/mail/").mode, 0o2775, "a directory keeps setgid");
     let notes = get("home/user/notes");
     assert_eq!((notes.mode, notes.uid, notes.gid), (0o640, 1000, 1000));
     assert_eq!(get("home/user/").mode, 0o750);

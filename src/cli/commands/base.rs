@@ -126,12 +126,14 @@ fn run(
     )
     .map_err(|e| UsageError(format!("cannot record the package list in {dir}: {e}")))?;
     eprintln!(
-        "base: {reference} → oci:{dir}:{reference}\n  manifest {}\n  layer {} ({} bytes), {} packages, {} non-reproducible files dropped, in {:.0?}",
+        "base: {reference} → oci:{dir}:{reference}\n  manifest {}\n  layer {} ({} bytes), {} packages, {} non-reproducible files dropped, {} setuid/setgid bits cleared ({}), in {:.0?}",
         written.manifest_digest,
         written.layer_digest,
         written.layer_size,
         packages.len(),
         written.removed.len(),
+        written.unprivileged.len(),
+        written.unprivileged.join(" "),
         started.elapsed()
     );
     println!("{}", written.manifest_digest);
