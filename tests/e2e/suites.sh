@@ -47,6 +47,7 @@ cleanup() {
   for c in "${CTRS[@]}"; do buildah umount "$c" >/dev/null 2>&1; buildah rm "$c" >/dev/null 2>&1; done
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # What the suite ships, from the table the compiler embeds (one owner of the facts).
 shipped() { awk -F'\t' -v s="$SUITE" -v r="$1" '$1 == s && $2 == r { print $3 }' "$ROOT/stdlib/data/debian-runtimes.tsv"; }
@@ -66,9 +67,9 @@ wait_http() { for _ in $(seq 1 300); do curl -fsS --max-time 2 "$1" 2>/dev/null 
 
 t=$(date +%s)
 if WBUILD_E2E_SUITE=$SUITE WBUILDC=$BIN "$HERE/base-image.sh" > "$WORK/base.log" 2>&1; then
-  ok "$SUITE: base image $(tail -1 "$WORK/base.log") from stdlib/bases/debian-$SUITE.wbuild ($(( $(date +%s) - t ))s)"
+  ok "base image $(tail -1 "$WORK/base.log") from stdlib/bases/debian-$SUITE.wbuild ($(( $(date +%s) - t ))s)"
 else
-  tail -30 "$WORK/base.log"; bad "$SUITE: base-image.sh failed"; exit 1
+  tail -30 "$WORK/base.log"; bad "base-image.sh failed for $SUITE"; exit 1
 fi
 
 suite_example() { # EXAMPLE
