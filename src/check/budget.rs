@@ -120,7 +120,7 @@ fn command_size(command: &Command) -> u64 {
 
 fn kind_size(kind: &ValKind) -> u64 {
     match kind {
-        ValKind::Str(s) | ValKind::Path(s) => text(s),
+        ValKind::Str(s) | ValKind::Path(s) | ValKind::Suite(s) => text(s),
         ValKind::Int(_)
         | ValKind::Bool(_)
         | ValKind::Scratch

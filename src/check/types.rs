@@ -37,6 +37,8 @@ pub enum ValKind {
     Command(Command),
     List(Vec<Val>),
     Map(IndexMap<String, Val>),
+    /// A Debian suite of `language::runtimes` (its name).
+    Suite(String),
 }
 
 impl ValKind {
@@ -57,13 +59,14 @@ impl ValKind {
             ValKind::Command(_) => "a command",
             ValKind::List(_) => "a list",
             ValKind::Map(_) => "a map",
+            ValKind::Suite(_) => "a Debian suite",
         }
     }
 
     /// The text form used by `${...}` interpolation, for scalar values.
     pub fn to_text(&self) -> Option<String> {
         Some(match self {
-            ValKind::Str(s) | ValKind::Path(s) => s.clone(),
+            ValKind::Str(s) | ValKind::Path(s) | ValKind::Suite(s) => s.clone(),
             ValKind::Int(n) => n.to_string(),
             ValKind::Bool(b) => b.to_string(),
             ValKind::Image(i) => i.to_string(),

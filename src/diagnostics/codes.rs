@@ -238,6 +238,15 @@ build produces), `suite` names the Debian release (`bookworm`, `trixie`), and ea
 `sources` is one APT line `URI SUITE COMPONENT...`. `wbuildc docs operations` walks through
 defining, building and locking one.";
 
+    RuntimeNotInSuite = "WB2018", Error, "the Debian suite does not ship this runtime version",
+"A preset parameter of type `runtime<\"NAME\">` (the stdlib's `version` parameters)
+is checked against the `suite` parameter declared before it: the version must be
+the one that Debian suite ships, because the preset installs it from Debian.
+{runtimes}. The fix writes the suite's version; to keep the version, choose the
+suite that ships it (`suite = \"trixie\"`). A preset that declares a
+`runtime<...>` parameter without a `suite` parameter before it is this error too.
+stdlib/data/README.md says where the table's facts were checked.";
+
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help
 line suggests the closest option, with the fix that writes it.";

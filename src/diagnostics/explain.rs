@@ -1,11 +1,11 @@
 //! The long explanations of `wbuildc explain CODE` and docs/diagnostics.md, with
 //! the lists that belong to the language's tables generated from them, so that
 //! an explanation cannot drift from what the compiler accepts. An explanation
-//! writes `{fields}`, `{image_fields}`, `{base_fields}` or `{step_options}` where
-//! such a list goes.
+//! writes `{fields}`, `{image_fields}`, `{base_fields}`, `{step_options}` or
+//! `{runtimes}` (what each Debian suite ships) where such a list goes.
 
 use super::Code;
-use crate::language::{BodyKind, Field, FIELDS, STEPS};
+use crate::language::{runtimes, BodyKind, Field, FIELDS, STEPS};
 
 impl Code {
     /// The explanation, with its lists filled in from the language's tables.
@@ -21,7 +21,8 @@ impl Code {
                 &fields(|f| f.allowed_in(BodyKind::Image) && !f.in_variants()),
             )
             .replace("{base_fields}", &fields(|f| f.allowed_in(BodyKind::Base)))
-            .replace("{step_options}", &step_options());
+            .replace("{step_options}", &step_options())
+            .replace("{runtimes}", &shipped_runtimes());
         reflow(&filled)
     }
 }
@@ -78,4 +79,20 @@ fn step_options() -> String {
         with.push(format!("`{}` takes {}", step.keyword, options.join(", ")));
     }
     format!("{}; {} take none", with.join("; "), without.join(", "))
+}
+
+/// "In bookworm: go 1.19, ...; in trixie: ...", from the runtime table.
+fn shipped_runtimes() -> String {
+    let suites: Vec<String> = runtimes::suites()
+        .iter()
+        .map(|suite| {
+            let shipped: Vec<String> = runtimes::rows()
+                .iter()
+                .filter(|r| r.suite == *suite)
+                .map(|r| format!("{} {}", r.runtime, r.version))
+                .collect();
+            format!("`{suite}` ships {}", shipped.join(", "))
+        })
+        .collect();
+    suites.join("; ")
 }

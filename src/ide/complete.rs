@@ -5,7 +5,7 @@
 //! file's scope and the imported modules' summaries.
 
 use crate::db::{Db, SourceFile};
-use crate::language::{step_options, BodyKind, FIELDS, STEPS};
+use crate::language::{runtimes, step_options, BodyKind, FIELDS, STEPS};
 use crate::resolve::{self, ItemKind};
 use crate::span::Span;
 use crate::syntax::{ast, ITEM_KEYWORDS};
@@ -295,7 +295,8 @@ fn closed(db: &dyn Db, file: SourceFile, span: Span) -> bool {
 }
 
 /// After `NAME = "…` (or `NAME = `) inside a preset's arguments, where the
-/// parameter `NAME` has an enum type: its values, each with the text it replaces
+/// parameter `NAME` has an enum type, is a `suite` or a `runtime<...>`: its
+/// values (the suites, the versions some suite ships), each with the text it replaces
 /// (inside the quotes when one is open, else the value quoted).
 fn enum_values(
     db: &dyn Db,
@@ -336,14 +337,30 @@ fn enum_values(
             _ => None,
         })?;
     let param = params.iter().find(|p| p.name.name == name)?;
-    let ast::TypeExprKind::Enum(values) = &param.ty.kind else {
-        return None;
+    let values: Vec<String> = match &param.ty.kind {
+        ast::TypeExprKind::Enum(values) => values.iter().filter_map(|v| v.as_plain()).collect(),
+        // A suite, or a runtime's versions: the Debian table's values.
+        ast::TypeExprKind::Named(ty) if ty.name == "suite" => {
+            runtimes::suites().iter().map(|s| s.to_string()).collect()
+        }
+        ast::TypeExprKind::Generic(ty, inner) if ty.name == "runtime" => {
+            let ast::TypeExprKind::Enum(runtime) = &inner.kind else {
+                return None;
+            };
+            let runtime = runtime.first()?.as_plain()?;
+            let mut versions: Vec<String> = runtimes::versions(&runtime)
+                .into_iter()
+                .map(|(_, v)| v.to_string())
+                .collect();
+            versions.dedup();
+            versions
+        }
+        _ => return None,
     };
     let replaces = Span::new(offset as usize - partial.len(), offset as usize);
     Some(
         values
-            .iter()
-            .filter_map(|v| v.as_plain())
+            .into_iter()
             .filter(|v| v.starts_with(partial))
             .map(|v| {
                 let label = if quoted {

@@ -335,7 +335,7 @@ fn list(names: &[&str]) -> String {
 /// A value in a line, as it would be written (long ones shortened).
 fn show(kind: &ValKind) -> String {
     let text = match kind {
-        ValKind::Str(s) | ValKind::Path(s) => format!("{s:?}"),
+        ValKind::Str(s) | ValKind::Path(s) | ValKind::Suite(s) => format!("{s:?}"),
         ValKind::Int(i) => i.to_string(),
         ValKind::Bool(b) => b.to_string(),
         ValKind::Image(r) => format!("\"{r}\""),

@@ -1,7 +1,8 @@
 //! The language's tables, below every phase: the fields a body can set
 //! (`fields.rs`, declared once with `fields!`), the steps with their arguments
-//! and options (`steps.rs`), the builtin constructors (`constructors.rs`) and
-//! the types (`ty.rs`). Resolution, checking, merging, lowering, the sweep and
+//! and options (`steps.rs`), the builtin constructors (`constructors.rs`),
+//! the types (`ty.rs`) and the Debian suites with the runtime versions each
+//! ships (`runtimes.rs`). Resolution, checking, merging, lowering, the sweep and
 //! the generated docs read them; nothing else lists fields, steps or options.
 //!
 //! Invariant: tables only, no phase: this module imports nothing of the crate
@@ -9,6 +10,7 @@
 
 mod constructors;
 mod fields;
+pub mod runtimes;
 mod steps;
 mod ty;
 

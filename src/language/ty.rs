@@ -25,6 +25,13 @@ pub enum Ty {
     List(Box<Ty>),
     Map(Box<Ty>),
     Enum(Vec<String>),
+    /// A Debian suite the organisation builds on (`runtimes.rs`); its members
+    /// are the runtime versions it ships (`suite.python`).
+    Suite,
+    /// `runtime<"python">`: a version of that runtime some suite ships. A
+    /// preset parameter of this type is also checked against the `suite`
+    /// parameter declared before it.
+    Runtime(String),
 }
 
 impl Ty {
@@ -43,6 +50,7 @@ impl Ty {
             "steps" => Ty::Steps,
             "variant" => Ty::Variant,
             "command" => Ty::Command,
+            "suite" => Ty::Suite,
             _ => return None,
         })
     }
@@ -60,8 +68,10 @@ impl Ty {
         "steps",
         "variant",
         "command",
+        "suite",
         "list",
         "map",
+        "runtime",
     ];
 
     pub fn is_scalar(&self) -> bool {
@@ -94,6 +104,8 @@ impl fmt::Display for Ty {
                 let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
                 f.write_str(&quoted.join(" | "))
             }
+            Ty::Suite => f.write_str("suite"),
+            Ty::Runtime(name) => write!(f, "runtime<{name:?}>"),
         }
     }
 }

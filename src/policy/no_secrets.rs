@@ -67,7 +67,9 @@ fn visit_strings(value: &Val, f: &mut dyn FnMut(&str, Origin)) {
         | ValKind::Bool(_)
         | ValKind::Port(_)
         | ValKind::Duration(_)
-        | ValKind::Variant(_) => {}
+        | ValKind::Variant(_)
+        // A suite is one of the table's names, never free text.
+        | ValKind::Suite(_) => {}
     }
 }
 

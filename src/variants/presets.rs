@@ -8,7 +8,8 @@ use crate::check::budget;
 use crate::check::eval::{self, Sink};
 use crate::check::types::Val;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::span::{Origin, Span};
+use crate::language::{runtimes, Ty};
+use crate::span::{FileId, Origin, Span};
 use crate::syntax::ast;
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -37,7 +38,6 @@ impl<'db> Resolver<'db, '_> {
     /// checked only where they are used.
     pub(super) fn check_preset(&mut self, home: &Module<'db>, preset: &'db ast::Preset) {
         use crate::check::types::{ValKind, VariantRef};
-        use crate::language::Ty;
         let mut sink = Sink::default();
         let mut bound: IndexMap<String, Val> = IndexMap::new();
         let mut declared: HashMap<&str, Span> = HashMap::new();
@@ -101,6 +101,14 @@ impl<'db> Resolver<'db, '_> {
             }
         }
         for d in sink.diagnostics {
+            self.report(d);
+        }
+        let types: Vec<(&ast::Param, Ty)> = preset
+            .params
+            .iter()
+            .filter_map(|p| Some((p, eval::resolve_type(home.id, &mut Sink::default(), &p.ty)?)))
+            .collect();
+        for d in runtime_versions(home.id, &types, &bound, &[], true) {
             self.report(d);
         }
         if self.enter(home.id, &preset.name.name, preset.name.span) {
@@ -230,6 +238,26 @@ impl<'db> Resolver<'db, '_> {
                 }
             }
         }
+        if ok {
+            let declared: Vec<(&ast::Param, Ty)> = preset
+                .params
+                .iter()
+                .filter_map(|p| Some((p, types.get(&p.name.name)?.0.clone())))
+                .collect();
+            // Arguments written as a plain string, which a fix may rewrite.
+            let literals: Vec<&str> = parent
+                .args
+                .iter()
+                .flatten()
+                .filter(
+                    |a| matches!(&a.value.kind, ast::ExprKind::Str(s) if s.as_plain().is_some()),
+                )
+                .map(|a| a.name.name.as_str())
+                .collect();
+            let problems = runtime_versions(home.id, &declared, &bound, &literals, false);
+            ok = problems.is_empty();
+            sink.diagnostics.extend(problems);
+        }
         for d in sink.diagnostics {
             self.report(d);
         }
@@ -277,4 +305,103 @@ impl<'db> Resolver<'db, '_> {
         });
         resolved
     }
+}
+
+/// Each `runtime<"R">` parameter against the `suite` parameter declared before
+/// it: the version bound must be the one that suite ships (WB2018, at the
+/// version's origin: the argument the user wrote, or the default). `literals`
+/// are the parameters whose argument was written as a plain string, which the
+/// fix rewrites. `declaration` also reports a `runtime<...>` parameter with no
+/// suite to check it against (once, where the preset is checked on its own).
+fn runtime_versions(
+    home: FileId,
+    params: &[(&ast::Param, Ty)],
+    bound: &IndexMap<String, Val>,
+    literals: &[&str],
+    declaration: bool,
+) -> Vec<Diagnostic> {
+    use crate::check::types::ValKind;
+    let mut out = Vec::new();
+    let mut suite: Option<&str> = None;
+    for (param, ty) in params {
+        match ty {
+            Ty::Suite => suite = Some(&param.name.name),
+            Ty::Runtime(runtime) => {
+                let Some(suite_param) = suite else {
+                    if declaration {
+                        out.push(
+                            Diagnostic::new(
+                                Code::RuntimeNotInSuite,
+                                format!(
+                                    "`{}` has no `suite` parameter to check the {runtime} version against",
+                                    param.name.name
+                                ),
+                                home,
+                                param.ty.span,
+                                "checked against a `suite` parameter declared before it",
+                            )
+                            .with_help(format!(
+                                "declare `suite: suite = \"{}\"` before `{}`",
+                                runtimes::suites().first().copied().unwrap_or("bookworm"),
+                                param.name.name
+                            )),
+                        );
+                    }
+                    continue;
+                };
+                let (Some(version), Some(chosen)) =
+                    (bound.get(&param.name.name), bound.get(suite_param))
+                else {
+                    continue;
+                };
+                let (ValKind::Str(version_text), ValKind::Suite(suite_name)) =
+                    (&version.kind, &chosen.kind)
+                else {
+                    continue;
+                };
+                let Some(shipped) = runtimes::version(suite_name, runtime) else {
+                    continue;
+                };
+                if shipped == version_text {
+                    continue;
+                }
+                let elsewhere: Vec<&str> = runtimes::versions(runtime)
+                    .into_iter()
+                    .filter(|(_, v)| v == version_text)
+                    .map(|(s, _)| s)
+                    .collect();
+                let mut help = format!("write version = \"{shipped}\"");
+                if let Some(other) = elsewhere.first() {
+                    help.push_str(&format!(
+                        ", or choose suite = \"{other}\", which ships {runtime} {version_text}"
+                    ));
+                }
+                let mut d = Diagnostic::new(
+                    Code::RuntimeNotInSuite,
+                    format!("Debian {suite_name} ships {runtime} {shipped}, not {version_text}"),
+                    version.origin.file,
+                    version.origin.span,
+                    format!("not in {suite_name}"),
+                )
+                .with_note(format!("{runtime}: {}", runtimes::describe(runtime)))
+                .with_help(help);
+                if chosen.origin.file == version.origin.file {
+                    d = d.with_secondary(
+                        chosen.origin.file,
+                        chosen.origin.span,
+                        format!("the suite is {suite_name}"),
+                    );
+                }
+                if literals.contains(&param.name.name.as_str()) {
+                    d = d.with_replacement(
+                        format!("write {runtime} {shipped}, what {suite_name} ships"),
+                        crate::syntax::string_literal(shipped),
+                    );
+                }
+                out.push(d);
+            }
+            _ => {}
+        }
+    }
+    out
 }

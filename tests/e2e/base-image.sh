@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Build the organisation's base image `registry.example.org/debian:bookworm` locally
-# (no image registry is reachable) from its definition, stdlib/bases/debian-SUITE.wbuild,
+# Build the organisation's base image `registry.example.org/debian:SUITE` locally
+# (no image registry is reachable) from its definition, stdlib/bases/debian-SUITE.wbuild
+# (SUITE is $WBUILD_E2E_SUITE, default bookworm; the image is named after the
+# definition's reference unless --name says otherwise, so suites never clobber each other),
 # with `wbuildc base build` (mmdebstrap and wbuild's own OCI layout writer), and load
 # it into buildah's storage (the e2e suite's own storage.conf, see lib.sh) and,
 # optionally, into a Docker engine. Every example of the suite builds on it.
@@ -18,7 +20,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-NAME=$WBUILD_E2E_BASE_IMAGE
+NAME=""
 CACHE=$WBUILD_E2E_CACHE
 SUITE=${WBUILD_E2E_SUITE:-bookworm}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
     --docker=*) DOCKER_HOST_ARG=${1#--docker=}; shift ;;
     --force) FORCE=1; shift ;;
     --name) NAME=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "base-image.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +47,7 @@ DEFINITION=$ROOT/stdlib/bases/debian-$SUITE.wbuild
 [ -s "$DEFINITION" ] || { echo "base-image.sh: no definition $DEFINITION" >&2; exit 1; }
 REF=$(sed -n 's/^base "\([^"]*\)".*/\1/p' "$DEFINITION")
 [ -n "$REF" ] || { echo "base-image.sh: $DEFINITION has no base item" >&2; exit 1; }
+NAME=${NAME:-$REF}
 if [ ! -x "$WBUILDC" ]; then
   (cd "$ROOT" && cargo build --release --locked --bin wbuildc) >&2
 fi

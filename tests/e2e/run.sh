@@ -8,6 +8,8 @@
 # Installs its Debian packages (install-deps.sh), builds wbuildc (release), makes and
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
 # stops it again, and works on copies of the examples in a temporary directory.
+# Beside the examples it runs docs/operations.md (ops-walkthrough.sh) and two
+# examples on Debian trixie (suites.sh).
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
 # exits non-zero when any check failed. Timings and sizes of the last run go to
 # $WBUILD_E2E_STATE/last-run.tsv. Must run as root (see NOTES.md).
@@ -135,6 +137,12 @@ IMAGE_ARGS=()
 "$HERE/wbuildc-image.sh" "$WBUILDC" "$WORK/wbuildc-image" "${IMAGE_ARGS[@]}" > "$WORK/wbuildc-image.log" 2>&1 &
 IMAGE_PID=$!
 BG_PIDS+=("$IMAGE_PID")
+# python-web and go-service on Debian trixie (its base image made like bookworm's,
+# cached): also mostly network and dpkg time, also beside the rest, own storage.
+SUITES_T0=$(now)
+"$HERE/suites.sh" "$WBUILDC" "$WORK/suites" trixie > "$WORK/suites.log" 2>&1 &
+SUITES_PID=$!
+BG_PIDS+=("$SUITES_PID")
 d() { "$WBUILD_E2E_DOCKER_CLIENT" "$@"; }
 
 # ---------------------------------------------------------------- helpers
@@ -694,6 +702,23 @@ else
   bad "docs/operations.md: a step failed (log above)"
 fi
 BG_PIDS=("${BG_PIDS[@]/$OPS_PID}")
+
+section "examples on trixie (tests/e2e/suites.sh)"
+suites_rc=0
+wait "$SUITES_PID" || suites_rc=$?
+BG_PIDS=("${BG_PIDS[@]/$SUITES_PID}")
+suites_failed=0
+while IFS= read -r line; do
+  case "$line" in
+    "ok   "*) ok "trixie: ${line#ok   }" ;;
+    "FAIL "*) bad "trixie: ${line#FAIL }"; suites_failed=1 ;;
+  esac
+done < "$WORK/suites.log"
+record trixie examples seconds "$(since "$SUITES_T0")"
+if [ "$suites_rc" != 0 ]; then
+  tail -40 "$WORK/suites.log"
+  [ "$suites_failed" = 1 ] || bad "trixie: suites.sh exited $suites_rc (log above)"
+fi
 
 section "results"
 column -t -s $'\t' "$RESULTS" || cat "$RESULTS"

@@ -21,6 +21,7 @@ mod ops_oracle;
 mod packaging;
 mod queries;
 mod recovery;
+mod suites;
 mod sweep;
 mod tidy;
 mod trust;

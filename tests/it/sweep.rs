@@ -148,7 +148,15 @@ fn forms_keyed(ty: &Ty, text: &str, key: Option<&str>) -> Vec<(String, bool)> {
         // Names, not text: written as identifiers, swept by the grammar's tests.
         Ty::Variant | Ty::Steps => Vec::new(),
         // Typed scalars: text is never valid there.
-        Ty::Int | Ty::Bool | Ty::Port | Ty::Duration | Ty::Image | Ty::Base | Ty::Enum(_) => {
+        Ty::Int
+        | Ty::Bool
+        | Ty::Port
+        | Ty::Duration
+        | Ty::Image
+        | Ty::Base
+        | Ty::Enum(_)
+        | Ty::Suite
+        | Ty::Runtime(_) => {
             vec![(l, false)]
         }
     }

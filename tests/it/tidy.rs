@@ -387,3 +387,48 @@ fn every_user_document_is_a_docs_topic_and_messages_point_at_topics() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// docs/stdlib.md's table of what each Debian suite ships is generated from the
+/// runtime table the compiler embeds (`UPDATE_DOCS=1` rewrites it).
+#[test]
+fn stdlib_doc_lists_the_runtimes() {
+    use wbuild::language::runtimes;
+    let path = repo().join("docs/stdlib.md");
+    let doc = std::fs::read_to_string(&path).unwrap_or_default();
+    let open = "<!-- runtimes: generated from stdlib/data/debian-runtimes.tsv by tidy::stdlib_doc_lists_the_runtimes (UPDATE_DOCS=1) -->\n";
+    let close = "<!-- end runtimes -->";
+    let names = runtimes::runtimes();
+    let mut table = format!(
+        "| suite | {} |\n|{}\n",
+        names.join(" | "),
+        "---|".repeat(names.len() + 1)
+    );
+    for suite in runtimes::suites() {
+        let versions: Vec<&str> = names
+            .iter()
+            .map(|r| runtimes::version(suite, r).unwrap_or("—"))
+            .collect();
+        table.push_str(&format!("| `{suite}` | {} |\n", versions.join(" | ")));
+    }
+    let (Some(start), Some(end)) = (doc.find(open), doc.find(close)) else {
+        panic!(
+            "docs/stdlib.md has no `{}` … `{close}` block",
+            open.trim_end()
+        );
+    };
+    let from = start + open.len();
+    let expected = format!(
+        "{}{table}{}",
+        doc.get(..from).unwrap_or(""),
+        doc.get(end..).unwrap_or("")
+    );
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected)
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/stdlib.md's runtime table is stale: run `UPDATE_DOCS=1 cargo test --test it tidy`"
+    );
+}

@@ -5,7 +5,7 @@
 use super::Sink;
 use crate::check::types::*;
 use crate::diagnostics::{suggest, Code, Diagnostic, Edit, Fix};
-use crate::language::Ty;
+use crate::language::{runtimes, Ty};
 use crate::span::FileId;
 use crate::syntax::ast;
 
@@ -169,7 +169,9 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
     let found = value.kind.describe();
     let wrong = || Mismatch::Type { found };
     let kind = match (ty, value.kind) {
-        (Ty::String, ValKind::Str(s)) | (Ty::String, ValKind::Path(s)) => ValKind::Str(s),
+        (Ty::String, ValKind::Str(s))
+        | (Ty::String, ValKind::Path(s))
+        | (Ty::String, ValKind::Suite(s)) => ValKind::Str(s),
         (Ty::Int, k @ ValKind::Int(_)) | (Ty::Bool, k @ ValKind::Bool(_)) => k,
         (Ty::Path, ValKind::Str(s)) | (Ty::Path, ValKind::Path(s)) => {
             if s.is_empty() {
@@ -259,6 +261,31 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
             }
             ValKind::Str(s)
         }
+        (Ty::Suite, ValKind::Str(s)) => {
+            if !runtimes::is_suite(&s) {
+                return Err(Mismatch::Invalid {
+                    code: Code::InvalidEnumValue,
+                    message: format!(
+                        "`{s}` is not a Debian suite the organisation builds on ({})",
+                        runtimes::suites().join(", ")
+                    ),
+                });
+            }
+            ValKind::Suite(s)
+        }
+        (Ty::Suite, k @ ValKind::Suite(_)) => k,
+        (Ty::Runtime(runtime), ValKind::Str(s)) => {
+            if !runtimes::versions(runtime).iter().any(|(_, v)| *v == s) {
+                return Err(Mismatch::Invalid {
+                    code: Code::InvalidEnumValue,
+                    message: format!(
+                        "no Debian suite the organisation builds on ships {runtime} `{s}` ({})",
+                        runtimes::describe(runtime)
+                    ),
+                });
+            }
+            ValKind::Str(s)
+        }
         _ => return Err(wrong()),
     };
     Ok(Val { kind, origin })
@@ -287,6 +314,32 @@ pub fn resolve_type(file: FileId, sink: &mut Sink, ty: &ast::TypeExpr) -> Option
             );
             None
         }),
+        ast::TypeExprKind::Generic(name, inner) if name.name == "runtime" => {
+            let known = match &inner.kind {
+                ast::TypeExprKind::Enum(values) => match values.as_slice() {
+                    [one] => one.as_plain().filter(|r| runtimes::is_runtime(r)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if known.is_none() {
+                let list: Vec<String> = runtimes::runtimes()
+                    .iter()
+                    .map(|r| format!("runtime<{r:?}>"))
+                    .collect();
+                sink.push(
+                    Diagnostic::new(
+                        Code::UnknownName,
+                        "`runtime<…>` names one runtime of the Debian table",
+                        file,
+                        inner.span,
+                        "not a runtime",
+                    )
+                    .with_help(format!("write one of {}", list.join(", "))),
+                );
+            }
+            known.map(Ty::Runtime)
+        }
         ast::TypeExprKind::Generic(name, inner) => {
             let inner = resolve_type(file, sink, inner)?;
             match name.name.as_str() {
@@ -301,7 +354,7 @@ pub fn resolve_type(file: FileId, sink: &mut Sink, ty: &ast::TypeExpr) -> Option
                             name.span,
                             "not a type",
                         )
-                        .with_help("the generic types are list<T> and map<T>"),
+                        .with_help("the generic types are list<T>, map<T> and runtime<\"NAME\">"),
                     );
                     None
                 }

@@ -313,6 +313,11 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
         _ => return None,
     };
     for field in rest {
+        // What a suite ships of the runtime this member names.
+        let shipped = match &value.kind {
+            ValKind::Suite(suite) => crate::language::runtimes::version(suite, &field.name),
+            _ => None,
+        };
         value = match (&value.kind, field.name.as_str()) {
             (ValKind::User(u), "name") => Val {
                 kind: ValKind::Str(u.name.clone()),
@@ -340,6 +345,14 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
                     ..value
                 }
             }
+            (ValKind::Suite(suite), "name") => Val {
+                kind: ValKind::Str(suite.clone()),
+                ..value
+            },
+            (ValKind::Suite(_), _) if shipped.is_some() => Val {
+                kind: ValKind::Str(shipped.unwrap_or_default().to_string()),
+                ..value
+            },
             _ => {
                 sink.push(
                     Diagnostic::new(
@@ -352,6 +365,14 @@ pub fn lookup(env: &Env<'_>, sink: &mut Sink, name: &ast::QualName) -> Option<Va
                     .with_help_opt(match value.kind {
                         ValKind::User(_) => Some("a user has `.name`, `.uid` and `.gid`".into()),
                         ValKind::Port(_) => Some("a port has `.number` and `.protocol`".into()),
+                        ValKind::Suite(_) => Some(format!(
+                            "a suite has `.name` and the runtime versions it ships: {}",
+                            crate::language::runtimes::runtimes()
+                                .iter()
+                                .map(|r| format!("`.{r}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
                         _ => None,
                     }),
                 );
