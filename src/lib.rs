@@ -604,6 +604,25 @@ impl Compiler {
         diagnostics::render::to_json(&self.sources(diagnostics), diagnostics)
     }
 
+    /// Renders diagnostics as SARIF results; `locate` says where each file is
+    /// (the driver knows the repository root).
+    pub fn render_sarif(
+        &self,
+        diagnostics: &[Diagnostic],
+        locate: &dyn Fn(&str) -> diagnostics::render::Artifact,
+    ) -> Vec<diagnostics::render::sarif::SarifResult> {
+        diagnostics::render::sarif::results(&self.sources(diagnostics), diagnostics, locate)
+    }
+
+    /// Renders diagnostics as GitHub Actions workflow commands, one line each.
+    pub fn render_github(
+        &self,
+        diagnostics: &[Diagnostic],
+        locate: &dyn Fn(&str) -> diagnostics::render::Artifact,
+    ) -> String {
+        diagnostics::render::github::commands(&self.sources(diagnostics), diagnostics, locate)
+    }
+
     /// The files `diagnostics` point into (labels and fixes), looked up by id:
     /// rendering one file's diagnostics must not list every file of the
     /// workspace (`check` renders each file's diagnostics on their own, so

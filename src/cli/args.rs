@@ -56,6 +56,28 @@ pub enum Format {
     Json,
 }
 
+/// How `check` and `compile` report diagnostics.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, Default)]
+pub enum DiagnosticsFormat {
+    /// Rendered for people (codespan-reporting), on standard error.
+    #[default]
+    Human,
+    /// One JSON object (docs/schemas/report.schema.json): `version`,
+    /// `diagnostics` (each with file, location, severity, code, message, labels,
+    /// help, fix and the variant it is about), `exceptions` (the policy
+    /// exceptions that applied), `configurations` (the effective policy and where
+    /// each value came from) and, when the run stopped early, `errors`.
+    Json,
+    /// A SARIF 2.1.0 log (code scanning: GitHub, GitLab, Jenkins, IDE viewers): one
+    /// run, a rule per diagnostic code, paths relative to the repository root
+    /// (%SRCROOT%), columns in UTF-16 code units, fixes as replacements.
+    Sarif,
+    /// GitHub Actions workflow commands, one `::error`/`::warning` line per
+    /// diagnostic (and a `::notice` per policy exception), which the runner turns
+    /// into annotations on the pull request.
+    Github,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check manifests and print their diagnostics.
@@ -65,7 +87,7 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: DiagnosticsFormat,
         /// Fail (exit 1) on warnings too, not only on errors.
         #[arg(long)]
         deny_warnings: bool,
@@ -83,7 +105,7 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: DiagnosticsFormat,
         /// Do not write: exit 1 (with a diff) if the file named by --output is not
         /// what the manifest compiles to (a committed Dockerfile gone stale).
         #[arg(long)]

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 pub mod exit;
 mod fs;
+mod report;
 mod walk;
 
 pub use config::{CONFIG_ENV, CONFIG_FILE, POLICY_FILE};
@@ -138,14 +139,6 @@ pub(crate) fn report_usage_json(e: UsageError) -> u8 {
     });
     let _ = print_stdout(&format!("{report}\n"));
     report_usage(e)
-}
-
-/// [`report_usage`] or, under `--format json`, [`report_usage_json`].
-pub(crate) fn report_usage_as(format: args::Format, e: UsageError) -> u8 {
-    match format {
-        args::Format::Json => report_usage_json(e),
-        args::Format::Human => report_usage(e),
-    }
 }
 
 /// How the driver reads the files the library asks for: confined to the

@@ -1,6 +1,8 @@
-use crate::cli::args::{Common, Format};
+use crate::cli::args::{Common, DiagnosticsFormat as Format};
 use crate::cli::config::{Location, Locator, Organisation, Session};
-use crate::cli::{exit, load, print_stdout, report_usage_as, use_color, UsageError};
+use crate::cli::report::{exception_notices, report_usage_as, ReportPaths};
+use crate::cli::{exit, load, print_stdout, use_color, UsageError};
+use crate::diagnostics::render::sarif;
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,9 @@ struct Output {
     tally: Vec<(crate::Severity, crate::Code)>,
     diagnostics: Vec<serde_json::Value>,
     exceptions: Vec<serde_json::Value>,
+    sarif: Vec<sarif::SarifResult>,
+    /// `--format github`: the workflow commands.
+    github: String,
 }
 
 /// Each file is checked under its own configuration (repository root, policy
@@ -54,6 +59,8 @@ fn check(
             .1
             .push((index, root));
     }
+    // Reports for other tools name files relative to the first file's repository.
+    let report_paths = ReportPaths::new(groups.values().next().map(|(l, _)| l.root.as_path()));
     let mut failed = false;
     let mut per_file: Vec<Output> = files.iter().map(|_| Output::default()).collect();
     // Problems of a configuration (its policy files) are shown before its first file.
@@ -72,7 +79,14 @@ fn check(
                 if !session.problems.is_empty() {
                     failed |= session.failed();
                     if let Some(slot) = members.first().and_then(|(i, _)| before_file.get_mut(*i)) {
-                        *slot = render(&session, &session.problems, &[], common, format);
+                        *slot = render(
+                            &session,
+                            &session.problems,
+                            &[],
+                            common,
+                            format,
+                            &report_paths,
+                        );
                     }
                 }
             }
@@ -84,7 +98,13 @@ fn check(
                 .iter()
                 .filter_map(|(i, root)| files.get(*i).map(|p| (p.clone(), root.clone())))
                 .collect();
-            let outputs = check_batch(session, common, &batch_files, format, &mut failed)?;
+            let outputs = check_batch(
+                session,
+                common,
+                &batch_files,
+                (format, &report_paths),
+                &mut failed,
+            )?;
             for ((index, _), output) in batch.iter().zip(outputs) {
                 if let Some(slot) = per_file.get_mut(*index) {
                     *slot = output;
@@ -129,12 +149,36 @@ fn check(
             });
             print_stdout(&format!("{report}\n"))?
         }
+        Format::Sarif => {
+            let results = outputs.flat_map(|o| o.sarif).collect();
+            let outcome = sarif::Outcome {
+                exit_code: exit_code(failed),
+                errors: Vec::new(),
+            };
+            let log = sarif::log(results, report_paths.root().as_deref(), &outcome);
+            print_stdout(&format!("{log}\n"))?
+        }
+        Format::Github => {
+            let mut commands = String::new();
+            let mut tally = Vec::new();
+            for output in outputs {
+                commands.push_str(&output.github);
+                tally.extend(output.tally);
+            }
+            print_stdout(&commands)?;
+            // The log's reader sees the annotations; the count is for the log itself.
+            eprint!("{}", crate::diagnostics::render::summary(tally));
+        }
     }
-    Ok(if failed {
+    Ok(exit_code(failed))
+}
+
+fn exit_code(failed: bool) -> u8 {
+    if failed {
         exit::INPUT_ERRORS
     } else {
         exit::SUCCESS
-    })
+    }
 }
 
 fn render(
@@ -143,22 +187,35 @@ fn render(
     exceptions: &[crate::policy::Exception],
     common: &Common,
     format: Format,
+    paths: &ReportPaths,
 ) -> Output {
+    let tally = diagnostics.iter().map(crate::Diagnostic::tally).collect();
+    let locate = |path: &str| paths.locate(path);
     match format {
         Format::Human => Output {
             human: session.compiler.render(diagnostics, use_color(common)),
-            tally: diagnostics.iter().map(crate::Diagnostic::tally).collect(),
+            tally,
             ..Output::default()
         },
         Format::Json => {
             let list = session.compiler.render_json(diagnostics);
             Output {
-                human: String::new(),
-                tally: Vec::new(),
                 diagnostics: list.as_array().cloned().unwrap_or_default(),
                 exceptions: crate::cli::exceptions_json(&session.compiler, exceptions),
+                ..Output::default()
             }
         }
+        Format::Sarif => Output {
+            tally,
+            sarif: session.compiler.render_sarif(diagnostics, &locate),
+            ..Output::default()
+        },
+        Format::Github => Output {
+            tally,
+            github: session.compiler.render_github(diagnostics, &locate)
+                + &exception_notices(&session.compiler, exceptions, paths),
+            ..Output::default()
+        },
     }
 }
 
@@ -168,7 +225,7 @@ fn check_batch(
     mut session: Session,
     common: &Common,
     files: &[(PathBuf, PathBuf)],
-    format: Format,
+    (format, paths): (Format, &ReportPaths),
     failed: &mut bool,
 ) -> Result<Vec<Output>, UsageError> {
     let loaded = load(&mut session, files)?;
@@ -183,7 +240,14 @@ fn check_batch(
         crate::diagnostics::sort(&mut diagnostics);
         *failed |= diagnostics.iter().any(crate::Diagnostic::is_error);
         let exceptions = session.compiler.exceptions(*file);
-        outputs.push(render(&session, &diagnostics, &exceptions, common, format));
+        outputs.push(render(
+            &session,
+            &diagnostics,
+            &exceptions,
+            common,
+            format,
+            paths,
+        ));
     }
     Ok(outputs)
 }
