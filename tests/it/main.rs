@@ -18,6 +18,7 @@ mod ops;
 mod ops_oracle;
 mod queries;
 mod recovery;
+mod reports;
 mod sweep;
 mod tidy;
 mod trust;
