@@ -7,6 +7,7 @@ mod dfcheck;
 mod ide_fixture;
 mod support;
 
+mod ci;
 mod cli;
 mod diagnostics;
 mod escaping;

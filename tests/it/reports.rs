@@ -48,7 +48,7 @@ fn validate(document: &Path) -> (bool, String) {
     (out.status.success(), said)
 }
 
-fn assert_valid_sarif(log: &[u8]) -> Value {
+pub(crate) fn assert_valid_sarif(log: &[u8]) -> Value {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("report.sarif");
     std::fs::write(&path, log).unwrap_or_else(|e| panic!("{e}"));
