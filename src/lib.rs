@@ -623,6 +623,16 @@ impl Compiler {
         diagnostics::render::github::commands(&self.sources(diagnostics), diagnostics, locate)
     }
 
+    /// Renders diagnostics as GitLab Code Quality issues (fingerprinted when the
+    /// report is whole: `diagnostics::render::gitlab::report`).
+    pub fn render_gitlab(
+        &self,
+        diagnostics: &[Diagnostic],
+        locate: &dyn Fn(&str) -> diagnostics::render::Artifact,
+    ) -> Vec<diagnostics::render::gitlab::Issue> {
+        diagnostics::render::gitlab::issues(&self.sources(diagnostics), diagnostics, locate)
+    }
+
     /// The files `diagnostics` point into (labels and fixes), looked up by id:
     /// rendering one file's diagnostics must not list every file of the
     /// workspace (`check` renders each file's diagnostics on their own, so

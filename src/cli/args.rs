@@ -76,6 +76,10 @@ pub enum DiagnosticsFormat {
     /// diagnostic (and a `::notice` per policy exception), which the runner turns
     /// into annotations on the pull request.
     Github,
+    /// GitLab's Code Quality report (for `artifacts:reports:codequality`): a JSON
+    /// array, an issue per diagnostic with its code, message, path relative to the
+    /// repository root, lines, severity and a fingerprint.
+    Gitlab,
 }
 
 #[derive(Subcommand, Debug)]

@@ -116,6 +116,11 @@ pub(crate) fn report_usage_as(format: DiagnosticsFormat, e: UsageError) -> u8 {
             let _ = print_stdout(&format!("{}\n", sarif::log(Vec::new(), None, &outcome)));
             report_usage(e)
         }
+        DiagnosticsFormat::Gitlab => {
+            // An empty report keeps the artifact readable; the job fails on the exit code.
+            let _ = print_stdout("[]\n");
+            report_usage(e)
+        }
         DiagnosticsFormat::Github => {
             let message = crate::diagnostics::render::printable(&e.0);
             let line = github::command(github::Level::Error, None, "wbuildc", &message);

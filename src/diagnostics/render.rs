@@ -1,7 +1,9 @@
 //! The only renderers of diagnostics: terminal text (codespan-reporting), JSON,
-//! and for other tools SARIF (`sarif.rs`) and GitHub workflow commands (`github.rs`).
+//! and for other tools SARIF (`sarif.rs`), GitHub workflow commands
+//! (`github.rs`) and GitLab's Code Quality report (`gitlab.rs`).
 
 pub mod github;
+pub mod gitlab;
 pub mod sarif;
 
 use super::{Diagnostic, Severity};

@@ -415,8 +415,13 @@ fn log(out: &Output) -> String {
 #[test]
 fn the_gitlab_template_checks_keeps_a_sarif_artifact_and_checks_formatting() {
     let template = yaml(&repo().join("ci/gitlab/wbuild.gitlab-ci.yml"));
-    let artifacts = &template["wbuild-check"]["artifacts"]["paths"];
-    assert_eq!(artifacts[0], "wbuild.sarif");
+    let artifacts = &template["wbuild-check"]["artifacts"];
+    assert_eq!(artifacts["paths"][0], "wbuild.sarif");
+    let quality = artifacts["reports"]["codequality"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(quality, "gl-code-quality-report.json");
     let bin = wbuildc();
     let with_wbuildc = path_with(bin.parent().unwrap_or(Path::new("/")));
 
@@ -424,6 +429,8 @@ fn the_gitlab_template_checks_keeps_a_sarif_artifact_and_checks_formatting() {
     let out = run_gitlab_job(clean.path(), "wbuild-check", &[], &with_wbuildc);
     assert_eq!(out.status.code(), Some(0), "{}", log(&out));
     assert_valid_sarif(&std::fs::read(clean.path().join("wbuild.sarif")).unwrap_or_default());
+    let report = std::fs::read(clean.path().join(&quality)).unwrap_or_default();
+    assert_eq!(text(&report), "[]\n");
     let out = run_gitlab_job(clean.path(), "wbuild-fmt", &[], &with_wbuildc);
     assert_eq!(out.status.code(), Some(0), "{}", log(&out));
 
@@ -439,6 +446,11 @@ fn the_gitlab_template_checks_keeps_a_sarif_artifact_and_checks_formatting() {
     let sarif =
         assert_valid_sarif(&std::fs::read(broken.path().join("wbuild.sarif")).unwrap_or_default());
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "WB2001");
+    let report = std::fs::read(broken.path().join(&quality)).unwrap_or_default();
+    let issues: Value = serde_json::from_slice(&report).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(issues[0]["check_name"], "WB2001", "{issues}");
+    assert_eq!(issues[0]["location"]["path"], "bad.wbuild");
+    assert_eq!(issues[0]["location"]["lines"]["begin"], 26);
     let out = run_gitlab_job(broken.path(), "wbuild-fmt", &[], &with_wbuildc);
     assert_eq!(out.status.code(), Some(1), "{}", log(&out));
     assert!(log(&out).contains("+  version = \"1\""), "{}", log(&out));

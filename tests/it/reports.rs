@@ -454,3 +454,71 @@ fn compile_writes_workflow_commands_too() {
         text(&out.stderr)
     );
 }
+
+/// GitLab's Code Quality report over every fixture: an issue per diagnostic with
+/// the fields GitLab reads, saying what the JSON report says, and fingerprints
+/// that are unique (GitLab shows one issue per fingerprint) and do not move
+/// with the lines above.
+#[test]
+fn gitlab_code_quality_reports_say_what_the_json_report_says() {
+    let mut args = vec!["check", "--format", "gitlab"];
+    args.extend(FIXTURES);
+    let out = wbuildc_at(&repo(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let issues: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let issues = issues.as_array().cloned().unwrap_or_default();
+    args[2] = "json";
+    let json = wbuildc_at(&repo(), &args);
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let diagnostics = report["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(issues.len() > 300);
+    assert_eq!(issues.len(), diagnostics.len());
+    let mut fingerprints = std::collections::HashSet::new();
+    for (issue, d) in issues.iter().zip(&diagnostics) {
+        assert_eq!(issue["check_name"], d["code"]);
+        assert_eq!(issue["description"], d["message"], "{issue}");
+        let severity = if d["severity"] == "error" {
+            "major"
+        } else {
+            "minor"
+        };
+        assert_eq!(issue["severity"], severity);
+        assert_eq!(issue["location"]["path"], d["primary"]["file"]);
+        assert_eq!(issue["location"]["lines"]["begin"], d["primary"]["line"]);
+        let fingerprint = issue["fingerprint"].as_str().unwrap_or("");
+        assert_eq!(fingerprint.len(), 32, "{issue}");
+        assert!(
+            fingerprints.insert(fingerprint.to_string()),
+            "repeated: {issue}"
+        );
+    }
+
+    // A line added above an issue moves it and keeps its fingerprint.
+    let dir = scratch_repository();
+    let service = dir.path().join("svc");
+    let fingerprints = |manifest: &str| -> Vec<(Value, Value)> {
+        std::fs::write(service.join(ODD_NAME), manifest).unwrap_or_else(|e| panic!("{e}"));
+        let out = wbuildc_at(&service, &["check", "--format", "gitlab", ODD_NAME]);
+        let issues: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        let issues = issues.as_array().cloned().unwrap_or_default();
+        issues
+            .iter()
+            .map(|i| {
+                (
+                    i["fingerprint"].clone(),
+                    i["location"]["lines"]["begin"].clone(),
+                )
+            })
+            .collect()
+    };
+    let before = fingerprints(ODD_MANIFEST);
+    let after = fingerprints(&format!("# a comment\n{ODD_MANIFEST}"));
+    assert_eq!(before.len(), 2);
+    for ((f1, line1), (f2, line2)) in before.iter().zip(&after) {
+        assert_eq!(f1, f2);
+        assert_eq!(line1.as_u64().map(|l| l + 1), line2.as_u64());
+    }
+}

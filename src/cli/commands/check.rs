@@ -2,7 +2,7 @@ use crate::cli::args::{Common, DiagnosticsFormat as Format};
 use crate::cli::config::{Location, Locator, Organisation, Session};
 use crate::cli::report::{exception_notices, report_usage_as, ReportPaths};
 use crate::cli::{exit, load, print_stdout, use_color, UsageError};
-use crate::diagnostics::render::sarif;
+use crate::diagnostics::render::{gitlab, sarif};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +32,7 @@ struct Output {
     diagnostics: Vec<serde_json::Value>,
     exceptions: Vec<serde_json::Value>,
     sarif: Vec<sarif::SarifResult>,
+    gitlab: Vec<gitlab::Issue>,
     /// `--format github`: the workflow commands.
     github: String,
 }
@@ -158,6 +159,10 @@ fn check(
             let log = sarif::log(results, report_paths.root().as_deref(), &outcome);
             print_stdout(&format!("{log}\n"))?
         }
+        Format::Gitlab => {
+            let issues = outputs.flat_map(|o| o.gitlab).collect();
+            print_stdout(&format!("{}\n", gitlab::report(issues)))?
+        }
         Format::Github => {
             let mut commands = String::new();
             let mut tally = Vec::new();
@@ -208,6 +213,11 @@ fn render(
         Format::Sarif => Output {
             tally,
             sarif: session.compiler.render_sarif(diagnostics, &locate),
+            ..Output::default()
+        },
+        Format::Gitlab => Output {
+            tally,
+            gitlab: session.compiler.render_gitlab(diagnostics, &locate),
             ..Output::default()
         },
         Format::Github => Output {

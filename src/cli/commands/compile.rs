@@ -1,7 +1,7 @@
 use crate::cli::args::{Common, DiagnosticsFormat as Format};
 use crate::cli::report::{exception_notices, report_usage_as, ReportPaths};
 use crate::cli::{exit, json_report, prepare, print_stdout, use_color, UsageError};
-use crate::diagnostics::render::sarif;
+use crate::diagnostics::render::{gitlab, sarif};
 use std::path::Path;
 
 pub fn run(
@@ -92,6 +92,10 @@ fn compile(
                 "{}\n",
                 sarif::log(results, paths.root().as_deref(), &outcome)
             ))?;
+        }
+        Format::Gitlab => {
+            let issues = compiler.render_gitlab(&diagnostics, &locate);
+            report(&format!("{}\n", gitlab::report(issues)))?;
         }
         Format::Github => {
             let commands = compiler.render_github(&diagnostics, &locate)
