@@ -68,8 +68,8 @@ pub enum DiagnosticsFormat {
     /// exceptions that applied), `configurations` (the effective policy and where
     /// each value came from) and, when the run stopped early, `errors`.
     Json,
-    /// A SARIF 2.1.0 log (code scanning: GitHub, GitLab, Jenkins, IDE viewers): one
-    /// run, a rule per diagnostic code, paths relative to the repository root
+    /// A SARIF 2.1.0 log (GitHub code scanning, Jenkins Warnings NG, SARIF viewers):
+    /// one run, a rule per diagnostic code, paths relative to the repository root
     /// (%SRCROOT%), columns in UTF-16 code units, fixes as replacements.
     Sarif,
     /// GitHub Actions workflow commands, one `::error`/`::warning` line per
@@ -90,6 +90,8 @@ pub enum Command {
         /// (honouring .gitignore).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// How to report: `human` on standard error, the others on standard output
+        /// (ci/README.md shows each CI's use).
         #[arg(long, value_enum, default_value_t)]
         format: DiagnosticsFormat,
         /// Fail (exit 1) on warnings too, not only on errors.
@@ -108,6 +110,8 @@ pub enum Command {
         /// Write the Dockerfile here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// How to report: `human` on standard error, the others on standard output,
+        /// or on standard error when the Dockerfile goes to standard output.
         #[arg(long, value_enum, default_value_t)]
         format: DiagnosticsFormat,
         /// Do not write: exit 1 (with a diff) if the file named by --output is not
