@@ -609,7 +609,7 @@ impl Compiler {
     pub fn render_sarif(
         &self,
         diagnostics: &[Diagnostic],
-        locate: &dyn Fn(&str) -> diagnostics::render::Artifact,
+        locate: &dyn Fn(&SourceInfo<'_>) -> diagnostics::render::Artifact,
     ) -> Vec<diagnostics::render::sarif::SarifResult> {
         diagnostics::render::sarif::results(&self.sources(diagnostics), diagnostics, locate)
     }
@@ -618,7 +618,7 @@ impl Compiler {
     pub fn render_github(
         &self,
         diagnostics: &[Diagnostic],
-        locate: &dyn Fn(&str) -> diagnostics::render::Artifact,
+        locate: &dyn Fn(&SourceInfo<'_>) -> diagnostics::render::Artifact,
     ) -> String {
         diagnostics::render::github::commands(&self.sources(diagnostics), diagnostics, locate)
     }
@@ -628,7 +628,7 @@ impl Compiler {
     pub fn render_gitlab(
         &self,
         diagnostics: &[Diagnostic],
-        locate: &dyn Fn(&str) -> diagnostics::render::Artifact,
+        locate: &dyn Fn(&SourceInfo<'_>) -> diagnostics::render::Artifact,
     ) -> Vec<diagnostics::render::gitlab::Issue> {
         diagnostics::render::gitlab::issues(&self.sources(diagnostics), diagnostics, locate)
     }
@@ -648,8 +648,23 @@ impl Compiler {
                 id: f.id(&self.db),
                 path: f.path(&self.db),
                 text: f.text(&self.db),
+                stdlib: self.is_stdlib_module(f),
             })
             .collect()
+    }
+
+    /// Whether a file is the stdlib module its path names (`std/NAME.wbuild`
+    /// loaded as `import "NAME"`), not a user's file under a `std/` directory.
+    fn is_stdlib_module(&self, file: SourceFile) -> bool {
+        let path = file.path(&self.db);
+        let Some(name) = path
+            .strip_prefix("std/")
+            .and_then(|p| p.strip_suffix(".wbuild"))
+        else {
+            return false;
+        };
+        let files = db::Db::workspace(&self.db).files(&self.db);
+        files.get(&format!("std:{name}")) == Some(&file)
     }
 
     /// Adds (or updates) many user files, given as `(path, text)`, in order: the

@@ -4,7 +4,7 @@
 
 use crate::cli::args::DiagnosticsFormat;
 use crate::cli::{exit, print_stdout, report_usage, report_usage_json, UsageError};
-use crate::diagnostics::render::{github, sarif, Artifact};
+use crate::diagnostics::render::{github, sarif, Artifact, SourceInfo};
 use std::path::{Component, Path, PathBuf};
 
 /// Says where the files a report names are: paths relative to the repository
@@ -29,11 +29,16 @@ impl ReportPaths {
             .map(|root| root.to_string_lossy().into_owned())
     }
 
-    /// Where the file the compiler knows as `path` is.
-    pub fn locate(&self, path: &str) -> Artifact {
-        if crate::resolve::is_stdlib_path(path) {
-            return Artifact::Stdlib(path.trim_start_matches("std/").to_string());
+    /// Where a file the compiler knows is.
+    pub fn locate(&self, file: &SourceInfo<'_>) -> Artifact {
+        match file.path.strip_prefix("std/") {
+            Some(name) if file.stdlib => Artifact::Stdlib(name.to_string()),
+            _ => self.locate_path(file.path),
         }
+    }
+
+    /// Where the user's file the compiler knows as `path` is.
+    pub fn locate_path(&self, path: &str) -> Artifact {
         let given = Path::new(path);
         let absolute = match (&self.cwd, given.is_absolute()) {
             (Some(cwd), false) => cwd.join(given),
@@ -77,7 +82,7 @@ pub(crate) fn exception_notices(
     let mut out = String::new();
     for e in exceptions {
         let (path, line) = compiler.location(e.origin);
-        let place = match paths.locate(&path) {
+        let place = match paths.locate_path(&path) {
             Artifact::Repository(file) => Some(github::Place {
                 file,
                 line,

@@ -19,6 +19,8 @@ pub struct SourceInfo<'a> {
     pub id: FileId,
     pub path: &'a str,
     pub text: &'a str,
+    /// A stdlib module (embedded, or from the organisation's directory).
+    pub stdlib: bool,
 }
 
 /// How many diagnostics per file the terminal renderer shows.
@@ -374,7 +376,7 @@ impl Located<'_> {
 fn locate_files<'a>(
     files: &'a [SourceInfo<'a>],
     diagnostics: &[Diagnostic],
-    locate: &dyn Fn(&str) -> Artifact,
+    locate: &dyn Fn(&SourceInfo<'_>) -> Artifact,
 ) -> std::collections::HashMap<FileId, Located<'a>> {
     let referenced: std::collections::HashSet<FileId> =
         diagnostics.iter().flat_map(Diagnostic::files).collect();
@@ -385,7 +387,7 @@ fn locate_files<'a>(
             let located = Located {
                 text: f.text,
                 index: LineIndex::new(f.text),
-                artifact: locate(f.path),
+                artifact: locate(f),
             };
             (f.id, located)
         })

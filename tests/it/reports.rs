@@ -522,3 +522,32 @@ fn gitlab_code_quality_reports_say_what_the_json_report_says() {
         assert_eq!(line1.as_u64().map(|l| l + 1), line2.as_u64());
     }
 }
+
+/// A user's file under a `std/` directory is the user's, not a stdlib module
+/// (the stdlib's files are named `std/NAME.wbuild` inside the compiler).
+#[test]
+fn a_users_std_directory_is_in_the_repository() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("std")).unwrap_or_else(|e| panic!("{e}"));
+    let manifest = "image \"x\" {\n  version = \"1\"\n  entrypiont = [\"a\"]\n}\n";
+    for name in ["python.wbuild", "mine.wbuild"] {
+        std::fs::write(dir.path().join("std").join(name), manifest)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = wbuildc_at(dir.path(), &["check", "--format", "sarif", "std"]);
+    let log = assert_valid_sarif(&out.stdout);
+    let uris: Vec<Value> = log["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"].clone())
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            serde_json::json!({"uri": "std/mine.wbuild", "uriBaseId": "%SRCROOT%"}),
+            serde_json::json!({"uri": "std/python.wbuild", "uriBaseId": "%SRCROOT%"}),
+        ]
+    );
+}

@@ -195,7 +195,7 @@ fn render(
     paths: &ReportPaths,
 ) -> Output {
     let tally = diagnostics.iter().map(crate::Diagnostic::tally).collect();
-    let locate = |path: &str| paths.locate(path);
+    let locate = |file: &crate::diagnostics::render::SourceInfo<'_>| paths.locate(file);
     match format {
         Format::Human => Output {
             human: session.compiler.render(diagnostics, use_color(common)),

@@ -62,7 +62,7 @@ fn compile(
         }
     };
     let paths = ReportPaths::new(Some(&prepared.root));
-    let locate = |path: &str| paths.locate(path);
+    let locate = |file: &crate::diagnostics::render::SourceInfo<'_>| paths.locate(file);
     match format {
         Format::Human => eprint!(
             "{}{}",

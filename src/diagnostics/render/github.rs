@@ -82,7 +82,7 @@ pub fn command(level: Level, place: Option<&Place>, title: &str, message: &str) 
 pub fn commands(
     files: &[SourceInfo<'_>],
     diagnostics: &[Diagnostic],
-    locate: &dyn Fn(&str) -> Artifact,
+    locate: &dyn Fn(&SourceInfo<'_>) -> Artifact,
 ) -> String {
     let located = locate_files(files, diagnostics, locate);
     let mut out = String::new();

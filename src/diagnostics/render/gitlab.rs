@@ -49,7 +49,7 @@ struct Lines {
 pub fn issues(
     files: &[SourceInfo<'_>],
     diagnostics: &[Diagnostic],
-    locate: &dyn Fn(&str) -> Artifact,
+    locate: &dyn Fn(&SourceInfo<'_>) -> Artifact,
 ) -> Vec<Issue> {
     let located = locate_files(files, diagnostics, locate);
     diagnostics

@@ -203,7 +203,7 @@ fn rule_index(code: Code) -> usize {
 pub fn results(
     files: &[SourceInfo<'_>],
     diagnostics: &[Diagnostic],
-    locate: &dyn Fn(&str) -> Artifact,
+    locate: &dyn Fn(&SourceInfo<'_>) -> Artifact,
 ) -> Vec<SarifResult> {
     let located = locate_files(files, diagnostics, locate);
     diagnostics.iter().map(|d| result(&located, d)).collect()
