@@ -80,6 +80,8 @@ fn sarif_logs_are_valid_and_say_what_the_json_report_says() {
     let sarif = wbuildc_at(&repo(), &args("sarif"));
     assert_eq!(sarif.status.code(), Some(1), "{}", text(&sarif.stderr));
     let log = assert_valid_sarif(&sarif.stdout);
+    let again = wbuildc_at(&repo(), &args("sarif"));
+    assert!(again.stdout == sarif.stdout, "two runs, two logs");
     let json = wbuildc_at(&repo(), &args("json"));
     let report: Value = serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}"));
 
@@ -373,7 +375,7 @@ fn github_commands_escape_names_and_messages() {
 /// lines after the message, a policy exception as a notice, and a usage error.
 #[test]
 fn github_commands_of_fixtures() {
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 5] = [
         (
             "unknown_field",
             &[
@@ -388,6 +390,13 @@ fn github_commands_of_fixtures() {
         (
             "base_image_policy",
             &["tests/fixtures/policy/base_image_policy.wbuild"],
+        ),
+        (
+            "duplicate",
+            &[
+                "--policy=tests/fixtures/language-policy.toml",
+                "tests/fixtures/diagnostics/duplicate.wbuild",
+            ],
         ),
         ("usage_error", &["tests/fixtures/no-such.wbuild"]),
     ];
@@ -550,4 +559,31 @@ fn a_users_std_directory_is_in_the_repository() {
             serde_json::json!({"uri": "std/python.wbuild", "uriBaseId": "%SRCROOT%"}),
         ]
     );
+}
+
+/// `--deny-warnings` fails the run in every format, as it does for people.
+#[test]
+fn deny_warnings_fails_the_run_in_every_format() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    let manifest = "image \"x\" {\n  version = \"1\"\n}\n\nvariant a {\n  base = \"registry.example.org/debian:bookworm\"\n  user = user(\"app\", 65533, 65533)\n  cmd = \"run me\"\n}\n";
+    std::fs::write(dir.path().join("w.wbuild"), manifest).unwrap_or_else(|e| panic!("{e}"));
+    for format in ["human", "json", "sarif", "github", "gitlab"] {
+        let out = wbuildc_at(dir.path(), &["check", "--format", format, "w.wbuild"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            text(&out.stderr)
+        );
+        let out = wbuildc_at(
+            dir.path(),
+            &["check", "--deny-warnings", "--format", format, "w.wbuild"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{format} --deny-warnings");
+    }
+    let out = wbuildc_at(dir.path(), &["check", "--format", "sarif", "w.wbuild"]);
+    let log = assert_valid_sarif(&out.stdout);
+    assert_eq!(log["runs"][0]["results"][0]["level"], "warning");
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "WB4001");
 }
