@@ -45,13 +45,6 @@ pub struct SarifResult {
     properties: Option<ResultProperties>,
 }
 
-impl SarifResult {
-    /// Whether this result is an error (`--deny-warnings` asks about the others).
-    pub fn is_error(&self) -> bool {
-        self.level == "error"
-    }
-}
-
 #[derive(Serialize, Clone, Debug)]
 struct Message {
     text: String,
