@@ -43,11 +43,16 @@ fn yaml(path: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// check-jsonschema with a built-in schema, with every HTTP(S) request sent to
+/// a closed port: the schemas it ships are all it may use.
 fn builtin_schema_check(schema: &str, document: &Path) -> (bool, String) {
     let out = run(Command::new(venv().join("bin/check-jsonschema"))
         .arg("--builtin-schema")
         .arg(schema)
-        .arg(document));
+        .arg(document)
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env_remove("NO_PROXY"));
     (
         out.status.success(),
         format!("{}{}", text(&out.stdout), text(&out.stderr)),
@@ -347,6 +352,9 @@ fn the_github_action_annotates_writes_sarif_and_fails_on_errors() {
     );
     let ran = run_action(unformatted.path(), &[inputs[0], ("fmt", "false")], &system);
     assert_eq!(ran.exit(), Some(0), "fmt = false: {}", ran.log());
+    let deny = [inputs[0], inputs[1], ("deny-warnings", "true")];
+    let ran = run_action(clean.path(), &deny, &system);
+    assert_eq!(ran.exit(), Some(0), "deny-warnings: {}", ran.log());
 }
 
 #[test]
@@ -455,6 +463,9 @@ fn the_gitlab_template_checks_keeps_a_sarif_artifact_and_checks_formatting() {
     assert_eq!(out.status.code(), Some(1), "{}", log(&out));
     assert!(log(&out).contains("+  version = \"1\""), "{}", log(&out));
     // The variables are the user's to set.
+    let deny = [("WBUILD_CHECK_FLAGS", "--deny-warnings")];
+    let out = run_gitlab_job(clean.path(), "wbuild-check", &deny, &with_wbuildc);
+    assert_eq!(out.status.code(), Some(0), "{}", log(&out));
     let out = run_gitlab_job(
         broken.path(),
         "wbuild-check",
