@@ -57,6 +57,46 @@ pub(crate) fn assert_valid_sarif(log: &[u8]) -> Value {
     serde_json::from_slice(log).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Microsoft's SARIF Multitool `validate` (installed by setup-test-env.sh) with
+/// the SARIF rules and GitHub code scanning's ingestion rules: the errors and
+/// warnings it finds in `log`, as `ruleId: message` lines.
+fn multitool_findings(log: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let input = dir.path().join("in.sarif");
+    let output = dir.path().join("out.sarif");
+    std::fs::write(&input, log).unwrap_or_else(|e| panic!("{e}"));
+    let tool = venv().join("node/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    let out = std::process::Command::new(&tool)
+        .arg("validate")
+        .arg(&input)
+        .args(["--rule-kind", "Sarif;Gh", "--level", "Error;Warning"])
+        .arg("--output")
+        .arg(&output)
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{} (run scripts/setup-test-env.sh): {e}", tool.display()));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let findings: Value = serde_json::from_slice(&std::fs::read(&output).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("the Multitool's log: {e}"));
+    findings["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            format!(
+                "{}: {}",
+                r["ruleId"].as_str().unwrap_or(""),
+                r["message"]["arguments"]
+            )
+        })
+        .collect()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -80,6 +120,8 @@ fn sarif_logs_are_valid_and_say_what_the_json_report_says() {
     let sarif = wbuildc_at(&repo(), &args("sarif"));
     assert_eq!(sarif.status.code(), Some(1), "{}", text(&sarif.stderr));
     let log = assert_valid_sarif(&sarif.stdout);
+    // The SARIF rules and GitHub's ingestion rules find nothing to object to.
+    assert_eq!(multitool_findings(&sarif.stdout), Vec::<String>::new());
     let again = wbuildc_at(&repo(), &args("sarif"));
     assert!(again.stdout == sarif.stdout, "two runs, two logs");
     let json = wbuildc_at(&repo(), &args("json"));
@@ -191,7 +233,8 @@ fn assert_same_place(location: &Value, label: &Value) {
     }
 }
 
-/// The schema check is a real one: a log with a level SARIF does not have fails it.
+/// The schema check is a real one: a log with a level SARIF does not have fails
+/// it; so is the Multitool's, for a result GitHub could not show.
 #[test]
 fn the_sarif_schema_check_rejects_an_invalid_log() {
     let out = wbuildc_at(
@@ -210,6 +253,13 @@ fn the_sarif_schema_check_rejects_an_invalid_log() {
     std::fs::write(&path, log.to_string()).unwrap_or_else(|e| panic!("{e}"));
     let (valid, said) = validate(&path);
     assert!(!valid, "check-jsonschema accepted level \"fatal\": {said}");
+    // A result without a location is valid SARIF, but GitHub refuses it.
+    log["runs"][0]["results"][0]["level"] = Value::from("error");
+    if let Some(result) = log["runs"][0]["results"][0].as_object_mut() {
+        result.remove("locations");
+    }
+    let findings = multitool_findings(log.to_string().as_bytes());
+    assert!(findings.iter().any(|f| f.starts_with("GH")), "{findings:?}");
 }
 
 /// A usage or I/O problem is in the log too: an unsuccessful invocation with its
