@@ -604,6 +604,35 @@ impl Compiler {
         diagnostics::render::to_json(&self.sources(diagnostics), diagnostics)
     }
 
+    /// Renders diagnostics as SARIF results; `locate` says where each file is
+    /// (the driver knows the repository root).
+    pub fn render_sarif(
+        &self,
+        diagnostics: &[Diagnostic],
+        locate: &dyn Fn(&SourceInfo<'_>) -> diagnostics::render::Artifact,
+    ) -> Vec<diagnostics::render::sarif::SarifResult> {
+        diagnostics::render::sarif::results(&self.sources(diagnostics), diagnostics, locate)
+    }
+
+    /// Renders diagnostics as GitHub Actions workflow commands, one line each.
+    pub fn render_github(
+        &self,
+        diagnostics: &[Diagnostic],
+        locate: &dyn Fn(&SourceInfo<'_>) -> diagnostics::render::Artifact,
+    ) -> String {
+        diagnostics::render::github::commands(&self.sources(diagnostics), diagnostics, locate)
+    }
+
+    /// Renders diagnostics as GitLab Code Quality issues (fingerprinted when the
+    /// report is whole: `diagnostics::render::gitlab::report`).
+    pub fn render_gitlab(
+        &self,
+        diagnostics: &[Diagnostic],
+        locate: &dyn Fn(&SourceInfo<'_>) -> diagnostics::render::Artifact,
+    ) -> Vec<diagnostics::render::gitlab::Issue> {
+        diagnostics::render::gitlab::issues(&self.sources(diagnostics), diagnostics, locate)
+    }
+
     /// The files `diagnostics` point into (labels and fixes), looked up by id:
     /// rendering one file's diagnostics must not list every file of the
     /// workspace (`check` renders each file's diagnostics on their own, so
@@ -619,8 +648,23 @@ impl Compiler {
                 id: f.id(&self.db),
                 path: f.path(&self.db),
                 text: f.text(&self.db),
+                stdlib: self.is_stdlib_module(f),
             })
             .collect()
+    }
+
+    /// Whether a file is the stdlib module its path names (`std/NAME.wbuild`
+    /// loaded as `import "NAME"`), not a user's file under a `std/` directory.
+    fn is_stdlib_module(&self, file: SourceFile) -> bool {
+        let path = file.path(&self.db);
+        let Some(name) = path
+            .strip_prefix("std/")
+            .and_then(|p| p.strip_suffix(".wbuild"))
+        else {
+            return false;
+        };
+        let files = db::Db::workspace(&self.db).files(&self.db);
+        files.get(&format!("std:{name}")) == Some(&file)
     }
 
     /// Adds (or updates) many user files, given as `(path, text)`, in order: the

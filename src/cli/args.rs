@@ -58,6 +58,32 @@ pub enum Format {
     Json,
 }
 
+/// How `check` and `compile` report diagnostics.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, Default)]
+pub enum DiagnosticsFormat {
+    /// Rendered for people (codespan-reporting), on standard error.
+    #[default]
+    Human,
+    /// One JSON object (docs/schemas/report.schema.json): `version`,
+    /// `diagnostics` (each with file, location, severity, code, message, labels,
+    /// help, fix and the variant it is about), `exceptions` (the policy
+    /// exceptions that applied), `configurations` (the effective policy and where
+    /// each value came from) and, when the run stopped early, `errors`.
+    Json,
+    /// A SARIF 2.1.0 log (GitHub code scanning, Jenkins Warnings NG, SARIF viewers):
+    /// one run, a rule per diagnostic code, paths relative to the repository root
+    /// (%SRCROOT%), columns in UTF-16 code units, fixes as replacements.
+    Sarif,
+    /// GitHub Actions workflow commands, one `::error`/`::warning` line per
+    /// diagnostic (and a `::notice` per policy exception), which the runner turns
+    /// into annotations on the pull request.
+    Github,
+    /// GitLab's Code Quality report (for `artifacts:reports:codequality`): a JSON
+    /// array, an issue per diagnostic with its code, message, path relative to the
+    /// repository root, lines, severity and a fingerprint.
+    Gitlab,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check manifests and print their diagnostics.
@@ -71,8 +97,10 @@ pub enum Command {
         /// diagnostics name it (default: `<stdin>` in the current directory).
         #[arg(long, value_name = "PATH")]
         stdin_filename: Option<PathBuf>,
+        /// How to report: `human` on standard error, the others on standard output
+        /// (ci/README.md shows each CI's use).
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: DiagnosticsFormat,
         /// Fail (exit 1) on warnings too, not only on errors.
         #[arg(long)]
         deny_warnings: bool,
@@ -89,8 +117,10 @@ pub enum Command {
         /// Write the Dockerfile here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// How to report: `human` on standard error, the others on standard output,
+        /// or on standard error when the Dockerfile goes to standard output.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: DiagnosticsFormat,
         /// Do not write: exit 1 (with a diff) if the file named by --output is not
         /// what the manifest compiles to (a committed Dockerfile gone stale).
         #[arg(long)]

@@ -8,6 +8,7 @@ mod config;
 pub mod exit;
 mod fs;
 mod init;
+mod report;
 mod stdin;
 mod walk;
 
@@ -159,14 +160,6 @@ pub(crate) fn report_usage_json(e: UsageError) -> u8 {
     });
     let _ = print_stdout(&format!("{report}\n"));
     report_usage(e)
-}
-
-/// [`report_usage`] or, under `--format json`, [`report_usage_json`].
-pub(crate) fn report_usage_as(format: args::Format, e: UsageError) -> u8 {
-    match format {
-        args::Format::Json => report_usage_json(e),
-        args::Format::Human => report_usage(e),
-    }
 }
 
 /// How the driver reads the files the library asks for: confined to the

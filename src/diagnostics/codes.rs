@@ -21,6 +21,12 @@ macro_rules! codes {
                 match self { $( Code::$variant => $code, )* }
             }
 
+            /// The code's name in the registry (`UnknownField`): what SARIF calls a
+            /// rule's name.
+            pub fn name(self) -> &'static str {
+                match self { $( Code::$variant => stringify!($variant), )* }
+            }
+
             pub fn title(self) -> &'static str {
                 match self { $( Code::$variant => $title, )* }
             }

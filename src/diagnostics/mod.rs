@@ -2,8 +2,9 @@
 //! label, secondary labels, notes and a help line.
 //!
 //! Invariant: every phase produces [`Diagnostic`] values and nothing else; only
-//! `render` turns them into text (terminal, JSON), and the language server will
-//! convert the same struct.
+//! `render` turns them into text (terminal, JSON, SARIF, GitHub workflow
+//! commands, GitLab Code Quality), and the language server converts the same
+//! struct.
 
 pub mod codes;
 mod explain;

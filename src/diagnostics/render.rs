@@ -1,4 +1,10 @@
-//! The only renderers of diagnostics: terminal text (codespan-reporting) and JSON.
+//! The only renderers of diagnostics: terminal text (codespan-reporting), JSON,
+//! and for other tools SARIF (`sarif.rs`), GitHub workflow commands
+//! (`github.rs`) and GitLab's Code Quality report (`gitlab.rs`).
+
+pub mod github;
+pub mod gitlab;
+pub mod sarif;
 
 use super::{Diagnostic, Severity};
 use crate::span::FileId;
@@ -13,6 +19,8 @@ pub struct SourceInfo<'a> {
     pub id: FileId,
     pub path: &'a str,
     pub text: &'a str,
+    /// A stdlib module (embedded, or from the organisation's directory).
+    pub stdlib: bool,
 }
 
 /// How many diagnostics per file the terminal renderer shows.
@@ -319,4 +327,87 @@ pub fn to_json<'a>(
         })
         .collect();
     serde_json::to_value(list).unwrap_or(serde_json::Value::Null)
+}
+
+/// Where a file a report names is, as the tools that read reports (code
+/// scanning, CI annotations) want it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Artifact {
+    /// In the repository: the path relative to its root, `/`-separated.
+    Repository(String),
+    /// A stdlib module, by its file name (`python.wbuild`).
+    Stdlib(String),
+    /// Anywhere else: the path as the driver knows it (absolute when it can tell).
+    Elsewhere(String),
+}
+
+/// A file's text with its line index and where a report says it is.
+struct Located<'a> {
+    text: &'a str,
+    index: LineIndex,
+    artifact: Artifact,
+}
+
+/// A span as 1-based lines and columns, columns in UTF-16 code units, the end
+/// exclusive (one past the last character), as SARIF's `utf16CodeUnits` and
+/// GitHub's annotations count them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Position {
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+impl Located<'_> {
+    fn position(&self, span: crate::span::Span) -> Position {
+        let start = self.index.line_col_utf16(self.text, span.start);
+        let end = self.index.line_col_utf16(self.text, span.end);
+        Position {
+            line: start.line + 1,
+            column: start.column + 1,
+            end_line: end.line + 1,
+            end_column: end.column + 1,
+        }
+    }
+}
+
+/// The files `diagnostics` point into (labels and fixes), indexed once each.
+fn locate_files<'a>(
+    files: &'a [SourceInfo<'a>],
+    diagnostics: &[Diagnostic],
+    locate: &dyn Fn(&SourceInfo<'_>) -> Artifact,
+) -> std::collections::HashMap<FileId, Located<'a>> {
+    let referenced: std::collections::HashSet<FileId> =
+        diagnostics.iter().flat_map(Diagnostic::files).collect();
+    files
+        .iter()
+        .filter(|f| referenced.contains(&f.id))
+        .map(|f| {
+            let located = Located {
+                text: f.text,
+                index: LineIndex::new(f.text),
+                artifact: locate(f),
+            };
+            (f.id, located)
+        })
+        .collect()
+}
+
+/// A diagnostic's text for a report that shows no source: the message, the
+/// primary label (`with_label`, for reports that have no place of their own for
+/// it), the notes and the help (or the fix's title), one per line, each made
+/// [`printable`].
+fn plain_text(d: &Diagnostic, with_label: bool) -> String {
+    let mut lines = vec![printable(&d.message)];
+    if with_label && !d.primary.message.is_empty() && d.primary.message != d.message {
+        lines.push(printable(&d.primary.message));
+    }
+    lines.extend(d.notes.iter().map(|n| format!("note: {}", printable(n))));
+    match (&d.help, &d.fix) {
+        (Some(help), _) => lines.push(format!("help: {}", printable(help))),
+        (None, Some(fix)) => lines.push(format!("help: {}", printable(&fix.title))),
+        (None, None) => {}
+    }
+    lines.join("\n")
 }

@@ -7,6 +7,7 @@ mod dfcheck;
 mod ide_fixture;
 mod support;
 
+mod ci;
 mod cli;
 mod completions;
 mod diagnostics;
@@ -21,6 +22,7 @@ mod ops_oracle;
 mod packaging;
 mod queries;
 mod recovery;
+mod reports;
 mod suites;
 mod sweep;
 mod tidy;

@@ -1,7 +1,9 @@
-use crate::cli::args::{Common, Format};
+use crate::cli::args::{Common, DiagnosticsFormat as Format};
 use crate::cli::config::{Location, Locator, Organisation, Session};
+use crate::cli::report::{exception_notices, report_usage_as, ReportPaths};
 use crate::cli::stdin::Stdin;
-use crate::cli::{exit, load_with_stdin, print_stdout, report_usage_as, use_color, UsageError};
+use crate::cli::{exit, load_with_stdin, print_stdout, use_color, UsageError};
+use crate::diagnostics::render::{gitlab, sarif};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,10 @@ struct Output {
     tally: Vec<(crate::Severity, crate::Code)>,
     diagnostics: Vec<serde_json::Value>,
     exceptions: Vec<serde_json::Value>,
+    sarif: Vec<sarif::SarifResult>,
+    gitlab: Vec<gitlab::Issue>,
+    /// `--format github`: the workflow commands.
+    github: String,
 }
 
 /// Each file is checked under its own configuration (repository root, policy
@@ -66,6 +72,8 @@ fn check(
             .1
             .push((index, root));
     }
+    // Reports for other tools name files relative to the first file's repository.
+    let report_paths = ReportPaths::new(groups.values().next().map(|(l, _)| l.root.as_path()));
     let mut failed = false;
     let mut per_file: Vec<Output> = files.iter().map(|_| Output::default()).collect();
     // Problems of a configuration (its policy files) are shown before its first file.
@@ -84,7 +92,14 @@ fn check(
                 if !session.problems.is_empty() {
                     failed |= session.failed();
                     if let Some(slot) = members.first().and_then(|(i, _)| before_file.get_mut(*i)) {
-                        *slot = render(&session, &session.problems, &[], common, format);
+                        *slot = render(
+                            &session,
+                            &session.problems,
+                            &[],
+                            common,
+                            format,
+                            &report_paths,
+                        );
                     }
                 }
             }
@@ -96,7 +111,14 @@ fn check(
                 .iter()
                 .filter_map(|(i, root)| files.get(*i).map(|p| (p.clone(), root.clone())))
                 .collect();
-            let outputs = check_batch(session, common, &batch_files, stdin, format, &mut failed)?;
+            let outputs = check_batch(
+                session,
+                common,
+                &batch_files,
+                stdin,
+                (format, &report_paths),
+                &mut failed,
+            )?;
             for ((index, _), output) in batch.iter().zip(outputs) {
                 if let Some(slot) = per_file.get_mut(*index) {
                     *slot = output;
@@ -141,12 +163,40 @@ fn check(
             });
             print_stdout(&format!("{report}\n"))?
         }
+        Format::Sarif => {
+            let results = outputs.flat_map(|o| o.sarif).collect();
+            let outcome = sarif::Outcome {
+                exit_code: exit_code(failed),
+                errors: Vec::new(),
+            };
+            let log = sarif::log(results, report_paths.root().as_deref(), &outcome);
+            print_stdout(&format!("{log}\n"))?
+        }
+        Format::Gitlab => {
+            let issues = outputs.flat_map(|o| o.gitlab).collect();
+            print_stdout(&format!("{}\n", gitlab::report(issues)))?
+        }
+        Format::Github => {
+            let mut commands = String::new();
+            let mut tally = Vec::new();
+            for output in outputs {
+                commands.push_str(&output.github);
+                tally.extend(output.tally);
+            }
+            print_stdout(&commands)?;
+            // The log's reader sees the annotations; the count is for the log itself.
+            eprint!("{}", crate::diagnostics::render::summary(tally));
+        }
     }
-    Ok(if failed {
+    Ok(exit_code(failed))
+}
+
+fn exit_code(failed: bool) -> u8 {
+    if failed {
         exit::INPUT_ERRORS
     } else {
         exit::SUCCESS
-    })
+    }
 }
 
 fn render(
@@ -155,22 +205,40 @@ fn render(
     exceptions: &[crate::policy::Exception],
     common: &Common,
     format: Format,
+    paths: &ReportPaths,
 ) -> Output {
+    let tally = diagnostics.iter().map(crate::Diagnostic::tally).collect();
+    let locate = |file: &crate::diagnostics::render::SourceInfo<'_>| paths.locate(file);
     match format {
         Format::Human => Output {
             human: session.compiler.render(diagnostics, use_color(common)),
-            tally: diagnostics.iter().map(crate::Diagnostic::tally).collect(),
+            tally,
             ..Output::default()
         },
         Format::Json => {
             let list = session.compiler.render_json(diagnostics);
             Output {
-                human: String::new(),
-                tally: Vec::new(),
                 diagnostics: list.as_array().cloned().unwrap_or_default(),
                 exceptions: crate::cli::exceptions_json(&session.compiler, exceptions),
+                ..Output::default()
             }
         }
+        Format::Sarif => Output {
+            tally,
+            sarif: session.compiler.render_sarif(diagnostics, &locate),
+            ..Output::default()
+        },
+        Format::Gitlab => Output {
+            tally,
+            gitlab: session.compiler.render_gitlab(diagnostics, &locate),
+            ..Output::default()
+        },
+        Format::Github => Output {
+            tally,
+            github: session.compiler.render_github(diagnostics, &locate)
+                + &exception_notices(&session.compiler, exceptions, paths),
+            ..Output::default()
+        },
     }
 }
 
@@ -181,7 +249,7 @@ fn check_batch(
     common: &Common,
     files: &[(PathBuf, PathBuf)],
     stdin: Option<&Stdin>,
-    format: Format,
+    (format, paths): (Format, &ReportPaths),
     failed: &mut bool,
 ) -> Result<Vec<Output>, UsageError> {
     let loaded = load_with_stdin(&mut session, files, stdin)?;
@@ -196,7 +264,14 @@ fn check_batch(
         crate::diagnostics::sort(&mut diagnostics);
         *failed |= diagnostics.iter().any(crate::Diagnostic::is_error);
         let exceptions = session.compiler.exceptions(*file);
-        outputs.push(render(&session, &diagnostics, &exceptions, common, format));
+        outputs.push(render(
+            &session,
+            &diagnostics,
+            &exceptions,
+            common,
+            format,
+            paths,
+        ));
     }
     Ok(outputs)
 }

@@ -1,5 +1,7 @@
-use crate::cli::args::{Common, Format};
+use crate::cli::args::{Common, DiagnosticsFormat as Format};
+use crate::cli::report::{exception_notices, report_usage_as, ReportPaths};
 use crate::cli::{exit, json_report, prepare, print_stdout, use_color, UsageError};
+use crate::diagnostics::render::{gitlab, sarif};
 use std::path::Path;
 
 pub fn run(
@@ -12,7 +14,7 @@ pub fn run(
 ) -> u8 {
     match compile(common, file, variant, output, format, check) {
         Ok(code) => code,
-        Err(e) => crate::cli::report_usage_as(format, e),
+        Err(e) => report_usage_as(format, e),
     }
 }
 
@@ -50,6 +52,17 @@ fn compile(
             }
         }
     };
+    // Reports go to stdout, unless it carries the Dockerfile: then to stderr.
+    let report = |text: &str| -> Result<(), UsageError> {
+        if output.is_none() && result.is_some() {
+            eprint!("{text}");
+            Ok(())
+        } else {
+            print_stdout(text)
+        }
+    };
+    let paths = ReportPaths::new(Some(&prepared.root));
+    let locate = |file: &crate::diagnostics::render::SourceInfo<'_>| paths.locate(file);
     match format {
         Format::Human => eprint!(
             "{}{}",
@@ -63,12 +76,37 @@ fn compile(
                 &diagnostics,
                 &compiler.exceptions(file),
             );
-            if output.is_none() && result.is_some() {
-                // stdout carries the Dockerfile; diagnostics go to stderr.
-                eprintln!("{json}");
-            } else {
-                print_stdout(&format!("{json}\n"))?;
-            }
+            report(&format!("{json}\n"))?;
+        }
+        Format::Sarif => {
+            let outcome = sarif::Outcome {
+                exit_code: if result.is_some() {
+                    exit::SUCCESS
+                } else {
+                    exit::INPUT_ERRORS
+                },
+                errors: Vec::new(),
+            };
+            let results = compiler.render_sarif(&diagnostics, &locate);
+            report(&format!(
+                "{}\n",
+                sarif::log(results, paths.root().as_deref(), &outcome)
+            ))?;
+        }
+        Format::Gitlab => {
+            let issues = compiler.render_gitlab(&diagnostics, &locate);
+            report(&format!("{}\n", gitlab::report(issues)))?;
+        }
+        Format::Github => {
+            let commands = compiler.render_github(&diagnostics, &locate)
+                + &exception_notices(compiler, &compiler.exceptions(file), &paths);
+            report(&commands)?;
+            eprint!(
+                "{}",
+                crate::diagnostics::render::summary(
+                    diagnostics.iter().map(crate::Diagnostic::tally)
+                )
+            );
         }
     }
     let Some(text) = result else {
