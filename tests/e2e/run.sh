@@ -8,8 +8,9 @@
 # Installs its Debian packages (install-deps.sh), builds wbuildc (release), makes and
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
 # stops it again, and works on copies of the examples in a temporary directory.
-# Beside the examples it runs docs/operations.md (ops-walkthrough.sh) and two
-# examples on Debian trixie (suites.sh).
+# Beside the examples it runs docs/operations.md (ops-walkthrough.sh), two
+# examples on Debian trixie (suites.sh) and the wbuildc image (wbuildc-image.sh);
+# after them, the README's install and first steps as written (quickstart.sh).
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
 # exits non-zero when any check failed. Timings and sizes of the last run go to
 # $WBUILD_E2E_STATE/last-run.tsv. Must run as root (see NOTES.md).
@@ -646,6 +647,15 @@ platform_check() { # ENGINE
 # ---------------------------------------------------------------- run
 for ex in $EXAMPLES; do buildah_example "$ex"; done
 for ex in $INIT_EXAMPLES; do init_example "$ex"; done
+section "README: install and the first steps, as written (tests/e2e/quickstart.sh)"
+mkdir -p "$WORK/quickstart"
+while IFS= read -r line; do
+  case "$line" in
+    "ok   "*) ok "${line#ok   }" ;;
+    "FAIL "*) bad "${line#FAIL }" ;;
+    *) printf '     %s\n' "$line" ;;
+  esac
+done < <(bash "$HERE/quickstart.sh" "$WORK/quickstart" 2>&1)
 failure_report buildah
 secret_check buildah
 ignore_check buildah
