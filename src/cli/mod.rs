@@ -114,6 +114,17 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             check,
             layouts,
         } => commands::ops::lock(&workspace, update, check, &layouts),
+        args::Command::Tags {
+            file,
+            publish,
+            common,
+        } => commands::publish::tags(&common, &file, &publish),
+        args::Command::Publish {
+            file,
+            publish,
+            from,
+            common,
+        } => commands::publish::publish(&common, &file, &publish, from.as_deref()),
         args::Command::Which {
             workspace,
             package,

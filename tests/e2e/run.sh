@@ -45,7 +45,7 @@ die() { bad "fatal: $*"; summary; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 
-WORK="" CTRS=() BG_PIDS=() DCTRS=() STARTED_DOCKERD=0
+WORK="" CTRS=() BG_PIDS=() DCTRS=() STARTED_DOCKERD=0 STARTED_REGISTRY=0
 cleanup() {
   local rc=$? p c
   set +e
@@ -53,6 +53,7 @@ cleanup() {
   for c in "${CTRS[@]}"; do buildah umount "$c" >/dev/null 2>&1; buildah rm "$c" >/dev/null 2>&1; done
   for c in "${DCTRS[@]}"; do d rm -f "$c" >/dev/null 2>&1; done
   [ "$STARTED_DOCKERD" = 1 ] && "$HERE/dockerd.sh" stop >/dev/null 2>&1
+  [ "$STARTED_REGISTRY" = 1 ] && "$HERE/registry.sh" stop >/dev/null 2>&1
   [ -n "$WORK" ] && rm -rf "$WORK"
   if [ "$DONE" = 0 ]; then
     [ "$rc" != 0 ] && bad "run.sh stopped early (exit status $rc)"
@@ -581,6 +582,18 @@ if [ "$DO_DOCKER" = 1 ]; then
   apt_side_check docker
   platform_check docker
 fi
+
+# docs/publishing.md against a real registry (registry.sh: TLS, basic auth).
+section "publishing (tests/e2e/publish.sh)"
+t=$(now)
+"$HERE/registry.sh" status >/dev/null 2>&1 || STARTED_REGISTRY=1
+if "$HERE/publish.sh" "$WBUILDC" "$WORK/publish" > "$WORK/publish.log" 2>&1; then
+  ok "publish.sh: $(tail -1 "$WORK/publish.log") ($(since "$t")s)"
+else
+  grep -v '^ok ' "$WORK/publish.log" | tail -40
+  bad "publish.sh: a check failed (lines above)"
+fi
+record buildah publish seconds "$(since "$t")"
 
 section "operations (docs/operations.md)"
 if wait "$OPS_PID"; then

@@ -9,4 +9,5 @@ pub mod explain;
 pub mod fmt;
 pub mod ops;
 pub mod policy;
+pub mod publish;
 pub mod variants;
