@@ -16,6 +16,7 @@ mod incremental;
 mod mistakes;
 mod ops;
 mod ops_oracle;
+mod publish;
 mod queries;
 mod recovery;
 mod sweep;

@@ -115,14 +115,14 @@ fn run_publish(
     args: &PublishArgs,
     from: Option<&str>,
 ) -> Result<u8, Stop> {
+    let from = from.map(source_of).transpose()?;
     let planned = plan(common, path, args, true)?;
-    let source = match from {
-        Some(text) => source_of(text)?,
-        None => format!(
+    let source = from.unwrap_or_else(|| {
+        format!(
             "containers-storage:localhost/{}:{}",
             planned.image_name, planned.variant
-        ),
-    };
+        )
+    });
     let access = &planned.access;
     let repository = &planned.tags.repository;
     let immutable = format!("{repository}:{}", planned.tags.immutable);

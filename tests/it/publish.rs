@@ -1,0 +1,165 @@
+//! `wbuildc tags` and what `wbuildc publish` refuses before it reaches a
+//! registry, in a temporary git repository (the registry part is
+//! tests/e2e/publish.sh). The snapshot shows each command with its exit code,
+//! standard output and standard error.
+
+use std::path::Path;
+use std::process::Command;
+
+const MANIFEST: &str = r#"import "base"
+
+image "hello" {
+  version = "2.1.0"
+}
+
+variant builder extends base.build() {}
+
+variant production extends base.runtime() {
+  cmd = ["true"]
+}
+
+variant test extends production {
+  cmd = ["true"]
+}
+"#;
+
+const POLICY: &str = r#"[images]
+allowed_registries = ["registry.example.org"]
+
+[publishing]
+require_ci_env = ["WBUILD_TEST_CI"]
+"#;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=ci",
+            "-c",
+            "user.email=ci@example.org",
+            "-c",
+            "commit.gpgSign=false",
+            "-c",
+            "tag.gpgSign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("git: {e}"));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs wbuildc in `repo` with the organisation policy of the test, a fixed build
+/// date, and the CI marker when `ci`; returns the transcript.
+fn run(repo: &Path, policy: &Path, ci: bool, args: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbuildc"));
+    command
+        .args(args)
+        .arg("--policy")
+        .arg(policy)
+        .current_dir(repo)
+        .env("NO_COLOR", "1")
+        .env("WBUILD_CONFIG", "")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("REGISTRY_AUTH_FILE");
+    if ci {
+        command.env("WBUILD_TEST_CI", "true");
+    } else {
+        command.env_remove("WBUILD_TEST_CI");
+    }
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"));
+    format!(
+        "$ wbuildc {}\nexit {}\n{}{}",
+        args.join(" "),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn tags_and_release_marking_from_git() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap_or_else(|e| panic!("{e}"));
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, POLICY).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(repo.join("service.wbuild"), MANIFEST).unwrap_or_else(|e| panic!("{e}"));
+    git(&repo, &["init", "-q", "."]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "first"]);
+
+    let mut transcript = Vec::new();
+    let mut step = |ci: bool, args: &[&str]| transcript.push(run(&repo, &policy, ci, args));
+    let tags = ["tags", "service.wbuild", "--number", "1", "--variant"];
+    // No release tag yet: refused, unless a snapshot.
+    step(false, &[&tags[..], &["production"]].concat());
+    step(false, &[&tags[..], &["production", "--snapshot"]].concat());
+    git(&repo, &["tag", "v2.1.0"]);
+    step(false, &[&tags[..], &["production"]].concat());
+    step(
+        false,
+        &[&tags[..], &["production", "--format", "json"]].concat(),
+    );
+    // Other variants follow the produced convention; test variants are never published.
+    step(false, &[&tags[..], &["builder"]].concat());
+    step(false, &[&tags[..], &["test"]].concat());
+    // A changed tree is no release.
+    std::fs::write(repo.join("notes.txt"), "wip\n").unwrap_or_else(|e| panic!("{e}"));
+    step(false, &[&tags[..], &["production"]].concat());
+    std::fs::remove_file(repo.join("notes.txt")).unwrap_or_else(|e| panic!("{e}"));
+    // A second release tag on the same commit, then a tag that disagrees.
+    git(&repo, &["tag", "v2.1.1"]);
+    step(false, &[&tags[..], &["production"]].concat());
+    git(&repo, &["tag", "-d", "v2.1.0"]);
+    step(false, &[&tags[..], &["production"]].concat());
+    // publish: only in CI, checked before anything is read from a registry; the
+    // source must be a local image.
+    step(
+        false,
+        &[
+            "publish",
+            "service.wbuild",
+            "--variant",
+            "production",
+            "--snapshot",
+        ],
+    );
+    step(
+        true,
+        &[
+            "publish",
+            "service.wbuild",
+            "--variant",
+            "production",
+            "--snapshot",
+            "--from",
+            "docker://registry.example.org/hello:2.1.0",
+        ],
+    );
+    step(
+        false,
+        &[
+            "publish",
+            "service.wbuild",
+            "--variant",
+            "production",
+            "--number",
+            "0",
+        ],
+    );
+
+    let tmp = dir.path().to_string_lossy().into_owned();
+    let text = transcript.join("\n").replace(&tmp, "[TMP]");
+    insta::assert_snapshot!("publish_tags_and_refusals", text);
+}
