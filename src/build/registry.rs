@@ -98,6 +98,22 @@ pub fn digest_of(reference: &str, access: &Access) -> Result<Option<String>, Reg
     }
 }
 
+/// The labels of a local image (`oci:`, `oci-archive:`, `containers-storage:`):
+/// `skopeo inspect`'s `Labels`. Fails when the image cannot be read.
+pub fn local_labels(source: &str) -> Result<BTreeMap<String, String>, RegistryError> {
+    let mut command = skopeo();
+    command.arg("inspect").arg(source);
+    let stdout = run(command, "skopeo inspect failed")?;
+    let inspected: serde_json::Value = serde_json::from_slice(&stdout)
+        .map_err(|e| RegistryError::Failed(format!("skopeo inspect printed no JSON: {e}")))?;
+    Ok(inspected["Labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+        .collect())
+}
+
 /// `skopeo copy SOURCE docker://DESTINATION`; returns the digest skopeo pushed
 /// (`--digestfile`, written in `scratch`). `preserve`: the manifest is copied as
 /// it is (a tag of an image already in the registry), never rewritten.

@@ -8,10 +8,12 @@
 //! - `tags.rs`: the tags of one publish, the build date, the next free number.
 //! - `release.rs`: a release from the repository's state (a `vX.Y.Z` tag on a
 //!   clean HEAD that agrees with the manifest), or the reason it is refused.
+//! - `source.rs`: whether the image to push says it is this build (its labels).
 //!
 //! Invariant: no I/O; the driver runs git and skopeo and hands in what they said.
 
 pub mod release;
+pub mod source;
 pub mod tags;
 
 pub use release::{GitState, Kind, Refusal};

@@ -12,6 +12,8 @@
 pub struct GitState {
     /// Whether the manifest is inside a git work tree at all.
     pub repository: bool,
+    /// HEAD's commit (`git rev-parse HEAD`); none before the first commit.
+    pub head: Option<String>,
     /// The tags on HEAD (`git tag --points-at HEAD`).
     pub head_tags: Vec<String>,
     /// The changed and untracked paths (`git status --porcelain`), ignored files
@@ -185,6 +187,7 @@ mod tests {
     fn at(tags: &[&str], changed: &[&str]) -> GitState {
         GitState {
             repository: true,
+            head: Some("abc".into()),
             head_tags: tags.iter().map(|s| s.to_string()).collect(),
             changed: changed.iter().map(|s| s.to_string()).collect(),
         }

@@ -150,6 +150,12 @@ git -c user.name=ci -c user.email=ci@example.org commit -qam "change"
 w publish service.wbuild --variant production --cert-dir "$CERTS" > "$WORK/out" 2> "$WORK/err" && rc=0 || rc=$?
 check "publish from an untagged commit is refused (exit 1)" \
   bash -c '[ "$1" = 1 ] && grep -q "HEAD has no release tag" "$2"' _ "$rc" "$WORK/err"
+# The local image was built from the previous commit: not the release's build.
+git tag -f v1.0.0 > /dev/null
+w publish service.wbuild --variant production --cert-dir "$CERTS" > "$WORK/out" 2> "$WORK/err" && rc=0 || rc=$?
+check "a release whose local image was built from another commit is refused (exit 1, its revision label)" \
+  bash -c '[ "$1" = 1 ] && grep -q "is not this build: its label org.opencontainers.image.revision is" "$2"' _ "$rc" "$WORK/err"
+git tag -d v1.0.0 > /dev/null
 git tag v1.0.1
 w publish service.wbuild --variant production --cert-dir "$CERTS" > "$WORK/out" 2> "$WORK/err" && rc=0 || rc=$?
 check "a release tag v1.0.1 on a manifest of 1.0.0 is refused (exit 1)" \
@@ -161,6 +167,9 @@ w publish service.wbuild --variant production --cert-dir "$CERTS" --snapshot --f
   { cat "$WORK/err"; die "publish --from oci: failed"; }
 check "publish --from oci:DIR takes the next snapshot number and reads back its digest" \
   bash -c '[ "$(jq -r ".pushed[0].tag" "$1")" = "1.0.0-snapshot-$2-2" ] && [ "$(digest "$3:1.0.0-snapshot")" = "$(jq -r .digest "$1")" ]' _ "$WORK/oci.json" "$DAY" "$REPO"
+w publish service.wbuild --variant production --cert-dir "$CERTS" --snapshot --from "oci:$WORK/no-such-layout" > "$WORK/out" 2> "$WORK/err" && rc=0 || rc=$?
+check "publish --from a layout that does not exist: exit 2, cannot read the image, nothing pushed" \
+  bash -c '[ "$1" = 2 ] && grep -q "cannot read the image to publish (oci:" "$2"' _ "$rc" "$WORK/err"
 check "every tag is in the registry's list, none named latest" \
   test "$(tag_list)" = "1.0.0 1.0.0-$DAY-1 1.0.0-$DAY-2 1.0.0-snapshot 1.0.0-snapshot-$DAY-1 1.0.0-snapshot-$DAY-2 "
 

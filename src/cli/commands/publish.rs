@@ -70,6 +70,9 @@ struct Planned {
     git_tag: Option<String>,
     variant: String,
     image_name: String,
+    image_version: Option<String>,
+    /// HEAD's commit, when in a repository with commits.
+    head: Option<String>,
     tags: PublishTags,
     access: Access,
 }
@@ -123,6 +126,30 @@ fn run_publish(
             planned.image_name, planned.variant
         )
     });
+    let labels = registry::local_labels(&source).map_err(|e| {
+        Stop::Usage(UsageError(format!(
+            "cannot read the image to publish ({source}): {e}; build it first (`wbuildc build FILE --variant {}`) or name it with --from",
+            planned.variant
+        )))
+    })?;
+    let expected = publish::source::Expected {
+        title: &planned.image_name,
+        version: planned.image_version.as_deref(),
+        variant: &planned.variant,
+        revision: match planned.kind {
+            Kind::Release { .. } => planned.head.as_deref(),
+            Kind::Snapshot => None,
+        },
+    };
+    if let Some((key, want, found)) = publish::source::mismatch(&labels, &expected) {
+        return Err(refused(
+            format!(
+                "{source} is not this build: its label {key} is {}, not `{want}`",
+                found.map_or("missing".to_string(), |f| format!("`{f}`"))
+            ),
+            "build the variant from this commit (`wbuildc build`) and publish that image; a release is built from the tagged commit of a clean tree",
+        ));
+    }
     let access = &planned.access;
     let repository = &planned.tags.repository;
     let immutable = format!("{repository}:{}", planned.tags.immutable);
@@ -140,17 +167,8 @@ fn run_publish(
         .tempdir()
         .map_err(|e| UsageError(format!("cannot create a scratch directory: {e}")))?;
     eprintln!("wbuildc: pushing {source} to {immutable}");
-    let digest = registry::copy(&source, &immutable, access, scratch.path(), false).map_err(|e| {
-        match e {
-            RegistryError::Failed(m) if m.contains(source.as_str()) || m.contains("reading") => {
-                Stop::Usage(UsageError(format!(
-                    "cannot read the image to publish ({source}): {m}; build it first (`wbuildc build FILE --variant {}`) or name it with --from",
-                    planned.variant
-                )))
-            }
-            other => registry_stop(other),
-        }
-    })?;
+    let digest = registry::copy(&source, &immutable, access, scratch.path(), false)
+        .map_err(registry_stop)?;
     let served = registry::digest_of(&immutable, access).map_err(registry_stop)?;
     if served.as_deref() != Some(digest.as_str()) {
         return Err(Stop::Usage(UsageError(format!(
@@ -367,6 +385,8 @@ fn plan(
         git_tag,
         variant: args.variant.clone(),
         image_name: image.name.clone(),
+        image_version: image.version.clone(),
+        head: git.head.clone(),
         tags,
         access,
     })
@@ -409,11 +429,13 @@ fn git_state(dir: &Path) -> Result<GitState, UsageError> {
         return Ok(GitState::default());
     }
     // A repository without commits has no HEAD to tag: no tags.
+    let head = git(&["rev-parse", "--verify", "-q", "HEAD"])?.map(|h| h.trim().to_string());
     let head_tags = git(&["tag", "--points-at", "HEAD"])?.unwrap_or_default();
     let status = git(&["status", "--porcelain", "--untracked-files=all"])?
         .ok_or_else(|| UsageError(format!("git status failed in {}", dir.display())))?;
     Ok(GitState {
         repository: true,
+        head,
         head_tags: head_tags
             .lines()
             .map(str::trim)
