@@ -12,6 +12,7 @@
 # run is unique, so runs never see each other's tags.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 WBUILDC=${1:?usage: publish.sh WBUILDC WORK_DIR}
@@ -110,6 +111,9 @@ D1=$(jq -r .digest "$WORK/first.json")
 check "publish --format json records both references with the pushed digest" \
   test "$(jq -r '[.kind, (.pushed[] | .reference + "@" + .digest + " " + (.immutable|tostring))] | join(",")' "$WORK/first.json")" = \
   "release,$REPO:1.0.0-$DAY-1@$D1 true,$REPO:1.0.0@$D1 false"
+SCHEMA_CHECK=${WBUILD_PYENV:-$ROOT/.venv}/bin/check-jsonschema
+check "the report matches docs/schemas/publish.schema.json (check-jsonschema; scripts/setup-test-env.sh installs it)" \
+  "$SCHEMA_CHECK" --schemafile "$ROOT/docs/schemas/publish.schema.json" "$WORK/first.json"
 check "skopeo reads $REPO:1.0.0-$DAY-1 back with that digest" test "$(digest "$REPO:1.0.0-$DAY-1")" = "$D1"
 check "the floating $REPO:1.0.0 has it too" test "$(digest "$REPO:1.0.0")" = "$D1"
 check "the registry's image is the local one (same config digest: the image ID)" \
@@ -143,6 +147,8 @@ check "publish from a dirty tree is refused (exit 1, names hello.txt)" \
 w publish service.wbuild --variant production --cert-dir "$CERTS" --snapshot > "$WORK/out" 2> "$WORK/err" || { cat "$WORK/err"; die "snapshot publish failed"; }
 check "publish --snapshot pushes 1.0.0-snapshot-$DAY-1 and 1.0.0-snapshot" \
   test "$(cut -d@ -f1 "$WORK/out" | tr '\n' ' ')" = "$REPO:1.0.0-snapshot-$DAY-1 $REPO:1.0.0-snapshot "
+"$SCHEMA_CHECK" --schemafile "$ROOT/docs/schemas/publish.schema.json" "$WORK/second.json" > /dev/null ||
+  bad "the second report does not match docs/schemas/publish.schema.json"
 check "... and leaves the release's floating tag alone" test "$(digest "$REPO:1.0.0")" = "$D2"
 
 # A commit without a tag, and a tag that disagrees with the manifest.

@@ -3,7 +3,7 @@
 //! tests/e2e/publish.sh). The snapshot shows each command with its exit code,
 //! standard output and standard error.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const MANIFEST: &str = r#"import "base"
@@ -58,6 +58,17 @@ fn git(dir: &Path, args: &[&str]) {
 /// Runs wbuildc in `repo` with the organisation policy of the test, a fixed build
 /// date, and the CI marker when `ci`; returns the transcript.
 fn run(repo: &Path, policy: &Path, ci: bool, args: &[&str]) -> String {
+    let out = output(repo, policy, ci, args);
+    format!(
+        "$ wbuildc {}\nexit {}\n{}{}",
+        args.join(" "),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn output(repo: &Path, policy: &Path, ci: bool, args: &[&str]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wbuildc"));
     command
         .args(args)
@@ -75,20 +86,14 @@ fn run(repo: &Path, policy: &Path, ci: bool, args: &[&str]) -> String {
     } else {
         command.env_remove("WBUILD_TEST_CI");
     }
-    let out = command
+    command
         .output()
-        .unwrap_or_else(|e| panic!("run wbuildc: {e}"));
-    format!(
-        "$ wbuildc {}\nexit {}\n{}{}",
-        args.join(" "),
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
 }
 
-#[test]
-fn tags_and_release_marking_from_git() {
+/// A repository with the manifest committed (and tagged `tag`), beside the
+/// organisation's policy: `(tempdir, repo, policy)`.
+fn repository(tag: Option<&str>) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let repo = dir.path().join("repo");
     std::fs::create_dir(&repo).unwrap_or_else(|e| panic!("{e}"));
@@ -98,7 +103,88 @@ fn tags_and_release_marking_from_git() {
     git(&repo, &["init", "-q", "."]);
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-qm", "first"]);
+    if let Some(tag) = tag {
+        git(&repo, &["tag", tag]);
+    }
+    (dir, repo, policy)
+}
 
+/// `--format json` of tags and of publish's refusals: docs/schemas/publish.schema.json.
+#[test]
+fn tags_and_publish_reports_match_their_schema() {
+    let (dir, repo, policy) = repository(Some("v2.1.0"));
+    let cases: [(bool, &[&str], i32); 4] = [
+        (
+            false,
+            &[
+                "tags",
+                "service.wbuild",
+                "-v",
+                "production",
+                "--number",
+                "4",
+                "--format",
+                "json",
+            ],
+            0,
+        ),
+        (
+            false,
+            &[
+                "tags",
+                "service.wbuild",
+                "-v",
+                "builder",
+                "--snapshot",
+                "--number",
+                "1",
+                "--format",
+                "json",
+            ],
+            0,
+        ),
+        (
+            false,
+            &[
+                "publish",
+                "service.wbuild",
+                "-v",
+                "production",
+                "--format",
+                "json",
+            ],
+            1,
+        ),
+        (
+            true,
+            &[
+                "publish",
+                "service.wbuild",
+                "-v",
+                "nope",
+                "--format",
+                "json",
+            ],
+            1,
+        ),
+    ];
+    for (i, (ci, args, code)) in cases.iter().enumerate() {
+        let out = output(&repo, &policy, *ci, args);
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = dir.path().join(format!("report-{i}.json"));
+        std::fs::write(&report, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        crate::ops::assert_valid("docs/schemas/publish.schema.json", &report);
+    }
+}
+
+#[test]
+fn tags_and_release_marking_from_git() {
+    let (dir, repo, policy) = repository(None);
     let mut transcript = Vec::new();
     let mut step = |ci: bool, args: &[&str]| transcript.push(run(&repo, &policy, ci, args));
     let tags = ["tags", "service.wbuild", "--number", "1", "--variant"];

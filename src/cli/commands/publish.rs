@@ -43,6 +43,12 @@ fn refused(message: impl Into<String>, help: impl Into<String>) -> Stop {
 
 fn stop(format: Format, s: Stop) -> u8 {
     let (kind, message, help, code) = match s {
+        Stop::Diagnostics if format == Format::Json => (
+            "diagnostics",
+            "the manifest has errors (printed on standard error)".to_string(),
+            None,
+            exit::INPUT_ERRORS,
+        ),
         Stop::Diagnostics => return exit::INPUT_ERRORS,
         Stop::Usage(UsageError(m)) => ("usage", m, None, exit::USAGE),
         Stop::Refused { message, help } => ("refused", message, Some(help), exit::INPUT_ERRORS),
@@ -53,6 +59,9 @@ fn stop(format: Format, s: Stop) -> u8 {
             "errors": [{ "kind": kind, "message": message, "help": help }],
         });
         let _ = print_stdout(&format!("{report}\n"));
+    }
+    if kind == "diagnostics" {
+        return code;
     }
     if code == exit::USAGE && help.is_none() {
         return report_usage(UsageError(message));
