@@ -393,6 +393,8 @@ policy_keys! {
         "Whether variants may run as root (uid or gid 0) without an `allow = { \"root-user\": \"reason\" }`.";
     debian_first: bool = "debian_first"."enabled", OnlyTrue, no_check,
         "Warn when pip, npm, yarn, pnpm or composer installs a library that Debian packages.";
+    require_signature: bool = "publishing"."require_signature", OnlyTrue, no_check,
+        "Whether `wbuildc publish` must sign what it pushes (`--sign-by FINGERPRINT`, GPG simple signing); without a key it refuses.";
     require_ci_env: Vec<String> = "publishing"."require_ci_env", Superset, check_env_names,
         "Environment variables that must all be set and not empty for `wbuildc publish` to push (e.g. `[\"CI\"]`: only CI publishes); empty: anyone with credentials may.";
 }

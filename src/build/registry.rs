@@ -15,6 +15,9 @@ pub struct Access {
     /// A directory with the registry's CA (`ca.crt`) and client certificates,
     /// instead of the host's `/etc/containers/certs.d`.
     pub cert_dir: Option<PathBuf>,
+    /// skopeo's registries.d (where signatures are stored: `lookaside-staging`),
+    /// instead of /etc/containers/registries.d.
+    pub registries_d: Option<PathBuf>,
 }
 
 /// A registry operation that failed.
@@ -114,21 +117,37 @@ pub fn local_labels(source: &str) -> Result<BTreeMap<String, String>, RegistryEr
         .collect())
 }
 
+/// How one copy is made.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CopyOptions<'a> {
+    /// The manifest is copied as it is (a tag of an image already in the
+    /// registry), never rewritten.
+    pub preserve: bool,
+    /// Sign the destination reference with this GPG key (containers' simple
+    /// signing; the signature goes where registries.d says).
+    pub sign_by: Option<&'a str>,
+}
+
 /// `skopeo copy SOURCE docker://DESTINATION`; returns the digest skopeo pushed
-/// (`--digestfile`, written in `scratch`). `preserve`: the manifest is copied as
-/// it is (a tag of an image already in the registry), never rewritten.
+/// (`--digestfile`, written in `scratch`).
 pub fn copy(
     source: &str,
     destination: &str,
     access: &Access,
     scratch: &Path,
-    preserve: bool,
+    options: CopyOptions<'_>,
 ) -> Result<String, RegistryError> {
     let digest_file = scratch.join("digest");
     let mut command = skopeo();
     command.args(["copy", "--quiet", "--retry-times", "2"]);
-    if preserve {
+    if options.preserve {
         command.arg("--preserve-digests");
+    }
+    if let Some(key) = options.sign_by {
+        command.arg("--sign-by").arg(key);
+    }
+    if let Some(dir) = &access.registries_d {
+        command.arg("--registries.d").arg(dir);
     }
     if let Some(dir) = &access.cert_dir {
         if source.starts_with("docker://") {

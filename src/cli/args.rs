@@ -226,6 +226,8 @@ pub enum Command {
         #[arg(long, value_name = "IMAGE")]
         from: Option<String>,
         #[command(flatten)]
+        signing: SigningArgs,
+        #[command(flatten)]
         common: Common,
     },
     /// Which base images, and through the graph which images, carry a Debian package.
@@ -265,6 +267,19 @@ pub struct PublishArgs {
     /// `json`: the kind, the tags and (publish) every reference pushed with its digest.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+/// How `publish` signs (containers' simple signing with GPG, through skopeo).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SigningArgs {
+    /// Sign every tag pushed with this GPG key (its fingerprint, from $GNUPGHOME's
+    /// keyring); required when the policy sets publishing.require_signature.
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub sign_by: Option<String>,
+    /// skopeo's registries.d: where signatures are written (`lookaside-staging`)
+    /// (default: /etc/containers/registries.d).
+    #[arg(long = "registries-d", value_name = "DIR")]
+    pub registries_d: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -123,8 +123,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             file,
             publish,
             from,
+            signing,
             common,
-        } => commands::publish::publish(&common, &file, &publish, from.as_deref()),
+        } => commands::publish::publish(&common, &file, &publish, from.as_deref(), &signing),
         args::Command::Which {
             workspace,
             package,

@@ -244,6 +244,25 @@ fn tags_and_release_marking_from_git() {
             "0",
         ],
     );
+    // A policy that requires signatures: no key, no push (before any registry);
+    // a key must be a fingerprint.
+    let signing = dir.path().join("signing.toml");
+    std::fs::write(&signing, "[publishing]\nrequire_signature = true\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let publish = [
+        "publish",
+        "service.wbuild",
+        "-v",
+        "production",
+        "--snapshot",
+    ];
+    transcript.push(run(&repo, &signing, false, &publish));
+    transcript.push(run(
+        &repo,
+        &signing,
+        false,
+        &[&publish[..], &["--sign-by=-x"]].concat(),
+    ));
 
     let tmp = dir.path().to_string_lossy().into_owned();
     let text = transcript.join("\n").replace(&tmp, "[TMP]");

@@ -9,8 +9,8 @@
 //! is a failure, and nothing floats); then each floating tag is pointed at that
 //! digest (`--preserve-digests`) and read back.
 
-use crate::build::registry::{self, Access, RegistryError};
-use crate::cli::args::{Common, Format, PublishArgs};
+use crate::build::registry::{self, Access, CopyOptions, RegistryError};
+use crate::cli::args::{Common, Format, PublishArgs, SigningArgs};
 use crate::cli::{exit, prepare, print_stdout, report_usage, use_color, UsageError};
 use crate::diagnostics::Diagnostic;
 use crate::publish::{self, tags, GitState, Kind, PublishTags};
@@ -87,7 +87,7 @@ struct Planned {
 }
 
 pub fn tags(common: &Common, path: &Path, args: &PublishArgs) -> u8 {
-    let planned = match plan(common, path, args, false) {
+    let planned = match plan(common, path, args, None) {
         Ok(planned) => planned,
         Err(s) => return stop(args.format, s),
     };
@@ -114,8 +114,14 @@ pub fn tags(common: &Common, path: &Path, args: &PublishArgs) -> u8 {
     }
 }
 
-pub fn publish(common: &Common, path: &Path, args: &PublishArgs, from: Option<&str>) -> u8 {
-    match run_publish(common, path, args, from) {
+pub fn publish(
+    common: &Common,
+    path: &Path,
+    args: &PublishArgs,
+    from: Option<&str>,
+    signing: &SigningArgs,
+) -> u8 {
+    match run_publish(common, path, args, from, signing) {
         Ok(code) => code,
         Err(s) => stop(args.format, s),
     }
@@ -126,9 +132,12 @@ fn run_publish(
     path: &Path,
     args: &PublishArgs,
     from: Option<&str>,
+    signing: &SigningArgs,
 ) -> Result<u8, Stop> {
     let from = from.map(source_of).transpose()?;
-    let planned = plan(common, path, args, true)?;
+    let sign_by = signing.sign_by.as_deref().map(key_of).transpose()?;
+    let mut planned = plan(common, path, args, Some(sign_by.is_some()))?;
+    planned.access.registries_d = signing.registries_d.clone();
     let source = from.unwrap_or_else(|| {
         format!(
             "containers-storage:localhost/{}:{}",
@@ -176,7 +185,11 @@ fn run_publish(
         .tempdir()
         .map_err(|e| UsageError(format!("cannot create a scratch directory: {e}")))?;
     eprintln!("wbuildc: pushing {source} to {immutable}");
-    let digest = registry::copy(&source, &immutable, access, scratch.path(), false)
+    let options = CopyOptions {
+        preserve: false,
+        sign_by,
+    };
+    let digest = registry::copy(&source, &immutable, access, scratch.path(), options)
         .map_err(registry_stop)?;
     let served = registry::digest_of(&immutable, access).map_err(registry_stop)?;
     if served.as_deref() != Some(digest.as_str()) {
@@ -196,7 +209,11 @@ fn run_publish(
     for tag in &planned.tags.floating {
         let reference = format!("{repository}:{tag}");
         let previous = registry::digest_of(&reference, access).map_err(registry_stop)?;
-        let moved = registry::copy(&by_digest, &reference, access, scratch.path(), true)
+        let options = CopyOptions {
+            preserve: true,
+            sign_by,
+        };
+        let moved = registry::copy(&by_digest, &reference, access, scratch.path(), options)
             .map_err(registry_stop)?;
         let served = registry::digest_of(&reference, access).map_err(registry_stop)?;
         if moved != digest || served.as_deref() != Some(digest.as_str()) {
@@ -218,6 +235,7 @@ fn run_publish(
             let mut report = planned_json(&planned);
             report["source"] = json!(source);
             report["digest"] = json!(digest);
+            report["signed_by"] = json!(sign_by);
             report["pushed"] = json!(pushed);
             format!("{report}\n")
         }
@@ -234,6 +252,19 @@ fn run_publish(
     };
     print_stdout(&text)?;
     Ok(exit::SUCCESS)
+}
+
+/// `--sign-by`: a GPG fingerprint (or long key id), never anything gpg could
+/// read as an option or a user-id pattern.
+fn key_of(text: &str) -> Result<&str, Stop> {
+    let hex = text.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex && (16..=40).contains(&text.len()) {
+        Ok(text)
+    } else {
+        Err(Stop::Usage(UsageError(format!(
+            "--sign-by must be a GPG key fingerprint (16 to 40 hex digits), not `{text}`"
+        ))))
+    }
 }
 
 /// `--from`: a local image, never another registry (what is published is what
@@ -299,7 +330,8 @@ fn plan(
     common: &Common,
     path: &Path,
     args: &PublishArgs,
-    publishing: bool,
+    // For publish: whether a signing key was given.
+    publishing: Option<bool>,
 ) -> Result<Planned, Stop> {
     let prepared = prepare(common, path)?;
     let (session, file) = (&prepared.session, prepared.file);
@@ -321,7 +353,16 @@ fn plan(
         print(&diagnostics);
         return Err(Stop::Diagnostics);
     }
-    if publishing {
+    if let Some(signed) = publishing {
+        if policy.require_signature.value && !signed {
+            return Err(refused(
+                format!(
+                    "the policy requires every published image to be signed (publishing.require_signature, {}), and no key was given",
+                    policy.require_signature.source
+                ),
+                "pass --sign-by FINGERPRINT with the organisation's signing key (in $GNUPGHOME's keyring)",
+            ));
+        }
         let missing = publish::missing_ci_env(&policy.require_ci_env.value, |name| {
             std::env::var(name).ok()
         });
@@ -373,6 +414,7 @@ fn plan(
     };
     let access = Access {
         cert_dir: args.cert_dir.clone(),
+        registries_d: None,
     };
     let (repository, floating) = tags::floating(&subject, &kind)
         .map_err(|e| refused(e.to_string(), "see `wbuildc docs publishing`"))?;
