@@ -177,7 +177,7 @@ fn run_publish(
             format!(
                 "{immutable} already exists ({existing}): an immutable tag is never overwritten"
             ),
-            "publish again without --number to take the next free number",
+            "publish again (without --number) to take the next free number",
         ));
     }
     let scratch = tempfile::Builder::new()
