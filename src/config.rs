@@ -393,6 +393,10 @@ policy_keys! {
         "Whether variants may run as root (uid or gid 0) without an `allow = { \"root-user\": \"reason\" }`.";
     debian_first: bool = "debian_first"."enabled", OnlyTrue, no_check,
         "Warn when pip, npm, yarn, pnpm or composer installs a library that Debian packages.";
+    require_signature: bool = "publishing"."require_signature", OnlyTrue, no_check,
+        "Whether `wbuildc publish` must sign what it pushes (`--sign-by FINGERPRINT`, GPG simple signing); without a key it refuses.";
+    require_ci_env: Vec<String> = "publishing"."require_ci_env", Superset, check_env_names,
+        "Environment variables that must all be set and not empty for `wbuildc publish` to push (e.g. `[\"CI\"]`: only CI publishes); empty: anyone with credentials may.";
 }
 
 /// Why a value is invalid, for keys that constrain their values further.
@@ -432,6 +436,20 @@ fn check_variant_names(values: &Vec<String>) -> Result<(), String> {
             .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
             && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     })
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_env_names(values: &Vec<String>) -> Result<(), String> {
+    each(
+        values,
+        "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)",
+        |v| {
+            v.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        },
+    )
 }
 
 #[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type

@@ -46,6 +46,7 @@ pub mod language;
 pub mod lower;
 pub mod ops;
 pub mod policy;
+pub mod publish;
 pub mod resolve;
 pub mod scc;
 pub mod span;

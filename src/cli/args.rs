@@ -236,6 +236,30 @@ pub enum Command {
         #[arg(long = "layout", value_name = "oci:DIR")]
         layouts: Vec<String>,
     },
+    /// Print the tags a publish of a variant would get (docs: `wbuildc docs publishing`).
+    Tags {
+        /// The .wbuild file.
+        file: PathBuf,
+        #[command(flatten)]
+        publish: PublishArgs,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Push a built image to the organisation's registry with its immutable and floating tags.
+    Publish {
+        /// The .wbuild file.
+        file: PathBuf,
+        #[command(flatten)]
+        publish: PublishArgs,
+        /// The image to push (default: containers-storage:localhost/IMAGE:VARIANT, what
+        /// `wbuildc build` tagged): oci:DIR[:REF], oci-archive:FILE or containers-storage:IMAGE.
+        #[arg(long, value_name = "IMAGE")]
+        from: Option<String>,
+        #[command(flatten)]
+        signing: SigningArgs,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Which base images, and through the graph which images, carry a Debian package.
     Which {
         #[command(flatten)]
@@ -280,6 +304,43 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+}
+
+/// What `tags` and `publish` share. Credentials are never an argument: skopeo
+/// reads the containers auth file ($REGISTRY_AUTH_FILE, ...).
+#[derive(Args, Debug, Clone)]
+pub struct PublishArgs {
+    /// The variant to publish.
+    #[arg(long, short)]
+    pub variant: String,
+    /// A snapshot (tagged VERSION-snapshot), not a release: allowed from any commit and a
+    /// changed tree. Without it, HEAD must carry the release tag vX.Y.Z on a clean tree.
+    #[arg(long)]
+    pub snapshot: bool,
+    /// The build number N of the immutable tag T-YYYYMMDD-N (default: the next one
+    /// not in the registry's tag list).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub number: Option<u32>,
+    /// Trust the registry's certificate authority in this directory (`ca.crt`), as
+    /// skopeo's --cert-dir (default: /etc/containers/certs.d/HOST).
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// `json`: the kind, the tags and (publish) every reference pushed with its digest.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// How `publish` signs (containers' simple signing with GPG, through skopeo).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SigningArgs {
+    /// Sign every tag pushed with this GPG key (its fingerprint, from $GNUPGHOME's
+    /// keyring); required when the policy sets publishing.require_signature.
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub sign_by: Option<String>,
+    /// skopeo's registries.d: where signatures are written (`lookaside-staging`)
+    /// (default: /etc/containers/registries.d).
+    #[arg(long = "registries-d", value_name = "DIR")]
+    pub registries_d: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -116,6 +116,18 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             check,
             layouts,
         } => commands::ops::lock(&workspace, update, check, &layouts),
+        args::Command::Tags {
+            file,
+            publish,
+            common,
+        } => commands::publish::tags(&common, &file, &publish),
+        args::Command::Publish {
+            file,
+            publish,
+            from,
+            signing,
+            common,
+        } => commands::publish::publish(&common, &file, &publish, from.as_deref(), &signing),
         args::Command::Which {
             workspace,
             package,

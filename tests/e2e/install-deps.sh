@@ -12,12 +12,16 @@
 #   skopeo       inspects/copies images (oci:, oci-archive:, containers-storage:).
 #   umoci        reads OCI layouts (stat, unpack).
 #   curl         the smoke test talks HTTP to a server inside the image.
+#   docker-registry  the CNCF distribution registry 2.8: publish.sh pushes to it (registry.sh
+#                runs it on loopback with TLS and basic auth); apache2-utils gives
+#                htpasswd (bcrypt), openssl makes the throwaway CA, gnupg the signing key
+#                (skopeo signs and verifies with gpg).
 # Not needed: uidmap/slirp4netns/fuse-overlayfs (those are for rootless builds;
 # as root, chroot isolation with --network host needs none of them; uidmap comes
 # in anyway as a dependency), podman (buildah run does what the tests need).
 set -euo pipefail
 
-PKGS=(buildah docker.io mmdebstrap skopeo umoci curl ca-certificates)
+PKGS=(buildah docker.io mmdebstrap skopeo umoci curl ca-certificates docker-registry apache2-utils openssl gnupg)
 
 # docker-buildx is not packaged for bookworm; trixie's static binary runs here
 # (it needs only libc6 >= 2.34). It reads the bake files `wbuildc plan` writes

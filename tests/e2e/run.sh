@@ -54,7 +54,7 @@ die() { bad "fatal: $*"; summary; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 
-WORK="" CTRS=() BG_PIDS=() DCTRS=() STARTED_DOCKERD=0
+WORK="" CTRS=() BG_PIDS=() DCTRS=() STARTED_DOCKERD=0 STARTED_REGISTRY=0
 cleanup() {
   local rc=$? p c
   set +e
@@ -62,6 +62,7 @@ cleanup() {
   for c in "${CTRS[@]}"; do buildah umount "$c" >/dev/null 2>&1; buildah rm "$c" >/dev/null 2>&1; done
   for c in "${DCTRS[@]}"; do d rm -f "$c" >/dev/null 2>&1; done
   [ "$STARTED_DOCKERD" = 1 ] && "$HERE/dockerd.sh" stop >/dev/null 2>&1
+  [ "$STARTED_REGISTRY" = 1 ] && "$HERE/registry.sh" stop >/dev/null 2>&1
   [ -n "$WORK" ] && rm -rf "$WORK"
   if [ "$DONE" = 0 ]; then
     [ "$rc" != 0 ] && bad "run.sh stopped early (exit status $rc)"
@@ -682,6 +683,23 @@ if [ "$image_rc" != 0 ]; then
 fi
 record image wbuildc-image seconds "$(since "$IMAGE_T0")"
 BG_PIDS=("${BG_PIDS[@]/$IMAGE_PID}")
+# docs/publishing.md against a real registry (registry.sh: TLS, basic auth).
+section "publishing (tests/e2e/publish.sh)"
+t=$(now)
+"$HERE/registry.sh" status >/dev/null 2>&1 || STARTED_REGISTRY=1
+publish_rc=0
+"$HERE/publish.sh" "$WBUILDC" "$WORK/publish" > "$WORK/publish.log" 2>&1 || publish_rc=$?
+while IFS= read -r line; do
+  case "$line" in
+    "ok   "*) ok "publish: ${line#ok   }" ;;
+    "FAIL "*) bad "publish: ${line#FAIL }" ;;
+  esac
+done < "$WORK/publish.log"
+if [ "$publish_rc" != 0 ]; then
+  grep -vE '^(ok|FAIL) ' "$WORK/publish.log" | tail -40
+  grep -q '^FAIL ' "$WORK/publish.log" || bad "publish.sh exited $publish_rc (log above)"
+fi
+record buildah publish seconds "$(since "$t")"
 
 section "operations (docs/operations.md)"
 if wait "$OPS_PID"; then

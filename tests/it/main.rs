@@ -20,6 +20,7 @@ mod mistakes;
 mod ops;
 mod ops_oracle;
 mod packaging;
+mod publish;
 mod queries;
 mod recovery;
 mod reports;

@@ -41,6 +41,11 @@ pub const TOPICS: &[Topic] = &[
         text: include_str!("../../../docs/operations.md"),
     },
     Topic {
+        name: "publishing",
+        summary: "wbuildc publish and tags: the tag convention, releases, credentials, CI only",
+        text: include_str!("../../../docs/publishing.md"),
+    },
+    Topic {
         name: "security",
         summary: "what wbuildc trusts, what it refuses, and why the repository is untrusted",
         text: include_str!("../../../docs/security.md"),

@@ -11,4 +11,5 @@ pub mod fmt;
 pub mod init;
 pub mod ops;
 pub mod policy;
+pub mod publish;
 pub mod variants;

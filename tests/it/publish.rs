@@ -1,0 +1,270 @@
+//! `wbuildc tags` and what `wbuildc publish` refuses before it reaches a
+//! registry, in a temporary git repository (the registry part is
+//! tests/e2e/publish.sh). The snapshot shows each command with its exit code,
+//! standard output and standard error.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const MANIFEST: &str = r#"import "base"
+
+image "hello" {
+  version = "2.1.0"
+}
+
+variant builder extends base.build() {}
+
+variant production extends base.runtime() {
+  cmd = ["true"]
+}
+
+variant test extends production {
+  cmd = ["true"]
+}
+"#;
+
+const POLICY: &str = r#"[images]
+allowed_registries = ["registry.example.org"]
+
+[publishing]
+require_ci_env = ["WBUILD_TEST_CI"]
+"#;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=ci",
+            "-c",
+            "user.email=ci@example.org",
+            "-c",
+            "commit.gpgSign=false",
+            "-c",
+            "tag.gpgSign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("git: {e}"));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs wbuildc in `repo` with the organisation policy of the test, a fixed build
+/// date, and the CI marker when `ci`; returns the transcript.
+fn run(repo: &Path, policy: &Path, ci: bool, args: &[&str]) -> String {
+    let out = output(repo, policy, ci, args);
+    format!(
+        "$ wbuildc {}\nexit {}\n{}{}",
+        args.join(" "),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn output(repo: &Path, policy: &Path, ci: bool, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbuildc"));
+    command
+        .args(args)
+        .arg("--policy")
+        .arg(policy)
+        .current_dir(repo)
+        .env("NO_COLOR", "1")
+        .env("WBUILD_CONFIG", "")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("REGISTRY_AUTH_FILE");
+    if ci {
+        command.env("WBUILD_TEST_CI", "true");
+    } else {
+        command.env_remove("WBUILD_TEST_CI");
+    }
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
+}
+
+/// A repository with the manifest committed (and tagged `tag`), beside the
+/// organisation's policy: `(tempdir, repo, policy)`.
+fn repository(tag: Option<&str>) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap_or_else(|e| panic!("{e}"));
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, POLICY).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(repo.join("service.wbuild"), MANIFEST).unwrap_or_else(|e| panic!("{e}"));
+    git(&repo, &["init", "-q", "."]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "first"]);
+    if let Some(tag) = tag {
+        git(&repo, &["tag", tag]);
+    }
+    (dir, repo, policy)
+}
+
+/// `--format json` of tags and of publish's refusals: docs/schemas/publish.schema.json.
+#[test]
+fn tags_and_publish_reports_match_their_schema() {
+    let (dir, repo, policy) = repository(Some("v2.1.0"));
+    let cases: [(bool, &[&str], i32); 4] = [
+        (
+            false,
+            &[
+                "tags",
+                "service.wbuild",
+                "-v",
+                "production",
+                "--number",
+                "4",
+                "--format",
+                "json",
+            ],
+            0,
+        ),
+        (
+            false,
+            &[
+                "tags",
+                "service.wbuild",
+                "-v",
+                "builder",
+                "--snapshot",
+                "--number",
+                "1",
+                "--format",
+                "json",
+            ],
+            0,
+        ),
+        (
+            false,
+            &[
+                "publish",
+                "service.wbuild",
+                "-v",
+                "production",
+                "--format",
+                "json",
+            ],
+            1,
+        ),
+        (
+            true,
+            &[
+                "publish",
+                "service.wbuild",
+                "-v",
+                "nope",
+                "--format",
+                "json",
+            ],
+            1,
+        ),
+    ];
+    for (i, (ci, args, code)) in cases.iter().enumerate() {
+        let out = output(&repo, &policy, *ci, args);
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = dir.path().join(format!("report-{i}.json"));
+        std::fs::write(&report, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        crate::ops::assert_valid("docs/schemas/publish.schema.json", &report);
+    }
+}
+
+#[test]
+fn tags_and_release_marking_from_git() {
+    let (dir, repo, policy) = repository(None);
+    let mut transcript = Vec::new();
+    let mut step = |ci: bool, args: &[&str]| transcript.push(run(&repo, &policy, ci, args));
+    let tags = ["tags", "service.wbuild", "--number", "1", "--variant"];
+    // No release tag yet: refused, unless a snapshot.
+    step(false, &[&tags[..], &["production"]].concat());
+    step(false, &[&tags[..], &["production", "--snapshot"]].concat());
+    git(&repo, &["tag", "v2.1.0"]);
+    step(false, &[&tags[..], &["production"]].concat());
+    step(
+        false,
+        &[&tags[..], &["production", "--format", "json"]].concat(),
+    );
+    // Other variants follow the produced convention; test variants are never published.
+    step(false, &[&tags[..], &["builder"]].concat());
+    step(false, &[&tags[..], &["test"]].concat());
+    // A changed tree is no release.
+    std::fs::write(repo.join("notes.txt"), "wip\n").unwrap_or_else(|e| panic!("{e}"));
+    step(false, &[&tags[..], &["production"]].concat());
+    std::fs::remove_file(repo.join("notes.txt")).unwrap_or_else(|e| panic!("{e}"));
+    // A second release tag on the same commit, then a tag that disagrees.
+    git(&repo, &["tag", "v2.1.1"]);
+    step(false, &[&tags[..], &["production"]].concat());
+    git(&repo, &["tag", "-d", "v2.1.0"]);
+    step(false, &[&tags[..], &["production"]].concat());
+    // publish: only in CI, checked before anything is read from a registry; the
+    // source must be a local image.
+    step(
+        false,
+        &[
+            "publish",
+            "service.wbuild",
+            "--variant",
+            "production",
+            "--snapshot",
+        ],
+    );
+    step(
+        true,
+        &[
+            "publish",
+            "service.wbuild",
+            "--variant",
+            "production",
+            "--snapshot",
+            "--from",
+            "docker://registry.example.org/hello:2.1.0",
+        ],
+    );
+    step(
+        false,
+        &[
+            "publish",
+            "service.wbuild",
+            "--variant",
+            "production",
+            "--number",
+            "0",
+        ],
+    );
+    // A policy that requires signatures: no key, no push (before any registry);
+    // a key must be a fingerprint.
+    let signing = dir.path().join("signing.toml");
+    std::fs::write(&signing, "[publishing]\nrequire_signature = true\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let publish = [
+        "publish",
+        "service.wbuild",
+        "-v",
+        "production",
+        "--snapshot",
+    ];
+    transcript.push(run(&repo, &signing, false, &publish));
+    transcript.push(run(
+        &repo,
+        &signing,
+        false,
+        &[&publish[..], &["--sign-by=-x"]].concat(),
+    ));
+
+    let tmp = dir.path().to_string_lossy().into_owned();
+    let text = transcript.join("\n").replace(&tmp, "[TMP]");
+    insta::assert_snapshot!("publish_tags_and_refusals", text);
+}
