@@ -129,6 +129,9 @@ pub(super) fn build_command(request: &BuildRequest, dockerfile: &Path, ignore: &
     if let (Engine::Buildah, Some(to)) = (request.engine, &request.cache_to) {
         cmd.arg("--cache-to").arg(to);
     }
+    if let (Engine::Buildah, Some(dir)) = (request.engine, &request.cert_dir) {
+        cmd.arg("--cert-dir").arg(dir);
+    }
     // The context is a path from the command line, never an option, whatever its
     // name (a directory called `--network=host`).
     cmd.arg("--").arg(&request.context);

@@ -43,6 +43,8 @@ pub struct BuildRequest {
     /// `cache_to`, push its layers to).
     pub cache_from: Option<String>,
     pub cache_to: Option<String>,
+    /// Registry CA certificates for buildah (`--cert-dir`).
+    pub cert_dir: Option<PathBuf>,
     pub pull: PullPolicy,
     /// Seconds since the epoch for deterministic timestamps (SOURCE_DATE_EPOCH).
     pub timestamp: Option<i64>,

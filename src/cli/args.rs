@@ -437,6 +437,12 @@ pub struct EngineArgs {
     /// the next build's --cache-from (buildah only: docker build has no cache export).
     #[arg(long, value_name = "REPOSITORY")]
     pub cache_to: Option<String>,
+    /// A directory of registry CA certificates (`HOST:PORT/ca.crt`) for pulls and
+    /// the cache repository, as buildah's --cert-dir (buildah only: Docker's engine
+    /// reads its own certs.d). Credentials come from the containers auth file
+    /// (`REGISTRY_AUTH_FILE`), never from a flag.
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
     /// When to pull base images.
     #[arg(long, value_enum, default_value_t = PullChoice::Missing)]
     pub pull: PullChoice,

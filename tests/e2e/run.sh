@@ -701,6 +701,37 @@ if [ "$publish_rc" != 0 ]; then
 fi
 record buildah publish seconds "$(since "$t")"
 
+# --cache-to / --cache-from through the same registry: the layers a first build
+# pushes are what a build in an empty cache reuses instead of running the steps.
+section "buildah: --cache-to and --cache-from through the registry"
+if eval "$("$HERE/registry.sh" env 2>/dev/null)" && [ -n "${WBUILD_E2E_REGISTRY:-}" ]; then
+  CX=$WORK/cachex; mkdir -p "$CX"
+  printf 'import "base"\n\nimage "cachex" {}\n\nvariant production extends base.runtime() {\n  steps += {\n    run "echo cached-%s > /srv/marker"\n    copy "data.txt" to "./"\n  }\n  cmd = ["cat", "/srv/marker"]\n}\n' "$RUN_ID" > "$CX/service.wbuild"
+  echo "data $RUN_ID" > "$CX/data.txt"
+  printf '[images]\nallowed_registries = ["registry.example.org", "%s"]\n' "$WBUILD_E2E_REGISTRY" > "$WORK/cache-policy.toml"
+  CACHE_REPO=$WBUILD_E2E_REGISTRY/cache/cachex-$RUN_ID
+  CACHE_ARGS=(--policy "$WORK/cache-policy.toml" --cert-dir "$WBUILD_E2E_REGISTRY_CERT_DIR")
+  export REGISTRY_AUTH_FILE=$WBUILD_E2E_REGISTRY_AUTH_FILE
+  if wb "$WORK/cache-to.log" build "$CX/service.wbuild" --variant production "${CACHE_ARGS[@]}" \
+       --cache-to "$CACHE_REPO" --tag localhost/wbuild-e2e-cachex:1; then
+    pushed=$(grep -c '^--> Pushing cache ' "$WORK/cache-to.log")
+    check "--cache-to pushed the layer of every step ($pushed)" test "$pushed" -ge 3
+    buildah rmi localhost/wbuild-e2e-cachex:1 >/dev/null 2>&1; buildah rmi --prune >/dev/null 2>&1
+    if wb "$WORK/cache-from.log" build "$CX/service.wbuild" --variant production "${CACHE_ARGS[@]}" \
+         --cache-from "$CACHE_REPO" --tag localhost/wbuild-e2e-cachex:2; then
+      pulled=$(grep -c '^--> Cache pulled from remote ' "$WORK/cache-from.log")
+      check "--cache-from with an empty local cache reused the registry's layers ($pulled) for every step" test "$pulled" -ge "$pushed"
+    else
+      bad "build with --cache-from failed"; tail -20 "$WORK/cache-from.log"
+    fi
+  else
+    bad "build with --cache-to failed"; tail -20 "$WORK/cache-to.log"
+  fi
+  unset REGISTRY_AUTH_FILE
+else
+  bad "the registry of registry.sh is not running for the cache checks"
+fi
+
 section "operations (docs/operations.md)"
 if wait "$OPS_PID"; then
   ok "docs/operations.md ran: $(tail -1 "$WORK/ops.log") ($(since "$OPS_T0")s)"

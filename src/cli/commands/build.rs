@@ -218,6 +218,14 @@ fn run_build(
             }
             (_, to) => to,
         },
+        cert_dir: match (engine, &args.cert_dir) {
+            (Engine::Docker, Some(_)) => {
+                return Err(UsageError(
+                    "--cert-dir needs --engine buildah: a Docker engine reads the certificates in its own certs.d".into(),
+                ))
+            }
+            (_, dir) => dir.clone(),
+        },
         pull: match args.pull {
             PullChoice::Missing => PullPolicy::Missing,
             PullChoice::Always => PullPolicy::Always,
