@@ -275,6 +275,8 @@ pub enum Command {
     },
     /// Write a starter service.wbuild for a repository: its language detected from
     /// requirements.txt/pyproject.toml, package.json, composer.json, pom.xml or go.mod.
+    // Listed first in --help: where a new user starts.
+    #[command(display_order = 0)]
     Init {
         /// The service's repository.
         #[arg(default_value = ".")]
