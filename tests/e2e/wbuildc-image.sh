@@ -156,7 +156,10 @@ check "inside: the storage holds files owned by subordinate ids (rootless, multi
 got=$(skopeo inspect --config --raw "oci:$IN/out/go-service:production" 2>/dev/null | jq -r '.config.User' || true)
 check "the exported image's config User is 65533:65533 ($got)" test "$got" = 65533:65533
 port=$((20000 + RANDOM % 20000))
-ctr=$(buildah from --quiet "oci:$IN/out/go-service:production"); CTRS+=("$ctr")
+# Loaded under a name of its own: `buildah from oci:PATH` names the image after the
+# path, which fails when mktemp put an upper-case letter in it.
+skopeo copy --quiet "oci:$IN/out/go-service:production" containers-storage:localhost/wbuild-e2e-inside-go:production >/dev/null
+ctr=$(buildah from --quiet --pull-never localhost/wbuild-e2e-inside-go:production); CTRS+=("$ctr")
 buildah run --network host --env "PORT=$port" "$ctr" -- /srv/app/app > "$IN/run.log" 2>&1 &
 pid=$!
 body=""
