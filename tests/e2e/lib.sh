@@ -45,3 +45,20 @@ export CONTAINERS_STORAGE_CONF
 # chroot isolation: no runc, no network namespace setup needed; buildah 1.28 honours this
 # variable, but the scripts also pass --isolation chroot explicitly.
 export BUILDAH_ISOLATION=chroot
+
+# free_port: a loopback TCP port nothing listens on (for services the suite starts).
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return 0; }
+  done
+  echo "tests/e2e: no free port on 127.0.0.1" >&2
+  return 1
+}
+
+# wait_http URL: prints the body once it answers; up to 60 s (a cold JVM on a loaded machine)
+wait_http() {
+  for _ in $(seq 1 300); do curl -fsS --max-time 2 "$1" 2>/dev/null && return 0; sleep 0.2; done
+  return 1
+}

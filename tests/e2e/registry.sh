@@ -20,7 +20,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-WBUILD_E2E_STATE=${WBUILD_E2E_STATE:-/var/lib/wbuild-e2e}
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 DIR=$WBUILD_E2E_STATE/registry
 REGISTRY=${WBUILD_E2E_REGISTRY_BIN:-/usr/bin/docker-registry}
 PIDFILE=$DIR/registry.pid
@@ -39,15 +40,6 @@ answers() {
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$DIR/ca.crt" "https://127.0.0.1:$(port)/v2/" 2>/dev/null) || return 1
   [ "$code" = 401 ]
-}
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-  done
-  echo "registry.sh: no free port" >&2
-  return 1
 }
 print_env() {
   local hp; hp=127.0.0.1:$(port)

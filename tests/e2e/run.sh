@@ -148,18 +148,6 @@ BG_PIDS+=("$SUITES_PID")
 d() { "$WBUILD_E2E_DOCKER_CLIENT" "$@"; }
 
 # ---------------------------------------------------------------- helpers
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 18080
-}
-wait_http() { # URL -> prints the body; up to 60 s (a cold JVM on a loaded machine)
-  for _ in $(seq 1 300); do curl -fsS --max-time 2 "$1" 2>/dev/null && return 0; sleep 0.2; done
-  return 1
-}
 # buildah: the STEP lines whose result came from the cache
 buildah_cached() { awk '/^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+: /{step=$0; next} /^--> Using cache /{print step}' "$1"; }
 # buildah: the STEP lines that ran

@@ -55,15 +55,6 @@ PYTHON=$(shipped python) GO=$(shipped go)
 [ -n "$PYTHON" ] && [ -n "$GO" ] || { bad "$SUITE: no python/go rows in stdlib/data/debian-runtimes.tsv"; exit 1; }
 REF=registry.example.org/debian:$SUITE
 
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 18081
-}
-wait_http() { for _ in $(seq 1 300); do curl -fsS --max-time 2 "$1" 2>/dev/null && return 0; sleep 0.2; done; return 1; }
 
 t=$(date +%s)
 if WBUILD_E2E_SUITE=$SUITE WBUILDC=$BIN "$HERE/base-image.sh" > "$WORK/base.log" 2>&1; then
