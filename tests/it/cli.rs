@@ -584,11 +584,7 @@ fn json_reports_match_their_published_schema() {
 /// `wbuildc` in `dir` with `input` on standard input.
 fn wbuildc_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> Output {
     use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WBUILD_CONFIG", "")
+    let mut child = crate::support::wbuildc_command(dir, args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -712,11 +708,7 @@ fn engine_flags_are_checked_before_any_engine_runs() {
     ] {
         let mut args = vec!["build", manifest, "--variant", "production"];
         args.extend(&flags);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
-            .args(&args)
-            .current_dir(repo())
-            .env("NO_COLOR", "1")
-            .env("WBUILD_CONFIG", "")
+        let out = crate::support::wbuildc_command(&repo(), &args)
             // Reaching an engine would be a different error.
             .env("WBUILDC_BUILDAH", "/nonexistent/buildah")
             .env("WBUILDC_DOCKER", "/nonexistent/docker")

@@ -11,14 +11,21 @@ pub fn repo() -> PathBuf {
 /// organisation configuration (the tests must not depend on /etc/wbuild) and
 /// without the caller's SOURCE_DATE_EPOCH.
 pub fn wbuildc_at(dir: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"))
+    wbuildc_command(dir, args)
+        .output()
+        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
+}
+
+/// The command [`wbuildc_at`] runs, for a test that adds to it (stdin, environment).
+pub fn wbuildc_command(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wbuildc"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("WBUILD_CONFIG", "")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .unwrap_or_else(|e| panic!("run wbuildc: {e}"))
+        .env_remove("SOURCE_DATE_EPOCH");
+    command
 }
 
 /// Loads `path` (relative to the repository root) with its imports and the
