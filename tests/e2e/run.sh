@@ -165,6 +165,15 @@ descendants() {
 not() { ! "$@"; }
 # reran RE STEPS CACHED: the step matching RE ran in the build and was not a cache hit
 reran() { grep -qE -- "$1" "$2" && ! grep -qE -- "$1" "$3"; }
+# buildah: the RUN and COPY steps before the first step matching RE that did not come from the cache
+# (the regular expression goes through the environment: awk -v would eat its backslashes)
+buildah_ran_before() { # LOG RE
+  RE=$2 awk '
+    function flush() { if (step != "" && !cached && step ~ /: (RUN|COPY) /) print step }
+    /^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+: / { flush(); if ($0 ~ ENVIRON["RE"]) { found = 1; exit } step = $0; cached = 0; next }
+    /^--> Using cache / { cached = 1 }
+    END { if (!found) { flush(); print "no step matches " ENVIRON["RE"] } }' "$1"
+}
 uid_of() { awk '/^Uid:/{print $2}' /proc/"$1"/status 2>/dev/null; }
 # The service's own processes below a `buildah run` (not buildah's re-exec helpers)
 service_uids() {
@@ -302,12 +311,12 @@ buildah_example() {
     test "$(buildah_steps "$WORK/$ex.b2.log" | grep -c 'apt-get install')" = "$(grep -c 'apt-get install' "$WORK/$ex.b2.cached")"
   check "$ex: rebuild reused the dependency step ($DEPS_RE)" grep -qF -- "$DEPS_RE" "$WORK/$ex.b2.cached"
   check "$ex: rebuild re-ran the changed COPY" reran "$COPY_RE" <(buildah_steps "$WORK/$ex.b2.log") "$WORK/$ex.b2.cached"
-  if [ "$cold" = 1 ]; then
-    check "$ex: rebuild much faster than the cold build (${t2}s vs ${t1}s, at most half)" \
-      awk -v a="$t1" -v b="$t2" 'BEGIN { exit !(b * 2 <= a) }'
-  else
-    note "$ex: first build came from a warm cache (${t1}s), so no cold/warm ratio this run; rebuild ${t2}s"
-  fi
+  # What the cache saved is a property of the steps, not of the clock: wall time on a shared
+  # 2-core runner is noise (a 4.4 s rebuild of an 8.5 s cold build failed a "half" ratio), so the
+  # times are recorded and the check is that nothing before the changed COPY ran again.
+  check "$ex: rebuild ran nothing before the changed COPY (every earlier RUN/COPY from the cache)" \
+    test -z "$(buildah_ran_before "$WORK/$ex.b2.log" "$COPY_RE")"
+  note "$ex: first build ${t1}s ($([ "$cold" = 1 ] && echo cold || echo warm)), rebuild ${t2}s"
 
   # run it: the image's own ENTRYPOINT + CMD, PORT set, on the host network
   local user entry
@@ -466,12 +475,8 @@ docker_example() {
   check "$ex: rebuild reused the apt-get layers (#N CACHED)" grep -q 'apt-get install' "$WORK/$ex.d2.cached"
   check "$ex: rebuild reused the dependency step ($DEPS_RE)" grep -qF -- "$DEPS_RE" "$WORK/$ex.d2.cached"
   check "$ex: rebuild re-ran the changed COPY" reran "$COPY_RE" <(buildkit_steps "$WORK/$ex.d2.log") "$WORK/$ex.d2.cached"
-  if [ "$cold" = 1 ]; then
-    check "$ex: rebuild much faster than the cold build (${t2}s vs ${t1}s, at most half)" \
-      awk -v a="$t1" -v b="$t2" 'BEGIN { exit !(b * 2 <= a) }'
-  else
-    note "$ex: first docker build came from a warm cache (${t1}s); rebuild ${t2}s"
-  fi
+  # times are recorded, not compared (see the buildah case); the cache checks above are the claim
+  note "$ex: first docker build ${t1}s ($([ "$cold" = 1 ] && echo cold || echo warm)), rebuild ${t2}s"
 
   user=$(d image inspect --format '{{.Config.User}}' "$img")
   check "$ex: image config User is 65533:65533 ($user)" test "$user" = 65533:65533
