@@ -113,6 +113,9 @@ pub enum Tighten {
     /// A threshold from which something is flagged ("words at least this long"):
     /// a tighter value is smaller.
     AtMost,
+    /// A fact about the organisation (where its private images live): no
+    /// repository may change it, in either direction.
+    Fixed,
 }
 
 impl Tighten {
@@ -123,6 +126,7 @@ impl Tighten {
             Tighten::OnlyFalse => "may only become false",
             Tighten::OnlyTrue => "may only become true",
             Tighten::AtMost => "may only be lowered",
+            Tighten::Fixed => "may not be changed",
         }
     }
 }
@@ -191,6 +195,33 @@ impl PolicyType for Vec<String> {
                     Err(format!("removes {}", quote(removed)))
                 }
             }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl PolicyType for String {
+    const TYPE: &'static str = "a string";
+
+    fn from_toml(value: &DeValue<'_>) -> Option<Self> {
+        value.as_str().map(str::to_string)
+    }
+
+    fn to_toml(&self) -> String {
+        toml_string(self)
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(self)
+    }
+
+    fn tightens(&self, old: &Self, tighten: Tighten) -> Result<(), String> {
+        match tighten {
+            Tighten::Fixed if self != old => Err(format!(
+                "changes it from {} to {}",
+                toml_string(old),
+                toml_string(self)
+            )),
             _ => Ok(()),
         }
     }
@@ -397,6 +428,8 @@ policy_keys! {
         "Whether `wbuildc publish` must sign what it pushes (`--sign-by FINGERPRINT`, GPG simple signing); without a key it refuses.";
     require_ci_env: Vec<String> = "publishing"."require_ci_env", Superset, check_env_names,
         "Environment variables that must all be set and not empty for `wbuildc publish` to push (e.g. `[\"CI\"]`: only CI publishes); empty: anyone with credentials may.";
+    private_repository: String = "publishing"."private_repository", Fixed, check_private_repository,
+        "The namespace of the registry where images with private data live (`HOST/PATH`, e.g. `registry.example.org/private`): variants marked `private = true` are published only below it, and no public variant may build on an image there; empty: private variants cannot be published.";
 }
 
 /// Why a value is invalid, for keys that constrain their values further.
@@ -436,6 +469,33 @@ fn check_variant_names(values: &Vec<String>) -> Result<(), String> {
             .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
             && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     })
+}
+
+/// `HOST[:PORT]/PATH` (a registry host and at least one path component of
+/// lowercase repository characters), or empty.
+fn check_private_repository(value: &String) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let ok = value.split_once('/').is_some_and(|(host, path)| {
+        check_registries(&vec![host.to_string()]).is_ok()
+            && path.split('/').all(|part| {
+                part.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric())
+                    && part.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
+            })
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a registry namespace (HOST/PATH, e.g. registry.example.org/private)",
+            toml_string(value)
+        ))
+    }
 }
 
 #[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type

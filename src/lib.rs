@@ -561,6 +561,15 @@ impl Compiler {
     }
 
     /// The variant names of the file, in source order.
+    /// Whether `variant` is marked `private = true` (directly, through `extends`
+    /// or the image block); `false` for an unknown variant.
+    pub fn is_private(&self, file: SourceFile, variant: &str) -> bool {
+        variants::evaluate(&self.db, file)
+            .variants
+            .get(variant)
+            .is_some_and(variants::ResolvedVariant::is_private)
+    }
+
     pub fn variants(&self, file: SourceFile) -> Vec<String> {
         resolve::scope(&self.db, file)
             .variants

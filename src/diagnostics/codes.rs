@@ -214,7 +214,7 @@ twice. Combine the two: one `=` followed by `+=` is not allowed either, because
 the order would be a hidden rule.";
 
     InvalidName = "WB2012", Error, "invalid name",
-"Environment variables and build arguments are named `[A-Za-z_][A-Za-z0-9_]*`. Label keys are reverse-DNS names (letters, digits, `.`, `-`, `_`, `/`, `:`), never containing `=`, because BuildKit splits `key=value` at the first `=`. Debian package names follow Debian policy: lowercase `[a-z0-9+.-]`, optionally `=version`. Secret ids are `[A-Za-z0-9_.-]+`.";
+"Environment variables and build arguments are named `[A-Za-z_][A-Za-z0-9_]*`. Label keys are reverse-DNS names (letters, digits, `.`, `-`, `_`, `/`, `:`), never containing `=`, because BuildKit splits `key=value` at the first `=`; `dev.wbuild.private` is written from the `private` field only. Debian package names follow Debian policy: lowercase `[a-z0-9+.-]`, optionally `=version`. Secret ids are `[A-Za-z0-9_.-]+`.";
 
     InvalidDuration = "WB2013", Error, "invalid duration",
 "Healthcheck intervals and timeouts are written like `\"30s\"`, `\"1m30s\"`, `\"500ms\"`
@@ -418,6 +418,16 @@ for that one step and never reaches a layer, unless the step copies it: `cat
 in the image for anyone to read. Use the secret where it is mounted (most tools take
 a path or read it into a variable), or remove the copy in the same step. Run steps
 are read on a best-effort basis. Policy rule: `secret`.";
+
+    PrivateDataInPublic = "WB5016", Error, "public variant uses a private image",
+"A variant marked `private = true` carries private data (unreleased security patches,
+licensed files): its image is published only below the policy's
+`publishing.private_repository`, never under public tags. A public variant may not
+carry that data out: it may not be built on a private variant (`base = NAME`), copy
+from one (`copy from NAME`), or start from an image in the private namespace. Mark the
+variant `private = true` too (it is then published in the private namespace), or build
+it from public parts only. There is no exception for this rule: an image is public by
+default, and whatever it holds is readable by everyone.";
 
     BuildStepFailed = "WB6001", Error, "build step failed",
 "The image builder (buildah or Docker/BuildKit) ran the Dockerfile and one of its

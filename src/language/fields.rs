@@ -134,6 +134,8 @@ fields! {
         "users (and their groups) created in the image, without login shells or passwords";
     Environment "environment": Ty::Map(Box::new(Ty::String)), Append, Base, BaseImage,
         "environment variables of the image config";
+    Private "private": Ty::Bool, Replace, Anywhere, Policy,
+        "whether the image carries private data (e.g. unreleased security patches): published only under the policy's `publishing.private_repository`, and no public variant may use it";
     Allow "allow": Ty::Map(Box::new(Ty::String)), Append, Anywhere, Policy,
         "policy exceptions: rule name → reason (listed by `check --format json`)";
 }

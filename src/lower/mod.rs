@@ -34,6 +34,10 @@ pub const SHELL: [&str; 4] = ["/bin/bash", "-o", "pipefail", "-c"];
 /// Label carrying the variant name in every stage.
 pub const VARIANT_LABEL: &str = "dev.wbuild.variant";
 
+/// Label `"true"` on the stages of variants marked `private = true`
+/// (docs/publishing.md, "Private data").
+pub const PRIVATE_LABEL: &str = "dev.wbuild.private";
+
 /// A user's copy with its destination resolved against the working directory,
 /// for the policy rules that look at where files land and for the driver.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! table's order, at the end of its stage.
 
 use super::paths::{absolute, normalise_dest};
-use super::{Lowering, VARIANT_LABEL};
+use super::{Lowering, PRIVATE_LABEL, VARIANT_LABEL};
 use crate::check::types::{Command, Val, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Instruction, JsonText, LabelKey, LineText, Located};
@@ -39,6 +39,7 @@ impl Lowering<'_> {
                 | Field::Version
                 | Field::Source
                 | Field::Allow
+                | Field::Private
                 | Field::Suite
                 | Field::Sources
                 | Field::Packages
@@ -83,10 +84,29 @@ impl Lowering<'_> {
         }) = variant.fields.get(&Field::Labels)
         {
             for (k, v) in map {
+                if k == PRIVATE_LABEL {
+                    // Written from `private`, and read by `publish` to keep the
+                    // image out of the public namespace: no label may forge it.
+                    self.error(
+                        Code::InvalidName,
+                        format!("`{PRIVATE_LABEL}` is written by wbuildc, not by a label"),
+                        v.origin,
+                        "reserved label",
+                        "say `private = true` on the variant (or the image block) instead",
+                    );
+                    ok = false;
+                    continue;
+                }
                 let text = v.kind.to_text().unwrap_or_default();
                 labels.retain(|(key, _, _)| key != k);
                 labels.push((k.clone(), text, v.origin));
             }
+        }
+        // Last, so that no label of the variant's can say otherwise: `publish`
+        // reads it to keep a private image out of the public namespace.
+        if let Some(origin) = variant.private_origin() {
+            labels.retain(|(key, _, _)| key != PRIVATE_LABEL);
+            labels.push((PRIVATE_LABEL.into(), "true".into(), origin));
         }
         let mut pairs = Vec::new();
         for (key, value, origin) in labels {

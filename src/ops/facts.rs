@@ -37,6 +37,8 @@ pub struct VariantFacts {
     /// Paths it copies from the build context, relative to the manifest's
     /// directory (patterns as written).
     pub context_paths: Vec<String>,
+    /// Marked `private = true`: its image is in the private namespace.
+    pub private: bool,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -93,6 +95,7 @@ pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
             from_image,
             stage_deps,
             context_paths,
+            private: variant.is_private(),
         });
     }
     uses.sort();

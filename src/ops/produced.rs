@@ -10,6 +10,10 @@
 //! - every other variant is tagged `version-variant` (test variants are built
 //!   and run, never published).
 //!
+//! A variant marked `private = true` is in the policy's
+//! `publishing.private_repository` instead (`NAMESPACE/name`), tagged the same
+//! way, and has no reference when the policy names no private namespace.
+//!
 //! Without a `version` the version part is `0.0.0`, so that every variant still
 //! has one stable reference the graph can link by. A version that is not a
 //! valid tag gives no reference: it is never rewritten into one.
@@ -54,7 +58,8 @@ impl Role {
 pub const NO_VERSION: &str = "0.0.0";
 
 /// The reference the variant `variant` of the image `name` gets; `None` when
-/// the policy names no registry.
+/// the policy names no registry (for a private variant: no
+/// `publishing.private_repository`).
 pub fn produced_reference(
     policy: &Policy,
     name: &str,
@@ -62,10 +67,24 @@ pub fn produced_reference(
     variant: &str,
     role: Role,
     release_variants_in_file: usize,
+    private: bool,
 ) -> Option<String> {
     let first = name.split('/').next().unwrap_or("");
     let has_host = name.contains('/') && (first.contains('.') || first.contains(':'));
-    let repository = if has_host {
+    let repository = if private {
+        // Below the private namespace, whatever host the name starts with: a
+        // private image never gets a public reference.
+        let namespace = &policy.private_repository.value;
+        if namespace.is_empty() {
+            return None;
+        }
+        let path = if has_host {
+            &name[first.len() + 1..]
+        } else {
+            name
+        };
+        format!("{namespace}/{path}")
+    } else if has_host {
         name.to_string()
     } else {
         format!("{}/{name}", policy.allowed_registries.value.first()?)

@@ -174,7 +174,15 @@ impl Workspace {
             for v in &f.variants {
                 let role = Role::of(&v.name, &policy.release_variants.value);
                 let image = f.image.as_ref().and_then(|(name, version)| {
-                    produced_reference(policy, name, version.as_deref(), &v.name, role, releases)
+                    produced_reference(
+                        policy,
+                        name,
+                        version.as_deref(),
+                        &v.name,
+                        role,
+                        releases,
+                        v.private,
+                    )
                 });
                 let dir = dir_of(path);
                 let context = v.context_paths.iter().map(|c| join(dir, c)).collect();
@@ -190,7 +198,9 @@ impl Workspace {
                 );
                 variant_nodes.push((fi, *file, node));
                 by_variant.insert((path, v.name.as_str()), node);
-                if let Some(image) = image.filter(|_| role != Role::Test) {
+                // A private test variant is published (in the private namespace);
+                // other test variants are only run.
+                if let Some(image) = image.filter(|_| role != Role::Test || v.private) {
                     claim(
                         db,
                         &mut ws,

@@ -4,7 +4,8 @@
 //! `apt_sources.rs` (repositories, keyrings, APT configuration changed on the
 //! side), `non_root.rs` (the runtime user), `no_secrets.rs` (credentials in
 //! values, secret files, secrets written into layers), `setuid.rs` (setuid and
-//! setgid files, sudoers), `debian_first.rs` (libraries Debian ships). Each rule
+//! setgid files, sudoers), `debian_first.rs` (libraries Debian ships),
+//! `private.rs` (public variants keep off private data). Each rule
 //! has a stable name, used in a variant's `allow = { "rule": "reason" }`
 //! exceptions, and its own diagnostic codes. `shell.rs` reads run steps for the
 //! rules that look into them (best-effort, see docs/security.md); `patterns.rs`
@@ -27,6 +28,7 @@ mod no_secrets;
 mod non_root;
 mod path;
 mod patterns;
+mod private;
 mod registry;
 mod script_findings;
 mod setuid;
@@ -36,6 +38,7 @@ use crate::check::types::Command;
 use crate::config::Policy;
 pub use debian_first::{debian_packaged, dependency_manifest_kind};
 pub use patterns::{file_pattern_matches, forbidden_in_copy_source};
+pub use private::in_namespace;
 use script_findings::{ScriptFindings, Scripts};
 use std::borrow::Cow;
 
@@ -156,6 +159,7 @@ pub fn check(db: &dyn Db, file: SourceFile) -> PolicyReport {
         found.extend(no_secrets::check(&cx, variant));
         found.extend(setuid::check(&cx, variant));
         found.extend(debian_first::check(&cx, variant));
+        found.extend(private::check(&cx, variant));
         let found: Vec<Diagnostic> = found
             .into_iter()
             .map(|d| d.for_variant(&variant.name))

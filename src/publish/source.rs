@@ -38,6 +38,12 @@ pub fn mismatch(
     })
 }
 
+/// Whether the image says it holds private data (`dev.wbuild.private=true`,
+/// which `wbuildc build` writes on the stages of private variants).
+pub fn labelled_private(labels: &BTreeMap<String, String>) -> bool {
+    labels.get(crate::lower::PRIVATE_LABEL).map(String::as_str) == Some("true")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

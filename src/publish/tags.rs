@@ -43,6 +43,9 @@ pub enum TagError {
     /// The policy names no registry (`images.allowed_registries` is empty), or
     /// the version or variant is not tag text.
     NoReference,
+    /// The variant is private and the policy names no private namespace
+    /// (`publishing.private_repository` is empty).
+    NoPrivateRepository,
     /// The immutable tag would be longer than a tag may be (128 characters).
     TooLong(String),
 }
@@ -56,6 +59,11 @@ impl std::fmt::Display for TagError {
             TagError::NoReference => f.write_str(
                 "the variant has no image reference: the policy names no registry \
                  (images.allowed_registries), or the image's version is not tag text",
+            ),
+            TagError::NoPrivateRepository => f.write_str(
+                "the variant is private (`private = true`) and the policy names no private \
+                 namespace (publishing.private_repository): a private image is never published \
+                 in the public one",
             ),
             TagError::TooLong(tag) => write!(f, "the tag `{tag}` is longer than 128 characters"),
         }
@@ -73,13 +81,17 @@ pub struct Subject<'a> {
     /// How many of the file's variants are release variants (produced.rs names
     /// each release variant's tag `version-variant` when there are several).
     pub release_variants_in_file: usize,
+    /// Marked `private = true`: published below `publishing.private_repository`.
+    pub private: bool,
 }
 
 /// The floating tag and its repository: the produced reference for this
 /// publish's version.
 pub fn floating(subject: &Subject<'_>, kind: &Kind) -> Result<(String, String), TagError> {
     let role = Role::of(subject.variant, &subject.policy.release_variants.value);
-    if role == Role::Test {
+    // A test variant with private data (tests of unreleased security patches)
+    // is shared in the private namespace; other test variants are only run.
+    if role == Role::Test && !subject.private {
         return Err(TagError::TestVariant);
     }
     let version = match kind {
@@ -96,8 +108,13 @@ pub fn floating(subject: &Subject<'_>, kind: &Kind) -> Result<(String, String), 
         subject.variant,
         role,
         subject.release_variants_in_file,
+        subject.private,
     )
-    .ok_or(TagError::NoReference)?;
+    .ok_or(if subject.private {
+        TagError::NoPrivateRepository
+    } else {
+        TagError::NoReference
+    })?;
     // produced_reference writes `repository:tag`, and a tag holds no `:`.
     let (repository, tag) = reference.rsplit_once(':').ok_or(TagError::NoReference)?;
     Ok((repository.to_string(), tag.to_string()))
@@ -168,7 +185,45 @@ mod tests {
             manifest_version: Some("2.1.0"),
             variant,
             release_variants_in_file: releases,
+            private: false,
         }
+    }
+
+    #[test]
+    fn a_private_variant_is_tagged_below_the_private_namespace_only() {
+        let mut policy = policy(&["production"]);
+        fn private<'a>(policy: &'a Policy, variant: &'a str) -> Subject<'a> {
+            Subject {
+                private: true,
+                ..subject(policy, variant, 1)
+            }
+        }
+        let kind = release();
+        assert_eq!(
+            floating(&private(&policy, "production"), &kind),
+            Err(TagError::NoPrivateRepository)
+        );
+        policy.private_repository.value = "registry.example.org/private".into();
+        let tags = publish_tags(&private(&policy, "production"), &kind, "20261202", 1).unwrap();
+        assert_eq!(tags.repository, "registry.example.org/private/hello");
+        assert_eq!(tags.floating, ["2.1.0"]);
+        // A private test variant is shared there; a public one is never published.
+        let tags = publish_tags(&private(&policy, "test"), &kind, "20261202", 1).unwrap();
+        assert_eq!(
+            tags.references()[1],
+            "registry.example.org/private/hello:2.1.0-test"
+        );
+        assert_eq!(
+            floating(&subject(&policy, "test", 1), &kind),
+            Err(TagError::TestVariant)
+        );
+        // A name with its own host keeps its path, below the namespace.
+        let named = Subject {
+            image_name: "registry.example.org/team/hello",
+            ..private(&policy, "production")
+        };
+        let (repository, _) = floating(&named, &kind).unwrap();
+        assert_eq!(repository, "registry.example.org/private/team/hello");
     }
 
     fn release() -> Kind {

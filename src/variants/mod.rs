@@ -22,7 +22,7 @@ mod merge;
 mod presets;
 mod resolver;
 
-use crate::check::types::Val;
+use crate::check::types::{Val, ValKind};
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::language::Field;
@@ -64,6 +64,26 @@ pub struct ResolvedVariant {
     /// The presets its own `extends` clause instantiates, and the ones those
     /// extend, in the order they are instantiated.
     pub presets: Vec<PresetUse>,
+}
+
+impl ResolvedVariant {
+    /// Where `private = true` is set for the variant (directly, through
+    /// `extends` or the image block), or `None` when its image is public. The
+    /// one answer to "is this variant private": lowering labels it, the policy
+    /// keeps public variants off it, `publish` chooses the namespace.
+    pub fn private_origin(&self) -> Option<Origin> {
+        match self.fields.get(&Field::Private) {
+            Some(Val {
+                kind: ValKind::Bool(true),
+                origin,
+            }) => Some(*origin),
+            _ => None,
+        }
+    }
+
+    pub fn is_private(&self) -> bool {
+        self.private_origin().is_some()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

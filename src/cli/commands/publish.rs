@@ -82,6 +82,10 @@ struct Planned {
     image_version: Option<String>,
     /// HEAD's commit, when in a repository with commits.
     head: Option<String>,
+    /// Marked `private = true`: published only below `private_repository`.
+    private: bool,
+    /// The policy's `publishing.private_repository` (empty: none).
+    private_repository: String,
     tags: PublishTags,
     access: Access,
 }
@@ -100,6 +104,12 @@ pub fn tags(common: &Common, path: &Path, args: &PublishArgs) -> u8 {
                 }
                 _ => "snapshot\n".to_string(),
             };
+            if planned.private {
+                text.push_str(&format!(
+                    "private  (below {}, never under public tags)\n",
+                    planned.private_repository
+                ));
+            }
             let refs = planned.tags.references();
             for (i, reference) in refs.iter().enumerate() {
                 let what = if i == 0 { "immutable" } else { "floating " };
@@ -168,6 +178,7 @@ fn run_publish(
             "build the variant from this commit (`wbuildc build`) and publish that image; a release is built from the tagged commit of a clean tree",
         ));
     }
+    check_privacy(&planned, &source, &labels)?;
     let access = &planned.access;
     let repository = &planned.tags.repository;
     let immutable = format!("{repository}:{}", planned.tags.immutable);
@@ -254,6 +265,55 @@ fn run_publish(
     Ok(exit::SUCCESS)
 }
 
+/// Private data stays private, checked against the destination and the image
+/// itself, whatever the tags say: a private variant goes only below the private
+/// namespace; a public variant never goes there, and never with an image that
+/// says it is private (`--from` an image a private variant built).
+fn check_privacy(
+    planned: &Planned,
+    source: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> Result<(), Stop> {
+    let repository = &planned.tags.repository;
+    let below = crate::policy::in_namespace(&planned.private_repository, repository);
+    let variant = &planned.variant;
+    if planned.private && !below {
+        return Err(refused(
+            format!("`{variant}` is private and {repository} is not in the private namespace"),
+            "private images are published only below publishing.private_repository",
+        ));
+    }
+    if !planned.private && below {
+        return Err(refused(
+            format!(
+                "`{variant}` is public and {repository} is in the private namespace ({})",
+                planned.private_repository
+            ),
+            "mark the variant `private = true` if its image holds private data",
+        ));
+    }
+    let labelled = publish::source::labelled_private(labels);
+    if labelled && !planned.private {
+        return Err(refused(
+            format!(
+                "{source} holds private data (label {}=true) and `{variant}` is public: a private image is never published under public tags",
+                crate::lower::PRIVATE_LABEL
+            ),
+            "publish the private variant that built it (it goes to the private namespace), or build the public variant and publish that",
+        ));
+    }
+    if planned.private && !labelled {
+        return Err(refused(
+            format!(
+                "{source} is not this build: `{variant}` is private, and the image has no label {}=true",
+                crate::lower::PRIVATE_LABEL
+            ),
+            format!("build the variant again (`wbuildc build FILE --variant {variant}`) and publish that image"),
+        ));
+    }
+    Ok(())
+}
+
 /// `--sign-by`: a GPG fingerprint (or long key id), never anything gpg could
 /// read as an option or a user-id pattern.
 fn key_of(text: &str) -> Result<&str, Stop> {
@@ -321,6 +381,7 @@ fn planned_json(planned: &Planned) -> serde_json::Value {
         "release": version,
         "git_tag": planned.git_tag,
         "variant": planned.variant,
+        "private": planned.private,
         "repository": planned.tags.repository,
         "tags": tags,
     })
@@ -405,12 +466,14 @@ fn plan(
         .iter()
         .filter(|v| policy.release_variants.value.contains(v))
         .count();
+    let private = compiler.is_private(file, &args.variant);
     let subject = tags::Subject {
         policy,
         image_name: &image.name,
         manifest_version: image.version.as_deref(),
         variant: &args.variant,
         release_variants_in_file: releases,
+        private,
     };
     let access = Access {
         cert_dir: args.cert_dir.clone(),
@@ -438,6 +501,8 @@ fn plan(
         image_name: image.name.clone(),
         image_version: image.version.clone(),
         head: git.head.clone(),
+        private,
+        private_repository: policy.private_repository.value.clone(),
         tags,
         access,
     })
