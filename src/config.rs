@@ -473,6 +473,7 @@ fn check_variant_names(values: &Vec<String>) -> Result<(), String> {
 
 /// `HOST[:PORT]/PATH` (a registry host and at least one path component of
 /// lowercase repository characters), or empty.
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
 fn check_private_repository(value: &String) -> Result<(), String> {
     if value.is_empty() {
         return Ok(());
