@@ -17,12 +17,21 @@
 #
 # The env lines: WBUILD_E2E_REGISTRY (host:port), WBUILD_E2E_REGISTRY_CERT_DIR (holds
 # ca.crt), WBUILD_E2E_REGISTRY_AUTH_FILE, WBUILD_E2E_REGISTRY_USER.
+#
+# WBUILD_E2E_REGISTRY_INSTANCE=NAME runs another registry beside it (its own port,
+# CA, password and storage, in $WBUILD_E2E_STATE/registry-NAME): the private part
+# of the organisation's registry, whose credentials are not the public one's.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-DIR=$WBUILD_E2E_STATE/registry
+INSTANCE=${WBUILD_E2E_REGISTRY_INSTANCE:-}
+case "$INSTANCE" in
+  "") DIR=$WBUILD_E2E_STATE/registry ;;
+  *[!a-z0-9-]*) echo "registry.sh: WBUILD_E2E_REGISTRY_INSTANCE must be [a-z0-9-]+" >&2; exit 2 ;;
+  *) DIR=$WBUILD_E2E_STATE/registry-$INSTANCE ;;
+esac
 REGISTRY=${WBUILD_E2E_REGISTRY_BIN:-/usr/bin/docker-registry}
 PIDFILE=$DIR/registry.pid
 PORTFILE=$DIR/port
@@ -108,7 +117,7 @@ http:
     key: $DIR/server.key
 auth:
   htpasswd:
-    realm: wbuild-e2e
+    realm: wbuild-e2e${INSTANCE:+-$INSTANCE}
     path: $DIR/htpasswd
 CONF
   setsid "$REGISTRY" serve "$DIR/config.yml" >>"$DIR/registry.log" 2>&1 </dev/null &

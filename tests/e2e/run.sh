@@ -8,7 +8,8 @@
 # Installs its Debian packages (install-deps.sh), builds wbuildc (release), makes and
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
 # stops it again, and works on copies of the examples in a temporary directory.
-# Beside the examples it runs docs/operations.md (ops-walkthrough.sh), two
+# Beside the examples it runs docs/operations.md (ops-walkthrough.sh), publishing
+# against real registries (publish.sh, private.sh), two
 # examples on Debian trixie (suites.sh) and the wbuildc image (wbuildc-image.sh);
 # after them, the README's install and first steps as written (quickstart.sh).
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
@@ -693,6 +694,23 @@ if [ "$publish_rc" != 0 ]; then
   grep -q '^FAIL ' "$WORK/publish.log" || bad "publish.sh exited $publish_rc (log above)"
 fi
 record buildah publish seconds "$(since "$t")"
+
+# docs/publishing.md, "Private data": a second registry for the private namespace.
+section "private data (tests/e2e/private.sh)"
+t=$(now)
+private_rc=0
+"$HERE/private.sh" "$WBUILDC" "$WORK/private" > "$WORK/private.log" 2>&1 || private_rc=$?
+while IFS= read -r line; do
+  case "$line" in
+    "ok   "*) ok "private: ${line#ok   }" ;;
+    "FAIL "*) bad "private: ${line#FAIL }" ;;
+  esac
+done < "$WORK/private.log"
+if [ "$private_rc" != 0 ]; then
+  grep -vE '^(ok|FAIL) ' "$WORK/private.log" | tail -40
+  grep -q '^FAIL ' "$WORK/private.log" || bad "private.sh exited $private_rc (log above)"
+fi
+record buildah private seconds "$(since "$t")"
 
 # --cache-to / --cache-from through the same registry: the layers a first build
 # pushes are what a build in an empty cache reuses instead of running the steps.

@@ -160,6 +160,9 @@ fn run_publish(
             planned.variant
         )))
     })?;
+    // First: an image that holds private data is refused as such, whatever
+    // else its labels say.
+    check_privacy(&planned, &source, &labels)?;
     let expected = publish::source::Expected {
         title: &planned.image_name,
         version: planned.image_version.as_deref(),
@@ -178,7 +181,6 @@ fn run_publish(
             "build the variant from this commit (`wbuildc build`) and publish that image; a release is built from the tagged commit of a clean tree",
         ));
     }
-    check_privacy(&planned, &source, &labels)?;
     let access = &planned.access;
     let repository = &planned.tags.repository;
     let immutable = format!("{repository}:{}", planned.tags.immutable);
