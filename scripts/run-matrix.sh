@@ -10,7 +10,7 @@
 # parallel). A job whose `needs` failed or was skipped is skipped, never built
 # on a stale parent. Base jobs run `wbuildc base build` into DIR/<id> (default
 # PLAN_DIR/layouts) and load the image into buildah under its reference;
-# variant jobs run `buildah bud` with the job's Dockerfile, stage and tag;
+# variant jobs run `buildah bud` with the job's Dockerfile, stage, tag and labels;
 # test jobs also run the image (its command is the test).
 #
 # Prints one line per job (`ok ID`, `FAIL ID`, `skip ID (needs …)`) and exits
@@ -32,11 +32,15 @@ MATRIX=$PLAN/matrix.json
 
 # One tab-separated line per job, in matrix order:
 # id kind role file variant image context dockerfile stage reference needs(comma)
-jobs=$(python3 - "$MATRIX" <<'PY'
-import json, sys
+# A variant job's labels go to PLAN_DIR/ID.labels, NUL-separated KEY=VALUE.
+jobs=$(python3 - "$MATRIX" "$PLAN" <<'PY'
+import json, os, sys
 m = json.load(open(sys.argv[1]))
 for level in m["levels"]:
     for j in level:
+        if j["kind"] == "variant":
+            with open(os.path.join(sys.argv[2], j["id"] + ".labels"), "w") as f:
+                f.write("".join(f"{k}={v}\0" for k, v in sorted(j.get("labels", {}).items())))
         print("\t".join([
             j["id"], j["kind"], j.get("role") or "-", j.get("file") or "-",
             j.get("variant") or "-", j.get("image") or "-", j.get("context") or "-",
@@ -75,9 +79,10 @@ while IFS=$'\t' read -r id kind role file variant image context dockerfile stage
       ;;
     variant)
       run() {
-        local ignore=()
+        local ignore=() labels=() label
         [ -f "$context/$dockerfile.dockerignore" ] && ignore=(--ignorefile "$context/$dockerfile.dockerignore")
-        buildah bud --quiet --layers --pull-never --timestamp "$EPOCH" "${ignore[@]}" \
+        while IFS= read -r -d '' label; do labels+=(--label "$label"); done < "$PLAN/$id.labels"
+        buildah bud --quiet --layers --pull-never --timestamp "$EPOCH" "${ignore[@]}" "${labels[@]}" \
           --build-arg "SOURCE_DATE_EPOCH=$EPOCH" \
           -f "$context/$dockerfile" --target "$stage" -t "$image" "$context" >/dev/null || return 1
         [ "$role" = test ] || return 0

@@ -136,6 +136,8 @@ pub struct Written {
     pub stage: String,
     /// The external references its Dockerfile starts from (`FROM` of its stages).
     pub from: Vec<String>,
+    /// The labels `wbuildc build` adds to the Dockerfile's (the OCI
+    /// annotations: source, revision, created, ...), for the builder to set.
     pub labels: BTreeMap<String, String>,
 }
 
@@ -210,6 +212,7 @@ pub fn matrix(
             job["context"] = json!(w.context);
             job["dockerfile"] = json!(w.dockerfile);
             job["stage"] = json!(w.stage);
+            job["labels"] = json!(w.labels);
         }
         let level = t.level as usize;
         if levels.len() <= level {

@@ -271,6 +271,26 @@ fn plan_writes_a_bake_file_and_a_matrix_whose_targets_exist_in_build_order() {
             seen.push((job["id"].as_str().unwrap_or("").to_string(), level as u64));
         }
     }
+    // Each variant job carries the labels `wbuildc build` adds beyond the
+    // Dockerfile's, the same in bake, so a farm's image says what a build of it
+    // would (publish checks them).
+    let jobs = matrix["levels"].as_array().into_iter().flatten();
+    for job in jobs.flat_map(|level| level.as_array().into_iter().flatten()) {
+        if job["kind"] != "variant" {
+            continue;
+        }
+        let labels = &job["labels"];
+        assert_eq!(
+            labels["org.opencontainers.image.created"], "2023-11-14T22:13:20Z",
+            "{job}"
+        );
+        assert_eq!(labels["dev.wbuild.variant"], job["variant"], "{job}");
+        let id = job["id"].as_str().unwrap_or("");
+        assert_eq!(
+            &targets[id]["labels"], labels,
+            "{id}: bake and matrix differ"
+        );
+    }
     let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(
         ids,

@@ -249,6 +249,30 @@ pub fn affected(args: &WorkspaceArgs, selection: &Selection, format: Format) -> 
     run().unwrap_or_else(report_usage)
 }
 
+/// The labels `wbuildc build` gives an image beyond its Dockerfile's (source,
+/// revision, created), so that an image the farm builds from the plan says what
+/// a `wbuildc build` of it would: `publish` checks them, a release's revision
+/// included.
+fn plan_labels(
+    compiler: &crate::Compiler,
+    file: crate::SourceFile,
+    variant: &str,
+    context: &Path,
+    epoch: i64,
+) -> BTreeMap<String, String> {
+    let image = compiler.image(file);
+    crate::build::annotations(
+        image.as_ref().map_or("image", |i| i.name.as_str()),
+        image.as_ref().and_then(|i| i.version.as_deref()),
+        image.as_ref().and_then(|i| i.source.as_deref()),
+        variant,
+        context,
+        Some(epoch),
+    )
+    .into_iter()
+    .collect()
+}
+
 pub fn plan(
     args: &WorkspaceArgs,
     selection: &Selection,
@@ -334,7 +358,7 @@ pub fn plan(
                         .map(|s| s.name.to_string())
                         .unwrap_or_default(),
                     from,
-                    labels: BTreeMap::new(),
+                    labels: plan_labels(compiler, source, name, &context_dir, epoch),
                 },
             );
         }
