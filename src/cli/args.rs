@@ -260,6 +260,20 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Publish the images a plan's matrix built (`wbuildc plan`, then scripts/run-matrix.sh),
+    /// level by level, each as `publish FILE --variant V --from containers-storage:IMAGE`.
+    #[command(name = "publish-plan")]
+    PublishPlan {
+        /// The plan's directory (`wbuildc plan --out DIR`), holding matrix.json. Its
+        /// files are relative to the directory the plan was written from: run there.
+        plan: PathBuf,
+        #[command(flatten)]
+        publish: PlanPublishArgs,
+        #[command(flatten)]
+        signing: SigningArgs,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Which base images, and through the graph which images, carry a Debian package.
     Which {
         #[command(flatten)]
@@ -328,6 +342,24 @@ pub struct PublishArgs {
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
     /// `json`: the kind, the tags and (publish) every reference pushed with its digest.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// What `publish-plan` applies to every target (see [`PublishArgs`]).
+#[derive(Args, Debug, Clone)]
+pub struct PlanPublishArgs {
+    /// Publish every target as a snapshot (tagged VERSION-snapshot), not a release.
+    #[arg(long)]
+    pub snapshot: bool,
+    /// The build number N of every immutable tag (default: the next free one of each).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub number: Option<u32>,
+    /// Trust the registry's certificate authority in this directory (`ca.crt`).
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// `json`: one entry per target (published with its report, skipped with the
+    /// reason, or failed with its errors).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

@@ -128,6 +128,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             signing,
             common,
         } => commands::publish::publish(&common, &file, &publish, from.as_deref(), &signing),
+        args::Command::PublishPlan {
+            plan,
+            publish,
+            signing,
+            common,
+        } => commands::publish::publish_plan(&common, &plan, &publish, &signing),
         args::Command::Which {
             workspace,
             package,

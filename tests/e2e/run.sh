@@ -9,7 +9,7 @@
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
 # stops it again, and works on copies of the examples in a temporary directory.
 # Beside the examples it runs docs/operations.md (ops-walkthrough.sh), publishing
-# against real registries (publish.sh, private.sh), two
+# against real registries (publish.sh, private.sh, plan-publish.sh), two
 # examples on Debian trixie (suites.sh) and the wbuildc image (wbuildc-image.sh);
 # after them, the README's install and first steps as written (quickstart.sh).
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
@@ -681,36 +681,36 @@ BG_PIDS=("${BG_PIDS[@]/$IMAGE_PID}")
 section "publishing (tests/e2e/publish.sh)"
 t=$(now)
 "$HERE/registry.sh" status >/dev/null 2>&1 || STARTED_REGISTRY=1
-publish_rc=0
-"$HERE/publish.sh" "$WBUILDC" "$WORK/publish" > "$WORK/publish.log" 2>&1 || publish_rc=$?
-while IFS= read -r line; do
-  case "$line" in
-    "ok   "*) ok "publish: ${line#ok   }" ;;
-    "FAIL "*) bad "publish: ${line#FAIL }" ;;
-  esac
-done < "$WORK/publish.log"
-if [ "$publish_rc" != 0 ]; then
-  grep -vE '^(ok|FAIL) ' "$WORK/publish.log" | tail -40
-  grep -q '^FAIL ' "$WORK/publish.log" || bad "publish.sh exited $publish_rc (log above)"
-fi
+# sub_suite NAME: runs tests/e2e/NAME.sh WBUILDC WORK/NAME, its checks counted
+# as this suite's (prefixed `NAME:`), its log shown when it fails.
+sub_suite() {
+  local name=$1 rc=0 line log=$WORK/$1.log
+  "$HERE/$name.sh" "$WBUILDC" "$WORK/$name" > "$log" 2>&1 || rc=$?
+  while IFS= read -r line; do
+    case "$line" in
+      "ok   "*) ok "$name: ${line#ok   }" ;;
+      "FAIL "*) bad "$name: ${line#FAIL }" ;;
+    esac
+  done < "$log"
+  if [ "$rc" != 0 ]; then
+    grep -vE '^(ok|FAIL) ' "$log" | tail -40
+    grep -q '^FAIL ' "$log" || bad "$name.sh exited $rc (log above)"
+  fi
+}
+sub_suite publish
 record buildah publish seconds "$(since "$t")"
 
 # docs/publishing.md, "Private data": a second registry for the private namespace.
 section "private data (tests/e2e/private.sh)"
 t=$(now)
-private_rc=0
-"$HERE/private.sh" "$WBUILDC" "$WORK/private" > "$WORK/private.log" 2>&1 || private_rc=$?
-while IFS= read -r line; do
-  case "$line" in
-    "ok   "*) ok "private: ${line#ok   }" ;;
-    "FAIL "*) bad "private: ${line#FAIL }" ;;
-  esac
-done < "$WORK/private.log"
-if [ "$private_rc" != 0 ]; then
-  grep -vE '^(ok|FAIL) ' "$WORK/private.log" | tail -40
-  grep -q '^FAIL ' "$WORK/private.log" || bad "private.sh exited $private_rc (log above)"
-fi
+sub_suite private
 record buildah private seconds "$(since "$t")"
+
+# docs/publishing.md, "Publishing a plan": plan, run-matrix.sh, publish-plan.
+section "publishing a plan (tests/e2e/plan-publish.sh)"
+t=$(now)
+sub_suite plan-publish
+record buildah plan-publish seconds "$(since "$t")"
 
 # --cache-to / --cache-from through the same registry: the layers a first build
 # pushes are what a build in an empty cache reuses instead of running the steps.

@@ -268,3 +268,73 @@ fn tags_and_release_marking_from_git() {
     let text = transcript.join("\n").replace(&tmp, "[TMP]");
     insta::assert_snapshot!("publish_tags_and_refusals", text);
 }
+
+/// `publish-plan` over the matrix `wbuildc plan` wrote: every target gets an
+/// entry (published, skipped with the reason, or failed with publish's errors),
+/// in the matrix's order, and the report matches the schema. The registry part
+/// is tests/e2e/plan-publish.sh.
+#[test]
+fn publish_plan_reports_every_target_of_the_matrix() {
+    let (dir, repo, policy) = repository(Some("v2.1.0"));
+    let out = output(&repo, &policy, false, &["plan", "--out", "plan"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Outside CI every image target is refused, the test variant is skipped.
+    let args = ["publish-plan", "plan", "--format", "json"];
+    let out = output(&repo, &policy, false, &args);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let statuses: Vec<String> = report["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            format!(
+                "{} {}",
+                t["variant"].as_str().unwrap_or("-"),
+                t["status"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        ["builder failed", "production failed", "test skipped"],
+        "{report}"
+    );
+    for target in report["targets"].as_array().into_iter().flatten() {
+        match target["status"].as_str() {
+            Some("failed") => assert!(
+                target["errors"][0]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("publishes only from CI")),
+                "{target}"
+            ),
+            _ => assert_eq!(
+                target["reason"],
+                "a test variant: built and run by CI, never published"
+            ),
+        }
+    }
+    let file = dir.path().join("plan-report.json");
+    std::fs::write(&file, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    crate::ops::assert_valid("docs/schemas/publish.schema.json", &file);
+    // The plan is read as written, or not at all.
+    std::fs::write(
+        repo.join("plan/matrix.json"),
+        r#"{"version": 2, "levels": []}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = output(&repo, &policy, true, &["publish-plan", "plan"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("matrix version 2; this wbuildc reads version 1"));
+    let out = output(&repo, &policy, true, &["publish-plan", "no-such-plan"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("write the plan with `wbuildc plan --out no-such-plan`"));
+}

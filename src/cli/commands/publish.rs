@@ -10,7 +10,7 @@
 //! digest (`--preserve-digests`) and read back.
 
 use crate::build::registry::{self, Access, CopyOptions, RegistryError};
-use crate::cli::args::{Common, Format, PublishArgs, SigningArgs};
+use crate::cli::args::{Common, Format, PlanPublishArgs, PublishArgs, SigningArgs};
 use crate::cli::{exit, prepare, print_stdout, report_usage, use_color, UsageError};
 use crate::diagnostics::Diagnostic;
 use crate::publish::{self, tags, GitState, Kind, PublishTags};
@@ -41,18 +41,25 @@ fn refused(message: impl Into<String>, help: impl Into<String>) -> Stop {
     }
 }
 
-fn stop(format: Format, s: Stop) -> u8 {
-    let (kind, message, help, code) = match s {
-        Stop::Diagnostics if format == Format::Json => (
+/// A stop as the report's error kind, message, help and the exit status.
+fn stop_fields(s: Stop) -> (&'static str, String, Option<String>, u8) {
+    match s {
+        Stop::Diagnostics => (
             "diagnostics",
             "the manifest has errors (printed on standard error)".to_string(),
             None,
             exit::INPUT_ERRORS,
         ),
-        Stop::Diagnostics => return exit::INPUT_ERRORS,
         Stop::Usage(UsageError(m)) => ("usage", m, None, exit::USAGE),
         Stop::Refused { message, help } => ("refused", message, Some(help), exit::INPUT_ERRORS),
-    };
+    }
+}
+
+fn stop(format: Format, s: Stop) -> u8 {
+    if matches!(s, Stop::Diagnostics) && format != Format::Json {
+        return exit::INPUT_ERRORS;
+    }
+    let (kind, message, help, code) = stop_fields(s);
     if format == Format::Json {
         let report = json!({
             "version": crate::cli::REPORT_VERSION,
@@ -91,7 +98,7 @@ struct Planned {
 }
 
 pub fn tags(common: &Common, path: &Path, args: &PublishArgs) -> u8 {
-    let planned = match plan(common, path, args, None) {
+    let planned = match plan(common, path, args, None, None) {
         Ok(planned) => planned,
         Err(s) => return stop(args.format, s),
     };
@@ -144,9 +151,44 @@ fn run_publish(
     from: Option<&str>,
     signing: &SigningArgs,
 ) -> Result<u8, Stop> {
+    let report = push(common, path, args, from, signing, None)?;
+    let text = match args.format {
+        Format::Json => format!("{report}\n"),
+        Format::Human => pushed_lines(&report),
+    };
+    print_stdout(&text)?;
+    Ok(exit::SUCCESS)
+}
+
+/// One `REFERENCE@DIGEST` line per reference a publish pushed.
+fn pushed_lines(report: &serde_json::Value) -> String {
+    report["pushed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "{}@{}\n",
+                p["reference"].as_str().unwrap_or(""),
+                p["digest"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// Publishes one variant: checks, pushes, reads back; the report of it.
+fn push(
+    common: &Common,
+    path: &Path,
+    args: &PublishArgs,
+    from: Option<&str>,
+    signing: &SigningArgs,
+    // The build's time when the caller knows it (a plan's), else the environment's.
+    built_at: Option<i64>,
+) -> Result<serde_json::Value, Stop> {
     let from = from.map(source_of).transpose()?;
     let sign_by = signing.sign_by.as_deref().map(key_of).transpose()?;
-    let mut planned = plan(common, path, args, Some(sign_by.is_some()))?;
+    let mut planned = plan(common, path, args, Some(sign_by.is_some()), built_at)?;
     planned.access.registries_d = signing.registries_d.clone();
     let source = from.unwrap_or_else(|| {
         format!(
@@ -243,28 +285,205 @@ fn run_publish(
             "previous": previous,
         }));
     }
-    let text = match args.format {
-        Format::Json => {
-            let mut report = planned_json(&planned);
-            report["source"] = json!(source);
-            report["digest"] = json!(digest);
-            report["signed_by"] = json!(sign_by);
-            report["pushed"] = json!(pushed);
-            format!("{report}\n")
-        }
-        Format::Human => pushed
-            .iter()
-            .map(|p| {
-                format!(
-                    "{}@{}\n",
-                    p["reference"].as_str().unwrap_or(""),
-                    p["digest"].as_str().unwrap_or("")
-                )
-            })
-            .collect(),
+    let mut report = planned_json(&planned);
+    report["source"] = json!(source);
+    report["digest"] = json!(digest);
+    report["signed_by"] = json!(sign_by);
+    report["pushed"] = json!(pushed);
+    Ok(report)
+}
+
+/// One job of a plan's matrix (docs/schemas/matrix.schema.json), as far as
+/// publishing reads it.
+#[derive(serde::Deserialize)]
+struct Job {
+    id: String,
+    kind: String,
+    #[serde(default)]
+    needs: Vec<String>,
+    file: Option<String>,
+    variant: Option<String>,
+    role: Option<String>,
+    image: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Matrix {
+    source_date_epoch: i64,
+    levels: Vec<Vec<Job>>,
+}
+
+/// `wbuildc publish-plan PLAN_DIR`: publishes the images a plan's matrix built
+/// (scripts/run-matrix.sh tags each with its job's `image`), level by level,
+/// each exactly as `publish FILE --variant V --from containers-storage:IMAGE`.
+/// Test jobs are published only when private; base jobs are not published here;
+/// a job whose parent failed to publish is skipped, never published on an
+/// unpublished parent.
+pub fn publish_plan(
+    common: &Common,
+    plan_dir: &Path,
+    args: &PlanPublishArgs,
+    signing: &SigningArgs,
+) -> u8 {
+    let matrix = match read_matrix(plan_dir) {
+        Ok(m) => m,
+        Err(e) => return stop(args.format, Stop::Usage(e)),
     };
-    print_stdout(&text)?;
-    Ok(exit::SUCCESS)
+    let mut failed: Vec<String> = Vec::new();
+    let mut results = Vec::new();
+    let mut human = String::new();
+    let mut code = exit::SUCCESS;
+    for job in matrix.levels.iter().flatten() {
+        let (status, detail) = publish_job(
+            common,
+            job,
+            args,
+            signing,
+            &failed,
+            matrix.source_date_epoch,
+        );
+        match &status {
+            JobStatus::Published(report) => {
+                human.push_str(&format!("published {}\n", job.id));
+                for line in pushed_lines(report).lines() {
+                    human.push_str(&format!("  {line}\n"));
+                }
+            }
+            JobStatus::Skipped(reason) => {
+                human.push_str(&format!("skipped   {} ({reason})\n", job.id))
+            }
+            JobStatus::Failed {
+                code: c, message, ..
+            } => {
+                human.push_str(&format!("FAILED    {}: {message}\n", job.id));
+                failed.push(job.id.clone());
+                code = code.max(*c);
+            }
+        }
+        results.push(json!({
+            "id": job.id,
+            "file": job.file,
+            "variant": job.variant,
+            "status": status.name(),
+            "report": detail.0,
+            "reason": detail.1,
+            "errors": detail.2,
+        }));
+    }
+    let text = match args.format {
+        Format::Json => format!(
+            "{}\n",
+            json!({ "version": crate::cli::REPORT_VERSION, "targets": results })
+        ),
+        Format::Human => human,
+    };
+    match print_stdout(&text) {
+        Ok(()) => code,
+        Err(e) => report_usage(e),
+    }
+}
+
+enum JobStatus {
+    Published(serde_json::Value),
+    Skipped(String),
+    Failed { code: u8, message: String },
+}
+
+impl JobStatus {
+    fn name(&self) -> &'static str {
+        match self {
+            JobStatus::Published(_) => "published",
+            JobStatus::Skipped(_) => "skipped",
+            JobStatus::Failed { .. } => "failed",
+        }
+    }
+}
+
+type JobDetail = (serde_json::Value, serde_json::Value, serde_json::Value);
+
+fn publish_job(
+    common: &Common,
+    job: &Job,
+    args: &PlanPublishArgs,
+    signing: &SigningArgs,
+    failed: &[String],
+    // The plan's SOURCE_DATE_EPOCH: the images' `created`, so the tags' date.
+    epoch: i64,
+) -> (JobStatus, JobDetail) {
+    let skipped = |reason: String| {
+        let detail = (json!(null), json!(reason), json!(null));
+        (JobStatus::Skipped(reason), detail)
+    };
+    if job.kind == "base" {
+        return skipped(
+            "a base image: its layout is what the lock pins, not published by publish-plan".into(),
+        );
+    }
+    if let Some(parent) = job.needs.iter().find(|n| failed.contains(n)) {
+        return skipped(format!("needs {parent}, which was not published"));
+    }
+    let (Some(file), Some(variant), Some(image)) = (&job.file, &job.variant, &job.image) else {
+        return skipped("no image reference (the policy names no registry for it)".into());
+    };
+    let path = Path::new(file);
+    if job.role.as_deref() == Some("test") {
+        match prepare(common, path) {
+            Ok(prepared) if prepared.session.compiler.is_private(prepared.file, variant) => {}
+            Ok(_) => return skipped("a test variant: built and run by CI, never published".into()),
+            Err(e) => return failed_job(Stop::Usage(e)),
+        }
+    }
+    let one = PublishArgs {
+        variant: variant.clone(),
+        snapshot: args.snapshot,
+        number: args.number,
+        cert_dir: args.cert_dir.clone(),
+        format: Format::Json,
+    };
+    let from = format!("containers-storage:{image}");
+    match push(common, path, &one, Some(&from), signing, Some(epoch)) {
+        Ok(report) => (
+            JobStatus::Published(report.clone()),
+            (report, json!(null), json!(null)),
+        ),
+        Err(s) => failed_job(s),
+    }
+}
+
+fn failed_job(s: Stop) -> (JobStatus, JobDetail) {
+    let (kind, message, help, code) = stop_fields(s);
+    let error = json!({ "kind": kind, "message": message, "help": help });
+    (
+        JobStatus::Failed { code, message },
+        (json!(null), json!(null), json!([error])),
+    )
+}
+
+fn read_matrix(plan_dir: &Path) -> Result<Matrix, UsageError> {
+    let path = plan_dir.join("matrix.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        UsageError(format!(
+            "cannot read {}: {e}; write the plan with `wbuildc plan --out {}`",
+            path.display(),
+            plan_dir.display()
+        ))
+    })?;
+    let not_a_matrix = |e: serde_json::Error| {
+        UsageError(format!(
+            "{} is not a matrix `wbuildc plan` wrote (docs/schemas/matrix.schema.json): {e}",
+            path.display()
+        ))
+    };
+    // The version first: a later version's shape is not this one's.
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(not_a_matrix)?;
+    if value["version"] != 1 {
+        return Err(UsageError(format!(
+            "{} is matrix version {}; this wbuildc reads version 1",
+            path.display(),
+            value["version"]
+        )));
+    }
+    serde_json::from_value(value).map_err(not_a_matrix)
 }
 
 /// Private data stays private, checked against the destination and the image
@@ -395,6 +614,7 @@ fn plan(
     args: &PublishArgs,
     // For publish: whether a signing key was given.
     publishing: Option<bool>,
+    built_at: Option<i64>,
 ) -> Result<Planned, Stop> {
     let prepared = prepare(common, path)?;
     let (session, file) = (&prepared.session, prepared.file);
@@ -483,7 +703,7 @@ fn plan(
     };
     let (repository, floating) = tags::floating(&subject, &kind)
         .map_err(|e| refused(e.to_string(), "see `wbuildc docs publishing`"))?;
-    let date = tags::build_date(build_seconds()?);
+    let date = tags::build_date(built_at.map_or_else(build_seconds, Ok)?);
     let number = match args.number {
         Some(n) => n,
         None => {
