@@ -194,7 +194,10 @@ not given a parameter that has no default. The help line lists the parameters.";
     InvalidPath = "WB2007", Error, "invalid path",
 "Destinations in the image (copy destinations, workdir, volumes) must be absolute
 after joining with the working directory. Sources are relative to the build
-context and may not be empty.";
+context and may not be empty. A value of type `abspath` (the presets' application
+directory `dir`, Go's `output` and `binary`) is a place in the image written from its
+root (`/srv/app`): a relative one would be resolved against whatever the working
+directory is by then (`WORKDIR /foo/bar/foo/bar`), and `useradd --home-dir` refuses it.";
 
     InvalidUser = "WB2008", Error, "invalid user",
 "`user(name, uid, gid)` needs a POSIX user name (`[a-z_][a-z0-9_-]*`, at most 32

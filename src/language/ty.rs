@@ -9,6 +9,9 @@ pub enum Ty {
     Int,
     Bool,
     Path,
+    /// A path from the image's root (`/srv/app`): where a relative one would be
+    /// resolved against whatever the working directory is by then.
+    AbsPath,
     /// An image reference (`registry/repo:tag@sha256:…`) or `scratch`.
     Image,
     User,
@@ -42,6 +45,7 @@ impl Ty {
             "int" => Ty::Int,
             "bool" => Ty::Bool,
             "path" => Ty::Path,
+            "abspath" => Ty::AbsPath,
             "image" => Ty::Image,
             "user" => Ty::User,
             "port" => Ty::Port,
@@ -60,6 +64,7 @@ impl Ty {
         "int",
         "bool",
         "path",
+        "abspath",
         "image",
         "user",
         "port",
@@ -77,7 +82,14 @@ impl Ty {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Ty::String | Ty::Int | Ty::Bool | Ty::Path | Ty::Port | Ty::Enum(_) | Ty::Image
+            Ty::String
+                | Ty::Int
+                | Ty::Bool
+                | Ty::Path
+                | Ty::AbsPath
+                | Ty::Port
+                | Ty::Enum(_)
+                | Ty::Image
         )
     }
 }
@@ -89,6 +101,7 @@ impl fmt::Display for Ty {
             Ty::Int => f.write_str("int"),
             Ty::Bool => f.write_str("bool"),
             Ty::Path => f.write_str("path"),
+            Ty::AbsPath => f.write_str("abspath"),
             Ty::Image => f.write_str("image"),
             Ty::User => f.write_str("user"),
             Ty::Port => f.write_str("port"),

@@ -116,6 +116,8 @@ fn forms_keyed(ty: &Ty, text: &str, key: Option<&str>) -> Vec<(String, bool)> {
     let l = lit(text);
     match ty {
         Ty::String | Ty::Path => vec![(l, true)],
+        // From the root: the hostile text after the `/` it must start with.
+        Ty::AbsPath => vec![(lit(&format!("/{text}")), true)],
         Ty::Command => vec![
             (l.clone(), true),
             (format!("[{l}]"), true),
@@ -170,6 +172,7 @@ fn neutral(ty: &Ty) -> String {
         Ty::List(_) => "[]".into(),
         Ty::Map(_) => "{}".into(),
         Ty::String | Ty::Path => "\"x\"".into(),
+        Ty::AbsPath => "\"/x\"".into(),
         Ty::Int => "1000".into(),
         Ty::Command => "[\"/bin/true\"]".into(),
         Ty::Duration => "\"30s\"".into(),

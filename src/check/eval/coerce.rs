@@ -182,6 +182,22 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
             }
             ValKind::Path(s)
         }
+        (Ty::AbsPath, ValKind::Str(s)) | (Ty::AbsPath, ValKind::Path(s)) => {
+            if !s.starts_with('/') {
+                return Err(Mismatch::Invalid {
+                    code: Code::InvalidPath,
+                    message: if s.is_empty() {
+                        "a path cannot be empty".into()
+                    } else {
+                        format!(
+                            "`{s}` is not an absolute path: write it from the image's root (`/{}`)",
+                            s.trim_start_matches("./")
+                        )
+                    },
+                });
+            }
+            ValKind::Path(s)
+        }
         (Ty::Image | Ty::Base, ValKind::Str(s)) => {
             if s == "scratch" {
                 ValKind::Scratch
