@@ -694,6 +694,25 @@ if [ "$publish_rc" != 0 ]; then
 fi
 record buildah publish seconds "$(since "$t")"
 
+# docs/publishing.md "Verifying base images": builds under images.require_signed_base
+# on a signed, an unsigned, a tampered and a wrongly signed base in the same registry.
+section "signed base images (tests/e2e/signed-base.sh)"
+t=$(now)
+"$HERE/registry.sh" status >/dev/null 2>&1 || STARTED_REGISTRY=1
+signed_rc=0
+"$HERE/signed-base.sh" "$WBUILDC" "$WORK/signed-base" > "$WORK/signed-base.log" 2>&1 || signed_rc=$?
+while IFS= read -r line; do
+  case "$line" in
+    "ok   "*) ok "signed base: ${line#ok   }" ;;
+    "FAIL "*) bad "signed base: ${line#FAIL }" ;;
+  esac
+done < "$WORK/signed-base.log"
+if [ "$signed_rc" != 0 ]; then
+  grep -vE '^(ok|FAIL) ' "$WORK/signed-base.log" | tail -40
+  grep -q '^FAIL ' "$WORK/signed-base.log" || bad "signed-base.sh exited $signed_rc (log above)"
+fi
+record buildah signed-base seconds "$(since "$t")"
+
 # --cache-to / --cache-from through the same registry: the layers a first build
 # pushes are what a build in an empty cache reuses instead of running the steps.
 section "buildah: --cache-to and --cache-from through the registry"
