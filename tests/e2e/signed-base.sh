@@ -52,8 +52,12 @@ newkey() {
 }
 ORG_FPR=$(newkey "wbuild e2e organisation <ops@example.org>")
 OTHER_FPR=$(newkey "someone else <other@example.org>")
-[ -n "$ORG_FPR" ] && [ -n "$OTHER_FPR" ] || die "gpg made no keys"
+SPARE_FPR=$(newkey "wbuild e2e organisation, second key <ops@example.org>")
+[ -n "$ORG_FPR" ] && [ -n "$OTHER_FPR" ] && [ -n "$SPARE_FPR" ] || die "gpg made no keys"
 gpg --export "$ORG_FPR" > "$ORG/org.pub.gpg"
+# The organisation has two keys (e.g. during a rotation): a signature by either counts.
+mkdir -p "$ORG/keys"
+gpg --export "$SPARE_FPR" > "$ORG/keys/spare.pub.gpg"
 cat > "$ORG/registries.d/e2e.yaml" <<EOF
 docker:
   $REG:
@@ -62,7 +66,7 @@ docker:
 EOF
 cat > "$ORG/wbuild.toml" <<EOF
 [trust]
-keys = ["org.pub.gpg"]
+keys = ["keys/spare.pub.gpg", "org.pub.gpg"]
 registries_d = "registries.d"
 EOF
 cat > "$ORG/policy.toml" <<EOF
