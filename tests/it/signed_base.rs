@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::process::Output;
 
 /// A repository (`repo/`, with `.git`) whose `production` starts from the stdlib's
-/// base (through `base.runtime()`) and whose `direct` names its base itself.
+/// base (through `base.runtime()`) and whose `direct` names its base itself (and
+/// mounts it for its `apt` step).
 const MANIFEST: &str = r#"import "base"
 image "svc" {}
 variant production extends base.runtime() {
@@ -18,6 +19,9 @@ variant production extends base.runtime() {
 }
 variant direct {
   base = "registry.example.org/tools:1.0"
+  steps = {
+    apt ["curl"]
+  }
   user = base.somebody
   cmd = ["/srv/app/svc"]
 }
@@ -300,6 +304,17 @@ fn a_verified_base_is_built_on_by_the_digest_that_was_verified() {
         "{dockerfile}"
     );
     assert!(dockerfile.contains("FROM direct AS child"), "{dockerfile}");
+    // The `apt` step's mount of the base is the verified image too.
+    assert!(
+        dockerfile.contains(&format!(
+            "--mount=type=bind,from=registry.example.org/tools:1.0@{digest},"
+        )),
+        "{dockerfile}"
+    );
+    assert!(
+        !dockerfile.contains("from=registry.example.org/tools:1.0,"),
+        "{dockerfile}"
+    );
 }
 
 #[test]
@@ -315,6 +330,8 @@ fn a_refused_base_is_wb6002_at_the_users_line_and_nothing_is_built() {
         "{text}"
     );
     assert!(text.contains("service.wbuild:7:10"), "{text}");
+    // Refused once, though the `apt` step mounts it too.
+    assert_eq!(text.matches("error[WB6002]").count(), 1, "{text}");
     assert!(
         text.contains("= skopeo: A signature was required, but no signature exists"),
         "{text}"

@@ -337,9 +337,11 @@ fn verify_bases(
     // Each image once: as written → what was verified (None: refused).
     let mut seen: Vec<(ImageRef, Option<ImageRef>)> = Vec::new();
     let mut refused = Vec::new();
+    // `variant`: whose stage it is (the diagnostic is anchored from there to the
+    // user's file); `origin`: what names the image.
     let mut check = |written: &ImageRef,
-                     at: Option<(String, Origin)>,
-                     fallback: Origin|
+                     variant: Option<&str>,
+                     origin: Origin|
      -> Result<Option<ImageRef>, UsageError> {
         let known = seen.iter().find(|(w, _)| {
             w == written || (written.digest.is_none() && w.without_digest() == *written)
@@ -361,7 +363,6 @@ fn verify_bases(
                 Some(verified)
             }
             Err(VerifyError::Rejected { digest, reason }) => {
-                let (variant, origin) = at.unwrap_or_else(|| (String::new(), fallback));
                 let mut d = Diagnostic::new(
                     Code::UnsignedBaseImage,
                     format!("`{written}` is not signed by the organisation"),
@@ -381,8 +382,8 @@ fn verify_bases(
                     required.source
                 ))
                 .with_help("build on an image the organisation publishes signed (`wbuildc publish --sign-by`), or have this one signed with the organisation's key");
-                if !variant.is_empty() {
-                    d = d.for_variant(&variant);
+                if let Some(variant) = variant {
+                    d = d.for_variant(variant);
                 }
                 refused.push(d);
                 None
@@ -398,9 +399,10 @@ fn verify_bases(
     };
     for stage in &mut ir.stages {
         let at = compiler.stage_base(file, stage.name.as_str());
+        let variant = at.as_ref().map(|(v, _)| v.as_str());
         if let crate::ir::From::Image(written) = &stage.from {
-            let fallback = at.as_ref().map_or(root, |(_, o)| *o);
-            if let Some(verified) = check(written, at.clone(), fallback)? {
+            let origin = at.as_ref().map_or(root, |(_, o)| *o);
+            if let Some(verified) = check(written, variant, origin)? {
                 stage.from = crate::ir::From::Image(verified);
             }
         }
@@ -408,7 +410,7 @@ fn verify_bases(
             if let crate::ir::Instruction::Run { mounts, .. } = &mut located.instruction {
                 for mount in mounts {
                     if let crate::ir::Mount::Bind { from, .. } = mount {
-                        if let Some(verified) = check(from, None, located.origin)? {
+                        if let Some(verified) = check(from, variant, located.origin)? {
                             *from = verified;
                         }
                     }
@@ -416,7 +418,6 @@ fn verify_bases(
             }
         }
     }
-    drop(check);
     if refused.is_empty() {
         Ok(Ok(ir))
     } else {
