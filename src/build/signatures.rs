@@ -147,10 +147,33 @@ pub fn rejection(stderr: &str) -> Option<String> {
 /// skopeo (through gpgme) reports a signature it could not verify as a dump of
 /// gpgme's result; its summary bits say which case it is (gpgme.h:
 /// `GPGME_SIGSUM_RED` 0x4, the signature is bad; `GPGME_SIGSUM_KEY_MISSING`
-/// 0x80, made with a key that is not in the keyring).
+/// 0x80, made with a key that is not in the keyring). A signature file gpg
+/// cannot parse at all comes back as gpg's bare error (`No data`, `Unknown
+/// compression algorithm`) or as no signature in it. A valid signature of
+/// something else names what it was made for.
 fn readable(reason: String) -> String {
+    if let Some(digest) = reason
+        .strip_prefix("Signature for digest ")
+        .and_then(|r| r.strip_suffix(" does not match"))
+    {
+        return format!("the signature was made for another image ({digest}): the image was changed after signing");
+    }
+    if let Some(identity) = reason
+        .strip_prefix("Signature for identity ")
+        .and_then(|r| r.strip_suffix(" is not accepted"))
+    {
+        return format!(
+            "the signature was made for {identity}, another repository (a signed image copied elsewhere)"
+        );
+    }
     let Some(dump) = reason.strip_prefix("Invalid GPG signature: gpgme.Signature{") else {
-        return reason;
+        let unreadable = reason.starts_with("Unexpected GPG signature count")
+            || !reason.to_ascii_lowercase().contains("signature");
+        return if unreadable {
+            format!("the signature cannot be read: damaged, or not an OpenPGP signature (gpg: {reason})")
+        } else {
+            reason
+        };
     };
     let field = |name: &str| {
         let rest = dump.split_once(&format!("{name}:"))?.1;
@@ -216,6 +239,21 @@ mod tests {
         assert_eq!(
             rejection(other).as_deref(),
             Some("the signature was made with key A533E5B6, which is not one of the organisation's keys")
+        );
+        let damaged = "level=fatal msg=\"Source image rejected: Unknown compression algorithm\"\n";
+        assert_eq!(
+            rejection(damaged).as_deref(),
+            Some("the signature cannot be read: damaged, or not an OpenPGP signature (gpg: Unknown compression algorithm)")
+        );
+        let moved = "level=fatal msg=\"Source image rejected: Signature for digest sha256:13a0 does not match\"\n";
+        assert_eq!(
+            rejection(moved).as_deref(),
+            Some("the signature was made for another image (sha256:13a0): the image was changed after signing")
+        );
+        let elsewhere = "level=fatal msg=\"Source image rejected: Signature for identity r.io/a:1 is not accepted\"\n";
+        assert_eq!(
+            rejection(elsewhere).as_deref(),
+            Some("the signature was made for r.io/a:1, another repository (a signed image copied elsewhere)")
         );
         assert!(last_message(tls).starts_with("initializing source docker://r/a@sha256:00"));
     }

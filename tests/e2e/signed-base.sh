@@ -95,19 +95,40 @@ push_base signed --sign-by "$ORG_FPR" || die "pushing the signed base failed"
 push_base unsigned || die "pushing the unsigned base failed"
 push_base tampered --sign-by "$ORG_FPR" || die "pushing the base to tamper with failed"
 push_base other-key --sign-by "$OTHER_FPR" || die "pushing the base signed by another key failed"
+push_base changed || die "pushing the changed base failed"
 SIGNED=$(digest "$REPO:signed")
 TAMPERED=$(digest "$REPO:tampered")
-# One bit of the signature flipped.
+CHANGED=$(digest "$REPO:changed")
+# Other content under a signed name: the signature of :signed, where the lookaside
+# is read for :changed (a valid signature, of another manifest).
+mkdir -p "$WORK/signatures/${REPO#*/}@sha256=${CHANGED#sha256:}"
+cp "$WORK/signatures/${REPO#*/}@sha256=${SIGNED#sha256:}/signature-1" "$WORK/signatures/${REPO#*/}@sha256=${CHANGED#sha256:}/"
+# One bit of the signature flipped. The signature is a compressed OpenPGP message:
+# some bits change nothing gpg checks (about 1 in 70 here), so the bit is the first
+# from the middle on whose flip gpg itself, with only the organisation's key,
+# refuses. Where it lands decides gpg's answer (a bad signature mostly; unreadable
+# data or another key id sometimes), so the check below takes any of the three.
 sig=$(find "$WORK/signatures" -path "*${TAMPERED#sha256:}*" -name 'signature-1' | head -1)
 [ -n "$sig" ] || die "no signature written for $REPO:tampered"
-python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)' "$sig"
+VERIFY_HOME=$WORK/gnupg-verify
+mkdir -p "$VERIFY_HOME" && chmod 700 "$VERIFY_HOME"
+GNUPGHOME=$VERIFY_HOME gpg --batch --quiet --import "$ORG/org.pub.gpg" 2> /dev/null
+cp "$sig" "$WORK/good.sig"
+GNUPGHOME=$VERIFY_HOME gpg --batch --quiet --verify "$WORK/good.sig" 2> /dev/null || die "gpg does not verify the signature before it is tampered with"
+size=$(stat -c %s "$sig") flipped=""
+for off in $(seq 0 $((size - 1))); do
+  pos=$(( (size / 2 + off) % size ))
+  python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[3])] ^= 1; open(sys.argv[2], "wb").write(b)' "$WORK/good.sig" "$sig" "$pos"
+  if ! GNUPGHOME=$VERIFY_HOME gpg --batch --quiet --verify "$sig" 2> /dev/null; then flipped=$pos; break; fi
+done
+[ -n "$flipped" ] || die "no bit flip of the signature made gpg refuse it"
 # The signed image in another repository, with the signature made for the first
 # (a valid signature by the right key, for another name).
 ELSEWHERE=$REPO-elsewhere
 skopeo copy --quiet --preserve-digests --src-cert-dir "$CERTS" --dest-cert-dir "$CERTS" \
   "docker://$REPO@$SIGNED" "docker://$ELSEWHERE:signed" || die "copying the signed base failed"
 cp -r "$WORK/signatures/${REPO#*/}@sha256=${SIGNED#sha256:}" "$WORK/signatures/${ELSEWHERE#*/}@sha256=${SIGNED#sha256:}"
-ok "pushed $REPO:{signed,unsigned,tampered,other-key} and $ELSEWHERE:signed"
+ok "pushed $REPO:{signed,unsigned,tampered,other-key,changed} and $ELSEWHERE:signed"
 
 # A consumer's view: skopeo under a policy requiring the organisation's signature.
 cat > "$WORK/consumer-policy.json" <<EOF
@@ -123,7 +144,7 @@ consumer() {
 }
 export WORK CERTS ORG; export -f consumer
 check "skopeo as a consumer accepts $REPO:signed" consumer "$REPO:signed"
-for ref in "$REPO:unsigned" "$REPO:tampered" "$REPO:other-key" "$ELSEWHERE:signed"; do
+for ref in "$REPO:unsigned" "$REPO:tampered" "$REPO:other-key" "$REPO:changed" "$ELSEWHERE:signed"; do
   check "skopeo as a consumer rejects $ref" \
     bash -c '! "$@" && grep -q "Source image rejected" "$WORK/consumer.err"' _ consumer "$ref"
 done
@@ -191,14 +212,15 @@ while IFS='|' read -r what ref reason; do
   check "wbuildc build on the $what base is refused: exit 1, WB6002 at the base line" \
     bash -c '[ "$1" = 1 ] && grep -qF "error[WB6002]: \`$2\` is not signed by the organisation" "$3" &&
       grep -qF "service.wbuild:5:10" "$3"' _ "$rc" "$ref" "$WORK/$what.log"
-  check "... saying why (skopeo: $reason)" grep -qF "skopeo: $reason" "$WORK/$what.log"
+  check "... saying why (skopeo: $reason)" grep -qE "skopeo: ($reason)" "$WORK/$what.log"
   check "... and built nothing (no engine step, no image)" \
     bash -c '! grep -q "STEP " "$1" && ! built' _ "$WORK/$what.log"
 done <<EOF
 unsigned|$REPO:unsigned|A signature was required, but no signature exists
-tampered|$REPO:tampered|the signature is bad
+tampered|$REPO:tampered|the signature is bad|the signature cannot be read|the signature was made with key
 other-key|$REPO:other-key|the signature was made with key $OTHER_FPR, which is not one of the organisation's keys
-other-repository|$ELSEWHERE:signed|Signature for identity
+changed|$REPO:changed|the signature was made for another image \($SIGNED\): the image was changed after signing
+other-repository|$ELSEWHERE:signed|the signature was made for $REPO:signed, another repository
 EOF
 
 # Without the requirement nothing is verified (and the unsigned base builds);
