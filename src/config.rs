@@ -408,6 +408,8 @@ policy_keys! {
         "Registries base images may come from (`scratch` is always allowed).";
     release_variants: Vec<String> = "images"."release_variants", Superset, check_variant_names,
         "Variants that are released: with `--release`, every stage they need must start from an image pinned by digest (the variant being built always must).";
+    require_signed_base: bool = "images"."require_signed_base", OnlyTrue, no_check,
+        "Whether `wbuildc build` must verify every registry image a variant builds on against the organisation's GPG keys (`[trust]` in its wbuild.toml) and build on the verified digest; an unsigned or wrongly signed base is refused.";
     allowed_repositories: Vec<String> = "apt"."allowed_repositories", Subset, check_repositories,
         "Repositories that `apt [...] with repository = \"URI SUITE COMPONENT...\"` may add.";
     allowed_components: Vec<String> = "apt"."allowed_components", Subset, check_components,
@@ -853,7 +855,9 @@ impl Policy {
 
 /// Checks a repository's `wbuild.toml`. The repository is untrusted, so it may
 /// not choose the stdlib (the organisation's presets are what its policy builds
-/// on) and there is nothing else such a file sets yet: every key is an error.
+/// on) nor the keys base images are verified with (`[trust]`: a repository that
+/// names its own key could sign its own base), and there is nothing else such a
+/// file sets yet: every key is an error.
 pub fn check_repository_config(text: &str, file: FileId) -> Vec<Diagnostic> {
     let table = match DeTable::parse(text) {
         Ok(table) => table.into_inner(),
@@ -878,6 +882,8 @@ pub fn check_repository_config(text: &str, file: FileId) -> Vec<Diagnostic> {
                 Code::UntrustedConfig,
                 if name == "stdlib" {
                     "a repository cannot choose the stdlib".to_string()
+                } else if name == "trust" {
+                    "a repository cannot choose whose signatures are trusted".to_string()
                 } else {
                     format!("a repository's wbuild.toml cannot set `{name}`")
                 },
@@ -888,6 +894,9 @@ pub fn check_repository_config(text: &str, file: FileId) -> Vec<Diagnostic> {
             if name == "stdlib" {
                 d.with_note("the stdlib is the organisation's: its presets are what the policy builds on")
                     .with_help("CI passes it with --stdlib DIR or `[stdlib] dir` in $WBUILD_CONFIG/wbuild.toml; remove this section")
+            } else if name == "trust" {
+                d.with_note("base images are verified with the organisation's keys only: a key the repository names could sign any image")
+                    .with_help("the keys are `[trust]` in $WBUILD_CONFIG/wbuild.toml; remove this section")
             } else {
                 d.with_help("remove it; repository settings come from the organisation's configuration")
             }

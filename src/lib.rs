@@ -297,6 +297,20 @@ impl Compiler {
         variants::evaluate(&self.db, file).image.clone()
     }
 
+    /// The variant a stage of a compiled Dockerfile was lowered from (stage names
+    /// are variant names in lowercase) and where its `base` value was written: what
+    /// a driver points at when the image a stage starts from is refused.
+    pub fn stage_base(&self, file: SourceFile, stage: &str) -> Option<(String, span::Origin)> {
+        variants::evaluate(&self.db, file)
+            .variants
+            .values()
+            .find(|v| v.name.to_ascii_lowercase() == stage)
+            .and_then(|v| {
+                let base = v.fields.get(&language::Field::Base)?;
+                Some((v.name.clone(), base.origin))
+            })
+    }
+
     /// The build arguments (`arg` steps) the stages of `variant` declare, with their
     /// types, so a driver can check `--build-arg` values before building.
     pub fn build_args(&self, file: SourceFile, variant: &str) -> Vec<(String, language::Ty)> {

@@ -15,6 +15,7 @@ pub mod packages;
 pub mod platform;
 pub mod registry;
 pub mod rootfs;
+pub mod signatures;
 mod stream;
 
 pub use annotations::{annotations, rfc3339};

@@ -3,8 +3,10 @@
 //! Trusted, given by CI: `--policy PATH`, `--stdlib DIR`, and the organisation's
 //! configuration directory (`$WBUILD_CONFIG`, else `/etc/wbuild` when it exists),
 //! which may hold `policy.toml` (the organisation's policy) and `wbuild.toml`
-//! (`[stdlib] dir = "..."`, relative to that directory). `--policy` and `--stdlib`
-//! take precedence over the directory.
+//! (`[stdlib] dir = "..."`, relative to that directory; `[trust]`, the GPG public
+//! keys base images must be signed with and the registries.d that says where their
+//! signatures are, see [`Trust`]). `--policy` and `--stdlib` take precedence over
+//! the directory; the trust material comes only from the directory.
 //!
 //! Untrusted, from the repository (everything at or below its root, see
 //! [`fs::repository_root`]): the `wbuild-policy.toml` files from the manifest's
@@ -41,6 +43,8 @@ pub(crate) enum Stdlib {
 pub(crate) struct Organisation {
     pub policy: Option<PolicyFile>,
     pub stdlib: Stdlib,
+    /// `[trust]` of the organisation's wbuild.toml, when it has one.
+    pub trust: Option<Trust>,
     /// The `secrets.forbidden_files` of the default and organisation layers, for
     /// reading the repository's own configuration files.
     forbidden: Vec<String>,
@@ -50,6 +54,67 @@ pub(crate) struct Organisation {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     stdlib: Option<StdlibSection>,
+    trust: Option<TrustSection>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustSection {
+    keys: Vec<PathBuf>,
+    registries_d: PathBuf,
+}
+
+/// What base images are verified with when the policy sets
+/// `images.require_signed_base` (docs/publishing.md, "Verifying base images"):
+/// the organisation's GPG public keys (a signature by any one of them is
+/// accepted) and the registries.d whose `lookaside` says where each registry's
+/// signatures are read from. Only the organisation's configuration directory
+/// names them (paths relative to it); a repository's `wbuild.toml` cannot (WB5013).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Trust {
+    pub keys: Vec<PathBuf>,
+    pub registries_d: PathBuf,
+    /// The wbuild.toml that named them, for messages.
+    pub origin: PathBuf,
+}
+
+impl Trust {
+    /// Checks that the material is there: each key a readable, non-empty regular
+    /// file (read like every trusted file), the registries.d a directory.
+    pub fn check(&self) -> Result<(), UsageError> {
+        let whose = || format!("(`[trust]` in {})", self.origin.display());
+        if self.keys.is_empty() {
+            return Err(UsageError(format!(
+                "`[trust] keys` is empty {}: name the organisation's GPG public key files",
+                whose()
+            )));
+        }
+        for key in &self.keys {
+            let bytes = fs::read(key, Confinement::Trusted, None).map_err(|e| {
+                UsageError(format!(
+                    "cannot read the public key {} {}: {}",
+                    key.display(),
+                    whose(),
+                    e.reason()
+                ))
+            })?;
+            if bytes.is_empty() {
+                return Err(UsageError(format!(
+                    "the public key {} {} is empty",
+                    key.display(),
+                    whose()
+                )));
+            }
+        }
+        if !self.registries_d.is_dir() {
+            return Err(UsageError(format!(
+                "the registries.d {} {} is not a directory",
+                self.registries_d.display(),
+                whose()
+            )));
+        }
+        Ok(())
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -99,30 +164,48 @@ impl Organisation {
             }),
             None => None,
         };
-        let stdlib = match (&common.stdlib, &dir) {
-            (Some(dir), _) => Stdlib::Directory {
-                dir: dir.clone(),
-                origin: "--stdlib".into(),
-            },
-            (None, Some(config_dir)) => {
+        let config = match &dir {
+            Some(config_dir) => {
                 let path = config_dir.join(CONFIG_FILE);
                 if path.exists() {
                     let text = trusted_text(&path, "the organisation's configuration")?;
                     let config: ConfigFile = toml::from_str(&text)
                         .map_err(|e| UsageError(format!("{}: {}", path.display(), e.message())))?;
-                    match config.stdlib {
-                        Some(section) => Stdlib::Directory {
-                            dir: config_dir.join(section.dir),
-                            origin: path.to_string_lossy().into_owned(),
-                        },
-                        None => Stdlib::Embedded,
-                    }
+                    Some((config_dir, path, config))
                 } else {
-                    Stdlib::Embedded
+                    None
                 }
             }
-            (None, None) => Stdlib::Embedded,
+            None => None,
         };
+        let stdlib = match (&common.stdlib, &config) {
+            (Some(dir), _) => Stdlib::Directory {
+                dir: dir.clone(),
+                origin: "--stdlib".into(),
+            },
+            (
+                None,
+                Some((
+                    config_dir,
+                    path,
+                    ConfigFile {
+                        stdlib: Some(section),
+                        ..
+                    },
+                )),
+            ) => Stdlib::Directory {
+                dir: config_dir.join(&section.dir),
+                origin: path.to_string_lossy().into_owned(),
+            },
+            (None, _) => Stdlib::Embedded,
+        };
+        let trust = config.as_ref().and_then(|(config_dir, path, config)| {
+            config.trust.as_ref().map(|t| Trust {
+                keys: t.keys.iter().map(|k| config_dir.join(k)).collect(),
+                registries_d: config_dir.join(&t.registries_d),
+                origin: path.clone(),
+            })
+        });
         let mut upto = Policy::default();
         if let Some(file) = &policy {
             let _ = upto.apply(
@@ -135,6 +218,7 @@ impl Organisation {
         Ok(Organisation {
             policy,
             stdlib,
+            trust,
             forbidden: upto.forbidden_files.value,
         })
     }
@@ -283,6 +367,8 @@ pub(crate) struct Session {
     pub audit: serde_json::Value,
     /// The location's `wbuild.lock` (its pins are set on the compiler).
     pub lock: Option<(PathBuf, crate::ops::lock::Lock)>,
+    /// The organisation's trust material for base images.
+    pub trust: Option<Trust>,
 }
 
 impl Session {
@@ -348,6 +434,7 @@ impl Session {
             problems,
             audit,
             lock,
+            trust: org.trust.clone(),
         })
     }
 

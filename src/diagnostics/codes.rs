@@ -4,7 +4,8 @@
 //!
 //! Codes are stable: never renumber or reuse one. Ranges: WB0xxx syntax,
 //! WB1xxx names and imports, WB2xxx types and values, WB3xxx variants and merging,
-//! WB4xxx lowering and output.
+//! WB4xxx lowering and output, WB5xxx policy and configuration, WB6xxx what a
+//! build finds when it runs (the engine, the registry).
 
 use super::Severity;
 use serde::{Serialize, Serializer};
@@ -397,12 +398,14 @@ rules to be added to the organisation's policy.";
 
     UntrustedConfig = "WB5013", Error, "configuration a repository cannot set",
 "The repository being built is untrusted input. Its `wbuild.toml` may not choose the
-stdlib (the organisation's presets are what its policy builds on), and a
+stdlib (the organisation's presets are what its policy builds on) or the keys base
+images are verified with (`[trust]`: a key the repository named could sign any
+image), and a
 configuration or policy file of the repository that wbuildc refused to read (a
 symbolic link out of the repository or into `.git`, a FIFO, a file that is not UTF-8)
 is an error rather than silently skipped. The organisation's configuration comes from
 CI: `--policy PATH`, `--stdlib DIR`, or `$WBUILD_CONFIG` (default `/etc/wbuild`) with
-`policy.toml` and `wbuild.toml` (`[stdlib] dir = \"...\"`). See `wbuildc docs security`.";
+`policy.toml` and `wbuild.toml` (`[stdlib] dir = \"...\"`, `[trust]`). See `wbuildc docs security`.";
 
     Setuid = "WB5014", Error, "setuid file or sudo rule",
 "Processes run as an unprivileged user, and nothing in the image may let that user
@@ -437,4 +440,16 @@ default, and whatever it holds is readable by everyone.";
 steps failed. The label points at the `.wbuild` line the failing instruction came
 from; the engine's own output above it says why (a missing file in the build context,
 a command that exited non-zero, a package that does not exist, ...).";
+
+    UnsignedBaseImage = "WB6002", Error, "base image not signed by the organisation",
+"The policy requires signed base images (`images.require_signed_base`): before the
+engine runs, `wbuildc build` resolves the digest of every registry image the variant
+builds on and has skopeo verify it under a `signedBy` policy with the organisation's
+GPG public keys, reading the signatures where the organisation's registries.d says
+(`[trust]` in `$WBUILD_CONFIG/wbuild.toml`). This image was refused: it has no
+signature, its signature is not valid (tampered), it is signed by a key the
+organisation does not trust, or the signature names another repository. Nothing was
+built. Build on an image the organisation published and signed (`wbuildc publish
+--sign-by`), or ask ops to sign this one; a signature cannot be skipped by the
+repository, only by the organisation's policy.";
 }

@@ -712,6 +712,13 @@ t=$(now)
 sub_suite plan-publish
 record buildah plan-publish seconds "$(since "$t")"
 
+# docs/publishing.md "Verifying base images": builds under images.require_signed_base
+# on a signed, an unsigned, a tampered and a wrongly signed base in the same registry.
+section "signed base images (tests/e2e/signed-base.sh)"
+t=$(now)
+sub_suite signed-base
+record buildah signed-base seconds "$(since "$t")"
+
 # --cache-to / --cache-from through the same registry: the layers a first build
 # pushes are what a build in an empty cache reuses instead of running the steps.
 section "buildah: --cache-to and --cache-from through the registry"

@@ -24,6 +24,7 @@ mod publish;
 mod queries;
 mod recovery;
 mod reports;
+mod signed_base;
 mod suites;
 mod sweep;
 mod tidy;

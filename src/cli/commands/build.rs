@@ -1,11 +1,16 @@
 //! `wbuildc build` and `wbuildc test`: compile, then drive a real engine.
 
+use crate::build::registry::Access;
+use crate::build::signatures::{self, Trust, VerifyError};
 use crate::build::{self, BuildError, BuildRequest, Engine, Output, PullPolicy};
-use crate::check::types::ValKind;
+use crate::check::types::{ImageRef, ValKind};
 use crate::cli::args::{Common, EngineArgs, EngineChoice, PullChoice};
+use crate::cli::config::Session;
 use crate::cli::{exit, prepare, print_stdout, report_usage, use_color, UsageError};
+use crate::db::SourceFile;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::language::Ty;
+use crate::span::Origin;
 use std::path::Path;
 
 pub fn build(
@@ -170,6 +175,15 @@ fn run_build(
         return failed(exit::INPUT_ERRORS, &escapes);
     }
     let dockerignore = read_dockerignore(&context, &session.forbidden)?;
+    // Last before the engine: every check that needs no registry has passed.
+    let ir = if compiler.policy().require_signed_base.value {
+        match verify_bases(session, file, ir, args.cert_dir.as_deref())? {
+            Ok(ir) => ir,
+            Err(diagnostics) => return failed(exit::INPUT_ERRORS, &diagnostics),
+        }
+    } else {
+        ir
+    };
     let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(text) if !text.is_empty() => Some(text.trim().parse::<i64>().map_err(|_| {
             UsageError(format!(
@@ -275,6 +289,140 @@ fn run_build(
             compiler.anchor(file, &mut diagnostics);
             failed(exit::INPUT_ERRORS, &diagnostics)
         }
+    }
+}
+
+/// With `images.require_signed_base`: every registry image the Dockerfile uses
+/// (each stage's `FROM`, and the images its steps mount) is verified against the
+/// organisation's keys (`build/signatures.rs`), and the Dockerfile is rewritten
+/// to use the digest that was verified. `Ok(Err(_))`: images were refused (a
+/// WB6002 at each one's `base`), and nothing may be built. Without trust
+/// material, or when an image cannot be checked at all, a usage error.
+fn verify_bases(
+    session: &Session,
+    file: SourceFile,
+    mut ir: crate::ir::Dockerfile,
+    cert_dir: Option<&Path>,
+) -> Result<Result<crate::ir::Dockerfile, Vec<Diagnostic>>, UsageError> {
+    let compiler = &session.compiler;
+    let required = &compiler.policy().require_signed_base;
+    let Some(trust) = &session.trust else {
+        return Err(UsageError(format!(
+            "the policy requires signed base images (images.require_signed_base, {}), and the organisation's configuration names no keys to verify them with: add `[trust]` with `keys = [\"org.pub.gpg\"]` and `registries_d = \"registries.d\"` to wbuild.toml in $WBUILD_CONFIG (default /etc/wbuild); see `wbuildc docs publishing`",
+            required.source
+        )));
+    };
+    trust.check()?;
+    let keys = trust
+        .keys
+        .iter()
+        .map(|k| {
+            std::fs::canonicalize(k)
+                .map_err(|e| UsageError(format!("cannot use the key {}: {e}", k.display())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let material = Trust {
+        keys: &keys,
+        registries_d: &trust.registries_d,
+    };
+    let access = Access {
+        cert_dir: cert_dir.map(Path::to_path_buf),
+        registries_d: None,
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix("wbuildc-verify-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()
+        .map_err(|e| UsageError(format!("cannot create a scratch directory: {e}")))?;
+    // Each image once: as written → what was verified (None: refused).
+    let mut seen: Vec<(ImageRef, Option<ImageRef>)> = Vec::new();
+    let mut refused = Vec::new();
+    // `variant`: whose stage it is (the diagnostic is anchored from there to the
+    // user's file); `origin`: what names the image.
+    let mut check = |written: &ImageRef,
+                     variant: Option<&str>,
+                     origin: Origin|
+     -> Result<Option<ImageRef>, UsageError> {
+        let known = seen.iter().find(|(w, _)| {
+            w == written || (written.digest.is_none() && w.without_digest() == *written)
+        });
+        if let Some((_, verified)) = known {
+            return Ok(verified.clone());
+        }
+        eprintln!("wbuildc: verifying the signature of {written}");
+        let outcome = signatures::verify(written, material, &access, scratch.path(), seen.len());
+        let verified = match outcome {
+            Ok(digest) => {
+                let verified = ImageRef {
+                    digest: Some(digest),
+                    ..written.clone()
+                };
+                eprintln!(
+                    "wbuildc: {written} is signed by the organisation: building on {verified}"
+                );
+                Some(verified)
+            }
+            Err(VerifyError::Rejected { digest, reason }) => {
+                let mut d = Diagnostic::new(
+                    Code::UnsignedBaseImage,
+                    format!("`{written}` is not signed by the organisation"),
+                    origin.file,
+                    origin.span,
+                    "this base image was refused: nothing was built",
+                )
+                .with_note(format!("skopeo: {reason}"))
+                .with_note(format!(
+                    "checked {}/{}@{digest} against the keys of `[trust]` in {}",
+                    written.registry,
+                    written.repository,
+                    trust.origin.display()
+                ))
+                .with_note(format!(
+                    "required by images.require_signed_base ({})",
+                    required.source
+                ))
+                .with_help("build on an image the organisation publishes signed (`wbuildc publish --sign-by`), or have this one signed with the organisation's key");
+                if let Some(variant) = variant {
+                    d = d.for_variant(variant);
+                }
+                refused.push(d);
+                None
+            }
+            Err(VerifyError::Failed(message)) => return Err(UsageError(message)),
+        };
+        seen.push((written.clone(), verified.clone()));
+        Ok(verified)
+    };
+    let root = Origin {
+        file: file.id(compiler.db()),
+        span: crate::span::Span::default(),
+    };
+    for stage in &mut ir.stages {
+        let at = compiler.stage_base(file, stage.name.as_str());
+        let variant = at.as_ref().map(|(v, _)| v.as_str());
+        if let crate::ir::From::Image(written) = &stage.from {
+            let origin = at.as_ref().map_or(root, |(_, o)| *o);
+            if let Some(verified) = check(written, variant, origin)? {
+                stage.from = crate::ir::From::Image(verified);
+            }
+        }
+        for located in &mut stage.instructions {
+            if let crate::ir::Instruction::Run { mounts, .. } = &mut located.instruction {
+                for mount in mounts {
+                    if let crate::ir::Mount::Bind { from, .. } = mount {
+                        if let Some(verified) = check(from, variant, located.origin)? {
+                            *from = verified;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if refused.is_empty() {
+        Ok(Ok(ir))
+    } else {
+        compiler.anchor(file, &mut refused);
+        Ok(Err(refused))
     }
 }
 
