@@ -279,6 +279,15 @@ pub struct VariantRef {
     pub name: String,
 }
 
+/// Where an `env` step puts the variable's inherited value, joined with `:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Inherited {
+    /// `VALUE:$NAME`.
+    After,
+    /// `$NAME:VALUE`.
+    Before,
+}
+
 /// A checked step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
@@ -314,6 +323,8 @@ pub enum StepKind {
     Env {
         name: String,
         value: String,
+        /// Where the variable's inherited value goes (`with inherited = ...`).
+        inherited: Option<Inherited>,
     },
     Arg {
         name: String,
@@ -367,7 +378,7 @@ impl StepKind {
                 out.push(dest);
                 out.extend(chmod.as_deref());
             }
-            StepKind::Env { name, value } => out.extend([name.as_str(), value.as_str()]),
+            StepKind::Env { name, value, .. } => out.extend([name.as_str(), value.as_str()]),
             StepKind::Arg { name, default, .. } => {
                 out.push(name);
                 out.extend(default.as_deref());

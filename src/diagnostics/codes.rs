@@ -257,6 +257,16 @@ suite that ships it (`suite = \"trixie\"`). A preset that declares a
 `runtime<...>` parameter without a `suite` parameter before it is this error too.
 stdlib/data/README.md says where the table's facts were checked.";
 
+    LiteralDollarInEnv = "WB2019", Warning, "`$NAME` in an env value is literal text",
+"wbuild writes a value into the image as it is written: `env PATH = \"/opt/bin:$PATH\"`
+sets PATH to the text `/opt/bin:$PATH`, which no shell expands later, so every
+command is looked up in a directory named `$PATH`. To extend the value the variable
+has by then (from the base image or an earlier step), write only the new part and
+say where the inherited value goes: `env PATH = \"/opt/bin\" with inherited =
+\"after\"` (`/opt/bin:` then the inherited value; `\"before\"` puts it first).
+Nothing is added, not even the `:`, when the variable is unset or empty. The fix
+rewrites the `X:$NAME` and `$NAME:X` forms.";
+
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help
 line suggests the closest option, with the fix that writes it.";

@@ -7,7 +7,7 @@
 //! and `\\` escaped, flag values and names from positive character sets, and
 //! shell lines the parser keeps verbatim. No value can end an instruction early.
 
-use crate::ir::{Dockerfile, From, Instruction, JsonText, Mount, Script, Stage};
+use crate::ir::{Dockerfile, From, Inherited, Instruction, JsonText, Mount, Script, Stage};
 use std::fmt::Write;
 
 /// The longest physical line BuildKit's and buildah's Dockerfile parsers read
@@ -156,7 +156,7 @@ fn text_len(instruction: &Instruction) -> usize {
                 + from.as_ref().map_or(0, |f| f.as_str().len())
                 + chmod.as_ref().map_or(0, |c| c.as_str().len())
         }
-        Instruction::Env { name, value } => name.as_str().len() + value.as_str().len(),
+        Instruction::Env { name, value, .. } => 2 * name.as_str().len() + value.as_str().len() + 16,
         Instruction::Arg { name, default } => {
             name.as_str().len() + default.as_ref().map_or(0, |d| d.as_str().len())
         }
@@ -220,8 +220,25 @@ fn emit_instruction(out: &mut String, instruction: &Instruction) {
             text.push_str(&json(args, true));
             line(out, "COPY", &text);
         }
-        Instruction::Env { name, value } => {
-            line(out, "ENV", &format!("{name}={}", quoted(value.as_str())))
+        Instruction::Env {
+            name,
+            value,
+            inherited,
+        } => {
+            let value = quoted(value.as_str());
+            // `${NAME:+...}` adds the inherited value and its `:` only when it is
+            // set and not empty (an empty PATH entry would mean the working
+            // directory); the engine expands it from the stage's environment.
+            let value = match inherited {
+                None => value,
+                Some(Inherited::After) => {
+                    format!("{}${{{name}:+:${{{name}}}}}\"", &value[..value.len() - 1])
+                }
+                Some(Inherited::Before) => {
+                    format!("\"${{{name}:+${{{name}}}:}}{}", &value[1..])
+                }
+            };
+            line(out, "ENV", &format!("{name}={value}"))
         }
         Instruction::Arg { name, default } => match default {
             Some(value) => line(out, "ARG", &format!("{name}={}", quoted(value.as_str()))),

@@ -8,6 +8,7 @@
 
 pub mod values;
 
+pub use crate::check::types::Inherited;
 use crate::check::types::{Duration, ImageRef, Port};
 use crate::span::Origin;
 pub use values::{
@@ -61,6 +62,8 @@ pub enum Instruction {
     Env {
         name: VarName,
         value: LineText,
+        /// Where the variable's value at that point goes, joined with `:`.
+        inherited: Option<Inherited>,
     },
     Arg {
         name: VarName,

@@ -135,7 +135,12 @@ pub const STEPS: &[StepInfo] = &[
             },
             expr("value", || Ty::String, true, "its value"),
         ],
-        options: &[],
+        options: &[expr(
+            "inherited",
+            || Ty::Enum(vec!["after".into(), "before".into()]),
+            false,
+            "where the variable's inherited value goes, joined with `:` (`\"after\"`: `VALUE:$NAME`); nothing is added when it is unset or empty",
+        )],
         doc: "set an environment variable",
     },
     StepInfo {

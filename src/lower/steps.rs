@@ -260,9 +260,14 @@ impl Lowering<'_> {
                     },
                 }
             }
-            StepKind::Env { name, value } => Instruction::Env {
+            StepKind::Env {
+                name,
+                value,
+                inherited,
+            } => Instruction::Env {
                 name: self.value(VarName::new, "a variable name", name, origin)?,
                 value: self.value(LineText::new, "an environment value", value, origin)?,
+                inherited: *inherited,
             },
             StepKind::Arg { name, default, .. } => Instruction::Arg {
                 name: self.value(VarName::new, "a build argument name", name, origin)?,

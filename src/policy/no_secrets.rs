@@ -144,7 +144,7 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
     for step in steps {
         let at = step.origin;
         match &step.kind {
-            StepKind::Env { name, value } => {
+            StepKind::Env { name, value, .. } => {
                 if let Some(why) = credential(value, min_length, min_entropy, true) {
                     out.push(secret_diagnostic(
                         &format!("environment variable `{name}`"),

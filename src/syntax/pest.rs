@@ -2189,7 +2189,9 @@ impl<'t> Cx<'t> {
                 "from" | "dest" => kw != "copy",
                 "ty" => kw != "arg",
                 "default" => kw != "env" && kw != "arg",
-                "with" => !matches!(kw, "apt" | "run" | "copy"),
+                // The step table says which steps take options (`copy from`
+                // shares `copy`'s keyword and options here).
+                "with" => crate::language::step_options(kw).is_empty(),
                 _ => false,
             }
         };

@@ -3,7 +3,7 @@
 
 use super::{coerce_reporting, eval, eval_as, lookup, resolve_type, Env, Sink};
 use crate::check::types::*;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, Edit, Fix};
 use crate::language::{self, Ty};
 use crate::span::{Origin, Span};
 use crate::syntax::ast;
@@ -322,15 +322,34 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 chmod: chmod(sink)?,
             }
         }
-        ast::StepKind::Env { name, value } => {
+        ast::StepKind::Env { name, value: expr } => {
             check_env_name(env, sink, name)?;
-            let value = match eval_as(env, sink, value, &Ty::String)?.kind {
+            let value = match eval_as(env, sink, expr, &Ty::String)?.kind {
                 ValKind::Str(s) => s,
                 _ => return None,
             };
+            let inherited = match options.get("inherited") {
+                Some(o) => match eval_as(
+                    env,
+                    sink,
+                    &o.value,
+                    &Ty::Enum(vec!["after".into(), "before".into()]),
+                )?
+                .kind
+                {
+                    ValKind::Str(s) if s == "before" => Some(Inherited::Before),
+                    ValKind::Str(_) => Some(Inherited::After),
+                    _ => return None,
+                },
+                None => None,
+            };
+            if let Some(d) = literal_reference(env, &name.name, &value, expr, inherited.is_none()) {
+                sink.push(d);
+            }
             StepKind::Env {
                 name: name.name.clone(),
                 value,
+                inherited,
             }
         }
         ast::StepKind::Arg { name, ty, default } => {
@@ -376,6 +395,80 @@ fn check_env_name(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident) -> Option<(
         "expected [A-Za-z_][A-Za-z0-9_]*",
     ));
     None
+}
+
+/// WB2019: an env value that says `$NAME` means the text `$NAME`, not the
+/// variable (wbuild writes values as they are); where the value is `X:$SELF` or
+/// `$SELF:X` for the variable it sets, the fix writes `with inherited = ...`.
+fn literal_reference(
+    env: &Env<'_>,
+    name: &str,
+    value: &str,
+    expr: &ast::Expr,
+    fixable: bool,
+) -> Option<Diagnostic> {
+    // The value as it will be written (a literal, a constant or an
+    // interpolation): `$` then a name, or `${` (which a wbuild literal can only
+    // hold escaped, `\${`), is what a shell or a Dockerfile would expand.
+    let bytes = value.as_bytes();
+    let at = (0..bytes.len()).find(|&i| {
+        bytes[i] == b'$'
+            && bytes
+                .get(i + 1)
+                .is_some_and(|&n| n == b'_' || n == b'{' || n.is_ascii_alphabetic())
+    })?;
+    let braced = bytes.get(at + 1) == Some(&b'{');
+    let name_part: String = value[at + 1 + usize::from(braced)..]
+        .chars()
+        .take_while(|c| *c == '_' || c.is_ascii_alphanumeric())
+        .collect();
+    let reference = if braced {
+        format!("${{{name_part}}}")
+    } else {
+        format!("${name_part}")
+    };
+    let mut d = Diagnostic::new(
+        Code::LiteralDollarInEnv,
+        format!("`{reference}` in the value of `{name}` is literal text, not a variable"),
+        env.id(),
+        expr.span,
+        "written into the image as it is",
+    )
+    .with_help(if name_part == name {
+        format!("to extend the inherited `{name}`, write only the new part, with `with inherited = \"after\"` (VALUE:${name}) or `\"before\"`")
+    } else {
+        "wbuild does not expand variables in values: write the value itself (a `let` constant can hold it)".to_string()
+    });
+    let literal = matches!(&expr.kind, ast::ExprKind::Str(s) if s.as_plain().is_some());
+    let selves = [format!("${name}"), format!("${{{name}}}")];
+    let split = selves.iter().find_map(|me| {
+        value
+            .strip_suffix(me.as_str())
+            .and_then(|p| p.strip_suffix(':'))
+            .map(|p| (p, "after"))
+            .or_else(|| {
+                value
+                    .strip_prefix(me.as_str())
+                    .and_then(|r| r.strip_prefix(':'))
+                    .map(|r| (r, "before"))
+            })
+    });
+    if let (true, true, Some((rest, side))) = (fixable, literal, split) {
+        if !rest.is_empty() && !rest.contains('$') {
+            d = d.with_fix(Fix {
+                title: format!("set `{name}` with the inherited value {side} it"),
+                edits: vec![Edit {
+                    file: env.id(),
+                    span: expr.span,
+                    replacement: format!(
+                        "{} with inherited = \"{side}\"",
+                        crate::syntax::string_literal(rest)
+                    ),
+                }],
+            });
+        }
+    }
+    Some(d)
 }
 
 #[cfg(test)]
