@@ -17,7 +17,7 @@ pub mod registry;
 pub mod rootfs;
 mod stream;
 
-pub use annotations::{annotations, rfc3339};
+pub use annotations::{annotations, base_annotations, rfc3339};
 pub use engine::{Engine, Output, PullPolicy};
 
 use crate::emit::dockerfile::EmittedInstruction;
