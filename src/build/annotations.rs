@@ -1,6 +1,8 @@
-//! OCI annotations for a build: source, revision, created, title, version and the
-//! variant. Values come only from the manifest (title, version, source, variant),
-//! from git for the revision, and from SOURCE_DATE_EPOCH for the creation time.
+//! OCI annotations for a build: source, revision, created, title, version, the
+//! variant and the base image. Values come only from the manifest (title,
+//! version, source, variant), from git for the revision, from SOURCE_DATE_EPOCH
+//! for the creation time, and from the compiled stages (with the lock's pins) for
+//! the base image.
 
 use std::path::Path;
 use std::process::Command;
@@ -32,6 +34,44 @@ pub fn annotations(
     }
     out.push((crate::lower::VARIANT_LABEL.into(), variant.to_string()));
     out
+}
+
+/// `org.opencontainers.image.base.name` and `.base.digest`: the registry image
+/// the target stage is built on (through the stages it builds on), when its
+/// digest is known (`@sha256:` in the manifest or pinned by `wbuild.lock`). An
+/// image from `scratch`, or on a base without a digest, has neither: a name
+/// without a digest would not say which image it was.
+pub fn base_annotations(dockerfile: &crate::ir::Dockerfile) -> Vec<(String, String)> {
+    let mut stage = dockerfile
+        .stages
+        .iter()
+        .find(|s| s.name == dockerfile.target)
+        .or(dockerfile.stages.last());
+    // A stage chain is at most as long as the list of stages (no cycles reach here).
+    for _ in 0..=dockerfile.stages.len() {
+        match stage.map(|s| &s.from) {
+            Some(crate::ir::From::Stage(name)) => {
+                stage = dockerfile.stages.iter().find(|s| &s.name == name);
+            }
+            Some(crate::ir::From::Image(image)) => {
+                let Some(digest) = &image.digest else {
+                    return Vec::new();
+                };
+                return vec![
+                    (
+                        "org.opencontainers.image.base.name".into(),
+                        image.without_digest().to_string(),
+                    ),
+                    (
+                        "org.opencontainers.image.base.digest".into(),
+                        digest.clone(),
+                    ),
+                ];
+            }
+            Some(crate::ir::From::Scratch) | None => return Vec::new(),
+        }
+    }
+    Vec::new()
 }
 
 /// The commit checked out in `context`, when it is a clean git checkout's HEAD.
@@ -74,8 +114,64 @@ pub fn rfc3339(seconds: i64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test that fails says so
 mod tests {
     use super::*;
+
+    fn stage(name: &str, from: crate::ir::From) -> crate::ir::Stage {
+        crate::ir::Stage {
+            name: crate::ir::StageName::new(name).unwrap(),
+            from,
+            instructions: Vec::new(),
+        }
+    }
+
+    fn image(digest: Option<&str>) -> crate::ir::From {
+        crate::ir::From::Image(crate::check::types::ImageRef {
+            registry: "registry.example.org".into(),
+            repository: "bases/debian".into(),
+            tag: Some("12".into()),
+            digest: digest.map(str::to_string),
+        })
+    }
+
+    fn dockerfile(stages: Vec<crate::ir::Stage>) -> crate::ir::Dockerfile {
+        crate::ir::Dockerfile {
+            source: crate::ir::Comment::lossy("t.wbuild"),
+            target: stages.last().unwrap().name.clone(),
+            stages,
+        }
+    }
+
+    #[test]
+    fn base_image_through_the_stages_it_builds_on() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let stages = vec![
+            stage("base", image(Some(&digest))),
+            stage(
+                "production",
+                crate::ir::From::Stage(crate::ir::StageName::new("base").unwrap()),
+            ),
+        ];
+        assert_eq!(
+            base_annotations(&dockerfile(stages)),
+            [
+                (
+                    "org.opencontainers.image.base.name".to_string(),
+                    "registry.example.org/bases/debian:12".to_string()
+                ),
+                ("org.opencontainers.image.base.digest".to_string(), digest),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_base_annotations_without_a_digest_or_from_scratch() {
+        assert!(base_annotations(&dockerfile(vec![stage("p", image(None))])).is_empty());
+        assert!(
+            base_annotations(&dockerfile(vec![stage("p", crate::ir::From::Scratch)])).is_empty()
+        );
+    }
 
     #[test]
     fn formats_epoch_seconds() {

@@ -18,7 +18,7 @@ pub mod rootfs;
 pub mod signatures;
 mod stream;
 
-pub use annotations::{annotations, rfc3339};
+pub use annotations::{annotations, base_annotations, rfc3339};
 pub use engine::{Engine, Output, PullPolicy};
 
 use crate::emit::dockerfile::EmittedInstruction;

@@ -117,6 +117,17 @@ pub fn local_labels(source: &str) -> Result<BTreeMap<String, String>, RegistryEr
         .collect())
 }
 
+/// `skopeo copy SOURCE oci:DIR`: a local image into a fresh layout, to read its
+/// files.
+pub fn copy_to_layout(source: &str, dir: &Path) -> Result<(), RegistryError> {
+    let mut command = skopeo();
+    command
+        .args(["copy", "--quiet"])
+        .arg(source)
+        .arg(format!("oci:{}", dir.display()));
+    run(command, "skopeo copy failed").map(drop)
+}
+
 /// How one copy is made.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CopyOptions<'a> {

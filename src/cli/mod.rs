@@ -13,6 +13,7 @@ mod stdin;
 mod walk;
 
 pub use commands::docs::{Topic, CONTRIBUTOR_DOCS, TOPICS};
+pub use commands::provenance;
 pub use config::{CONFIG_ENV, CONFIG_FILE, POLICY_FILE};
 
 use args::{Cli, ColorChoice, Common};

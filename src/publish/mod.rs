@@ -9,10 +9,12 @@
 //! - `release.rs`: a release from the repository's state (a `vX.Y.Z` tag on a
 //!   clean HEAD that agrees with the manifest), or the reason it is refused.
 //! - `source.rs`: whether the image to push says it is this build (its labels).
+//! - `sbom.rs`: the image's bill of materials (SPDX JSON) and its tag.
 //!
 //! Invariant: no I/O; the driver runs git and skopeo and hands in what they said.
 
 pub mod release;
+pub mod sbom;
 pub mod source;
 pub mod tags;
 

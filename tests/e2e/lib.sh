@@ -62,3 +62,24 @@ wait_http() {
   for _ in $(seq 1 300); do curl -fsS --max-time 2 "$1" 2>/dev/null && return 0; sleep 0.2; done
   return 1
 }
+
+# tamper_signature SIG PUBKEY WORK: flips one bit of the signature file SIG so that
+# gpg, with only PUBKEY, refuses it. The signature is a compressed OpenPGP message
+# and some bits change nothing gpg checks (6 of 404 positions in one measurement),
+# so the bit is the first from the middle on whose flip `gpg --verify` fails.
+# Returns 1 when the signature does not verify to begin with or no flip is refused.
+tamper_signature() {
+  local sig=$1 home=$3/gnupg-tamper size off pos
+  rm -rf "$home" && mkdir -p "$home" && chmod 700 "$home"
+  GNUPGHOME=$home gpg --batch --quiet --import "$2" 2> /dev/null || return 1
+  cp "$sig" "$3/untampered.sig"
+  GNUPGHOME=$home gpg --batch --quiet --verify "$3/untampered.sig" 2> /dev/null || return 1
+  size=$(stat -c %s "$sig")
+  for off in $(seq 0 $((size - 1))); do
+    pos=$(( (size / 2 + off) % size ))
+    python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[3])] ^= 1; open(sys.argv[2], "wb").write(b)' "$3/untampered.sig" "$sig" "$pos"
+    GNUPGHOME=$home gpg --batch --quiet --verify "$sig" 2> /dev/null || return 0
+  done
+  return 1
+}
+

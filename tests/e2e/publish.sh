@@ -73,6 +73,15 @@ pull_verified() {
   skopeo --policy "$WORK/consumer-policy.json" copy --quiet --remove-signatures --src-cert-dir "$CERTS" \
     --registries.d "$WORK/registries.d" "docker://$1" "oci:$WORK/pulled:x" 2> "$WORK/pull.err"
 }
+unset WBUILD_CONFIG WBUILD_E2E_CI
+export SOURCE_DATE_EPOCH=1700000000 REGISTRY_AUTH_FILE=$GOOD_AUTH
+digest() { skopeo inspect --raw --cert-dir "$CERTS" "docker://$1" | sha256sum | sed 's/^/sha256:/; s/ .*//'; }
+# The base image, in the registry (as the organisation's would be), pinned by its
+# digest: the build records it as org.opencontainers.image.base.{name,digest}.
+BASE_REF=$REG/$NAME-base:bookworm
+skopeo copy --quiet --dest-cert-dir "$CERTS" "containers-storage:$WBUILD_E2E_BASE_IMAGE" "docker://$BASE_REF" ||
+  die "cannot push the base image to the registry"
+BASE_DIGEST=$(digest "$BASE_REF")
 cat > service.wbuild <<EOF
 # Published by tests/e2e/publish.sh.
 import "base"
@@ -81,27 +90,28 @@ image "$NAME" {
   version = "1.0.0"
 }
 
-variant production extends base.runtime() {
+variant production extends base.runtime(from_image = "$BASE_REF@$BASE_DIGEST") {
   steps += {
     copy "hello.txt" to "./hello.txt"
+    copy "requirements.txt" to "./requirements.txt"
   }
   cmd = ["cat", "/srv/app/hello.txt"]
 }
 EOF
 echo hello > hello.txt
+printf 'Flask==3.0.0\nidna>=3\n' > requirements.txt   # a lock file the SBOM lists (pinned lines only)
 git init -q . && git add -A && git -c user.name=ci -c user.email=ci@example.org commit -qm "publish test"
 git tag v1.0.0
 
-unset WBUILD_CONFIG WBUILD_E2E_CI
-export SOURCE_DATE_EPOCH=1700000000 REGISTRY_AUTH_FILE=$GOOD_AUTH
 DAY=20231114
 w() { "$WBUILDC" "$@" --policy "$WORK/policy.toml"; }
 sk() { skopeo "$@"; }
-digest() { skopeo inspect --raw --cert-dir "$CERTS" "docker://$1" | sha256sum | sed 's/^/sha256:/; s/ .*//'; }
 export CERTS WORK; export -f digest pull_verified   # for the `bash -c` checks
 config_digest() { skopeo inspect --config --raw "$@" | sha256sum | cut -d' ' -f1; }
-tag_list() { skopeo list-tags --cert-dir "$CERTS" "docker://$REPO" | jq -r '.Tags[]' | sort | tr '\n' ' '; }
-build() { w build service.wbuild --variant production --network host > "$WORK/build.log" 2>&1; }
+# The image tags (each image's SBOM tag, sha256-HEX.sbom, aside: sbom_tags lists those).
+tag_list() { skopeo list-tags --cert-dir "$CERTS" "docker://$REPO" | jq -r '.Tags[] | select(endswith(".sbom") | not)' | sort | tr '\n' ' '; }
+sbom_tags() { skopeo list-tags --cert-dir "$CERTS" "docker://$REPO" | jq -r '.Tags[] | select(endswith(".sbom"))' | sort | tr '\n' ' '; }
+build() { w build service.wbuild --variant production --network host --cert-dir "$CERTS" > "$WORK/build.log" 2>&1; }
 
 build || { tail -20 "$WORK/build.log"; die "wbuildc build failed"; }
 ok "built localhost/$NAME:production"
@@ -156,6 +166,43 @@ check "the registry lists exactly the two tags" test "$(tag_list)" = "1.0.0 1.0.
 check "the report says it was signed by the organisation's key" test "$(jq -r .signed_by "$WORK/first.json")" = "$FPR"
 check "skopeo under a policy requiring the signature accepts $REPO:1.0.0-$DAY-1" pull_verified "$REPO:1.0.0-$DAY-1"
 check "... and the floating $REPO:1.0.0 (signed for its own name)" pull_verified "$REPO:1.0.0"
+# Provenance: the base image's annotations, and the SBOM beside the image.
+inspected=$(skopeo inspect --cert-dir "$CERTS" "docker://$REPO:1.0.0")
+# buildah builds in Docker's format (it ignores SHELL in OCI's), whose manifest has no
+# annotations: the image's labels carry them (an `--output oci:` layout has both).
+check "the pushed image's labels name its base, the base's digest, revision, created, version and variant" \
+  test "$(jq -r '.Labels | [."org.opencontainers.image.base.name", ."org.opencontainers.image.base.digest", ."org.opencontainers.image.revision", ."org.opencontainers.image.created", ."org.opencontainers.image.version", ."dev.wbuild.variant"] | join(" ")' <<< "$inspected")" = \
+  "$BASE_REF $BASE_DIGEST $(git rev-parse HEAD) 2023-11-14T22:13:20Z 1.0.0 production"
+SBOM_REF=$REPO:sha256-${D1#sha256:}.sbom
+check "the report names the SBOM at $SBOM_REF with the digest the registry serves" \
+  test "$(jq -r '.sbom.reference + "@" + .sbom.digest' "$WORK/first.json")" = "$SBOM_REF@$(digest "$SBOM_REF")"
+rm -rf "$WORK/sbom"
+skopeo copy --quiet --src-cert-dir "$CERTS" "docker://$SBOM_REF" "dir:$WORK/sbom" || bad "skopeo cannot fetch $SBOM_REF"
+check "the SBOM is an artifact of one application/spdx+json layer" \
+  test "$(jq -r '[.artifactType, (.layers | length), .layers[0].mediaType] | join(" ")' "$WORK/sbom/manifest.json")" = "application/spdx+json 1 application/spdx+json"
+SBOM=$WORK/sbom.spdx.json
+cp "$WORK/sbom/$(jq -r '.layers[0].digest | sub("^sha256:"; "")' "$WORK/sbom/manifest.json")" "$SBOM"
+SPDX_CHECK=${WBUILD_PYENV:-$ROOT/.venv}/bin/pyspdxtools
+check "the SBOM is valid SPDX (pyspdxtools; scripts/setup-test-env.sh installs it)" "$SPDX_CHECK" -i "$SBOM"
+check "the document DESCRIBES the image, named $REPO@$D1" \
+  test "$(jq -r '.relationships[] | select(.relationshipType == "DESCRIBES") | .spdxElementId + " " + .relatedSpdxElement' "$SBOM") $(jq -r '.packages[] | select(.SPDXID == "SPDXRef-image") | .name' "$SBOM")" = \
+  "SPDXRef-DOCUMENT SPDXRef-image $REPO@$D1"
+ctr=$(buildah from --pull-never "localhost/$NAME:production")
+for pkg in base-files libc6; do
+  version=$(buildah run "$ctr" -- dpkg-query -W -f '${Version}' "$pkg")
+  arch=$(buildah run "$ctr" -- dpkg-query -W -f '${Architecture}' "$pkg")
+  check "the SBOM lists $pkg $version ($arch) as dpkg in the image reports it, with its purl" \
+    test "$(jq -r --arg p "$pkg" '.packages[] | select(.name == $p) | .versionInfo + " " + .externalRefs[0].referenceLocator' "$SBOM")" = \
+    "$version pkg:deb/debian/$pkg@$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$version")?arch=$arch"
+done
+check "the SBOM lists as many Debian packages as dpkg reports installed" \
+  test "$(jq '[.packages[] | select(.externalRefs[0].referenceLocator | startswith("pkg:deb/"))] | length' "$SBOM")" = \
+  "$(buildah run "$ctr" -- dpkg-query -W -f '${db:Status-Status}\n' | grep -cx installed)"
+buildah rm "$ctr" > /dev/null
+check "the SBOM lists the image's /srv/app/requirements.txt pin (flask 3.0.0), and not the unpinned idna" \
+  test "$(jq -r '[.packages[] | .externalRefs[0].referenceLocator | select(startswith("pkg:pypi/"))] | join(" ")' "$SBOM")" = "pkg:pypi/flask@3.0.0"
+check "the SBOM is signed too (skopeo's policy accepts $SBOM_REF)" pull_verified "$SBOM_REF"
+
 # The same image pushed under another tag without signing (what a person with
 # credentials could do) is rejected: no signature names that reference.
 skopeo copy --quiet --src-cert-dir "$CERTS" --dest-cert-dir "$CERTS" "docker://$REPO@$D1" "docker://$REPO:retagged"
@@ -185,8 +232,9 @@ w publish service.wbuild "${SIGN[@]}" --variant production --cert-dir "$CERTS" >
 check "publish from a dirty tree is refused (exit 1, names hello.txt)" \
   bash -c '[ "$1" = 1 ] && grep -q "not a release: the work tree has changes that are not committed (hello.txt)" "$2"' _ "$rc" "$WORK/err"
 w publish service.wbuild "${SIGN[@]}" --variant production --cert-dir "$CERTS" --snapshot > "$WORK/out" 2> "$WORK/err" || { cat "$WORK/err"; die "snapshot publish failed"; }
-check "publish --snapshot pushes 1.0.0-snapshot-$DAY-1 and 1.0.0-snapshot" \
-  test "$(cut -d@ -f1 "$WORK/out" | tr '\n' ' ')" = "$REPO:1.0.0-snapshot-$DAY-1 $REPO:1.0.0-snapshot "
+check "publish --snapshot pushes 1.0.0-snapshot-$DAY-1, 1.0.0-snapshot and the image's SBOM" \
+  bash -c 'd=$(head -1 "$1" | cut -d@ -f2); [ "$(cut -d@ -f1 "$1" | tr "\n" " ")" = "$2:1.0.0-snapshot-$3-1 $2:1.0.0-snapshot $2:${d/:/-}.sbom " ]' _ "$WORK/out" "$REPO" "$DAY"
+cp "$WORK/out" "$WORK/out.snapshot"
 "$SCHEMA_CHECK" --schemafile "$ROOT/docs/schemas/publish.schema.json" "$WORK/second.json" > /dev/null ||
   bad "the second report does not match docs/schemas/publish.schema.json"
 check "... and leaves the release's floating tag alone" test "$(digest "$REPO:1.0.0")" = "$D2"
@@ -218,10 +266,12 @@ check "publish --from a layout that does not exist: exit 2, cannot read the imag
   bash -c '[ "$1" = 2 ] && grep -q "cannot read the image to publish (oci:" "$2"' _ "$rc" "$WORK/err"
 check "every tag is in the registry's list, none named latest" \
   test "$(tag_list)" = "1.0.0 1.0.0-$DAY-1 1.0.0-$DAY-2 1.0.0-snapshot 1.0.0-snapshot-$DAY-1 1.0.0-snapshot-$DAY-2 retagged "
+check "every image published has its SBOM tag, and nothing else has one" \
+  test "$(sbom_tags)" = "$(for d in "$D1" "$D2" "$(cut -d@ -f2 "$WORK/out.snapshot" | head -1)" "$(jq -r .digest "$WORK/oci.json")"; do echo "${d/:/-}.sbom"; done | sort -u | tr '\n' ' ')"
 
-# A tampered signature (one bit flipped) is rejected.
+# A tampered signature (one bit flipped, one gpg refuses: lib.sh) is rejected.
 sig=$(find "$WORK/signatures" -path "*${D1#sha256:}*" -name 'signature-1' | head -1)
-python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)' "$sig"
+tamper_signature "$sig" "$WORK/signing.pub.gpg" "$WORK" || bad "no bit flip of the signature made gpg refuse it"
 check "a tampered signature is rejected by skopeo's policy" \
   bash -c '! pull_verified "$1" && grep -q "Source image rejected" "$2"' _ "$REPO:1.0.0-$DAY-1" "$WORK/pull.err"
 

@@ -103,25 +103,12 @@ CHANGED=$(digest "$REPO:changed")
 # is read for :changed (a valid signature, of another manifest).
 mkdir -p "$WORK/signatures/${REPO#*/}@sha256=${CHANGED#sha256:}"
 cp "$WORK/signatures/${REPO#*/}@sha256=${SIGNED#sha256:}/signature-1" "$WORK/signatures/${REPO#*/}@sha256=${CHANGED#sha256:}/"
-# One bit of the signature flipped. The signature is a compressed OpenPGP message:
-# some bits change nothing gpg checks (about 1 in 70 here), so the bit is the first
-# from the middle on whose flip gpg itself, with only the organisation's key,
-# refuses. Where it lands decides gpg's answer (a bad signature mostly; unreadable
-# data or another key id sometimes), so the check below takes any of the three.
+# One bit of the signature flipped, one gpg itself refuses (lib.sh). Where it lands
+# decides gpg's answer (a bad signature mostly; unreadable data or another key id
+# sometimes), so the check below takes any of the three.
 sig=$(find "$WORK/signatures" -path "*${TAMPERED#sha256:}*" -name 'signature-1' | head -1)
 [ -n "$sig" ] || die "no signature written for $REPO:tampered"
-VERIFY_HOME=$WORK/gnupg-verify
-mkdir -p "$VERIFY_HOME" && chmod 700 "$VERIFY_HOME"
-GNUPGHOME=$VERIFY_HOME gpg --batch --quiet --import "$ORG/org.pub.gpg" 2> /dev/null
-cp "$sig" "$WORK/good.sig"
-GNUPGHOME=$VERIFY_HOME gpg --batch --quiet --verify "$WORK/good.sig" 2> /dev/null || die "gpg does not verify the signature before it is tampered with"
-size=$(stat -c %s "$sig") flipped=""
-for off in $(seq 0 $((size - 1))); do
-  pos=$(( (size / 2 + off) % size ))
-  python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[3])] ^= 1; open(sys.argv[2], "wb").write(b)' "$WORK/good.sig" "$sig" "$pos"
-  if ! GNUPGHOME=$VERIFY_HOME gpg --batch --quiet --verify "$sig" 2> /dev/null; then flipped=$pos; break; fi
-done
-[ -n "$flipped" ] || die "no bit flip of the signature made gpg refuse it"
+tamper_signature "$sig" "$ORG/org.pub.gpg" "$WORK" || die "no bit flip of the signature made gpg refuse it"
 # The signed image in another repository, with the signature made for the first
 # (a valid signature by the right key, for another name).
 ELSEWHERE=$REPO-elsewhere

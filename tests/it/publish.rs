@@ -338,3 +338,184 @@ fn publish_plan_reports_every_target_of_the_matrix() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("write the plan with `wbuildc plan --out no-such-plan`"));
 }
+
+/// A layer: a tar of `(path, content)` files, gzip-compressed when `gzip`.
+fn layer(files: &[(&str, &str)], gzip: bool) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        builder
+            .append_data(&mut header, path, content.as_bytes())
+            .unwrap();
+    }
+    let bytes = builder.into_inner().unwrap();
+    if !gzip {
+        return bytes;
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// An OCI layout of one image with these layers (`(bytes, gzip)`), bottom first.
+fn layout(dir: &Path, layers: &[(Vec<u8>, bool)]) {
+    use sha2::{Digest, Sha256};
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = format!("{:x}", Sha256::digest(bytes));
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let (config, config_size) =
+        put(br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#);
+    let layers: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|(bytes, gzip)| {
+            let (digest, size) = put(bytes);
+            let media_type = if *gzip {
+                "application/vnd.oci.image.layer.v1.tar+gzip"
+            } else {
+                "application/vnd.oci.image.layer.v1.tar"
+            };
+            serde_json::json!({ "mediaType": media_type, "digest": digest, "size": size })
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size },
+        "layers": layers,
+    });
+    let (digest, size) = put(manifest.to_string().as_bytes());
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let index = serde_json::json!({ "schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": size }] });
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+}
+
+const STATUS: &str = "Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4+deb12u5\n\nPackage: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\nVersion: 1:1.2.13.dfsg-1\n\nPackage: old-tool\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0\n\nPackage: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-9+deb12u4\n";
+
+/// The SBOM of fixture images, through the layers (a later layer's file wins, a
+/// whiteout removes one), validated by a real SPDX tool: pyspdxtools of PyPI's
+/// spdx-tools (scripts/setup-test-env.sh installs it).
+#[test]
+fn sboms_of_fixture_images_are_valid_spdx() {
+    use wbuild::cli::provenance::read_layout;
+    use wbuild::publish::sbom::{document, Image};
+    let venv = std::env::var_os("WBUILD_PYENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::support::repo().join(".venv"));
+    let pyspdxtools = venv.join("bin/pyspdxtools");
+    assert!(
+        pyspdxtools.exists(),
+        "{} is missing: run scripts/setup-test-env.sh",
+        pyspdxtools.display()
+    );
+    let npm = r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/express":{"version":"4.18.2"},"node_modules/@types/node":{"version":"20.1.0"}}}"#;
+    let composer =
+        r#"{"packages":[{"name":"monolog/monolog","version":"3.5.0"}],"packages-dev":[]}"#;
+    let base = layer(
+        &[
+            (
+                "var/lib/dpkg/status",
+                "Package: stale\nStatus: install ok installed\nArchitecture: all\nVersion: 0\n",
+            ),
+            ("srv/old/package-lock.json", npm),
+        ],
+        false,
+    );
+    let app = layer(
+        &[
+            ("var/lib/dpkg/status", STATUS),
+            ("srv/old/.wh.package-lock.json", ""),
+            ("srv/app/package-lock.json", npm),
+            ("srv/app/requirements.txt", "Flask==3.0.0\nidna>=3\n"),
+            ("srv/app/node_modules/x/package-lock.json", npm),
+            ("var/www/composer.lock", composer),
+            ("var/www/broken/composer.lock", "{ not json"),
+        ],
+        true,
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let with_packages = scratch.path().join("app");
+    layout(&with_packages, &[(base, false), (app, true)]);
+    let from_scratch = scratch.path().join("scratch");
+    layout(
+        &from_scratch,
+        &[(layer(&[("srv/app/server", "binary")], true), true)],
+    );
+
+    let contents = read_layout(&with_packages, "fixture").unwrap();
+    let debs: Vec<String> = contents
+        .debs
+        .iter()
+        .map(|p| format!("{} {} {}", p.name, p.version, p.architecture))
+        .collect();
+    assert_eq!(
+        debs,
+        [
+            "base-files 12.4+deb12u5 amd64",
+            "libc6 2.36-9+deb12u4 i386",
+            "zlib1g 1:1.2.13.dfsg-1 amd64"
+        ]
+    );
+    let mut locked: Vec<String> = contents
+        .locked
+        .iter()
+        .map(|p| format!("{} {} {}", p.file, p.name, p.version))
+        .collect();
+    locked.sort();
+    assert_eq!(
+        locked,
+        [
+            "/srv/app/package-lock.json @types/node 20.1.0",
+            "/srv/app/package-lock.json express 4.18.2",
+            "/srv/app/requirements.txt flask 3.0.0",
+            "/var/www/composer.lock monolog/monolog 3.5.0",
+        ]
+    );
+    assert_eq!(contents.warnings.len(), 1, "{:?}", contents.warnings);
+    assert!(
+        contents.warnings[0].contains("/var/www/broken/composer.lock in fixture cannot be read")
+    );
+    let empty = read_layout(&from_scratch, "scratch-image").unwrap();
+    assert!(empty.debs.is_empty() && empty.locked.is_empty());
+    assert!(empty.warnings[0].contains("has no var/lib/dpkg/status"));
+
+    let digest = format!("sha256:{}", "5e".repeat(32));
+    let image = Image {
+        repository: "registry.example.org/hello",
+        digest: &digest,
+        version: Some("2.1.0"),
+        created: "2023-11-14T22:13:20Z",
+    };
+    // pyspdxtools -i FILE: exit 0 for a valid document; its output when not.
+    let validate = |name: &str, doc: &serde_json::Value| {
+        let file = scratch.path().join(format!("{name}.spdx.json"));
+        std::fs::write(&file, format!("{doc:#}\n")).unwrap();
+        let out = Command::new(&pyspdxtools)
+            .arg("-i")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    for (name, contents, packages) in [("app", &contents, 8), ("scratch", &empty, 1)] {
+        let doc = document(&image, &contents.debs, &contents.locked);
+        assert_eq!(doc["packages"].as_array().unwrap().len(), packages);
+        assert_eq!(doc, document(&image, &contents.debs, &contents.locked));
+        let (valid, text) = validate(name, &doc);
+        assert!(valid, "pyspdxtools rejects the {name} SBOM: {text}");
+    }
+    // An invalid document is rejected: the tool does check.
+    let mut doc = document(&image, &contents.debs, &contents.locked);
+    doc["packages"][1]["SPDXID"] = serde_json::json!("not an id");
+    let (valid, _) = validate("bad", &doc);
+    assert!(!valid, "pyspdxtools accepted an invalid SBOM");
+}

@@ -248,6 +248,13 @@ pub(super) struct PlatformIn {
     pub os: String,
 }
 
+/// A manifest's layers, in order (bottom first).
+#[derive(Deserialize)]
+pub(super) struct LayersIn {
+    #[serde(default)]
+    pub layers: Vec<DescriptorIn>,
+}
+
 #[derive(Deserialize)]
 pub(super) struct ManifestIn {
     pub config: DescriptorIn,

@@ -29,13 +29,17 @@
 //!
 //! [OCI image layout]: https://github.com/opencontainers/image-spec/blob/main/image-layout.md
 
+mod artifact;
 mod dpkg;
+mod image;
 mod json;
 mod layer;
 mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use artifact::write_artifact;
+pub use image::{image_files, installed_in_status};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::{self, File};

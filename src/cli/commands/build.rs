@@ -192,7 +192,7 @@ fn run_build(
         })?),
         _ => None,
     };
-    let annotations = build::annotations(
+    let mut annotations = build::annotations(
         &image_name,
         image.as_ref().and_then(|i| i.version.as_deref()),
         image.as_ref().and_then(|i| i.source.as_deref()),
@@ -200,6 +200,7 @@ fn run_build(
         &context,
         timestamp,
     );
+    annotations.extend(build::base_annotations(&ir));
     let (dockerfile, map) = crate::emit::dockerfile::emit_with_map(&ir);
     let command = ir.stages.last().map(run_command).unwrap_or_default();
     let work_dir = tempfile::Builder::new()

@@ -11,5 +11,6 @@ pub mod fmt;
 pub mod init;
 pub mod ops;
 pub mod policy;
+pub mod provenance;
 pub mod publish;
 pub mod variants;

@@ -7,7 +7,9 @@
 //! git; the tags (the next number from the registry's tag list); the immutable
 //! tag must not exist; push it; read its digest back (another push in between
 //! is a failure, and nothing floats); then each floating tag is pointed at that
-//! digest (`--preserve-digests`) and read back.
+//! digest (`--preserve-digests`) and read back. The image's bill of materials is
+//! read before the first push and pushed beside the image before any floating
+//! tag moves (`provenance.rs`).
 
 use crate::build::registry::{self, Access, CopyOptions, RegistryError};
 use crate::cli::args::{Common, Format, PlanPublishArgs, PublishArgs, SigningArgs};
@@ -160,19 +162,21 @@ fn run_publish(
     Ok(exit::SUCCESS)
 }
 
-/// One `REFERENCE@DIGEST` line per reference a publish pushed.
+/// One `REFERENCE@DIGEST` line per reference a publish pushed, the SBOM last.
 fn pushed_lines(report: &serde_json::Value) -> String {
+    let line = |p: &serde_json::Value| {
+        format!(
+            "{}@{}\n",
+            p["reference"].as_str().unwrap_or(""),
+            p["digest"].as_str().unwrap_or("")
+        )
+    };
     report["pushed"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|p| {
-            format!(
-                "{}@{}\n",
-                p["reference"].as_str().unwrap_or(""),
-                p["digest"].as_str().unwrap_or("")
-            )
-        })
+        .chain(Some(&report["sbom"]).filter(|s| s.is_object()))
+        .map(line)
         .collect()
 }
 
@@ -223,6 +227,15 @@ fn push(
             "build the variant from this commit (`wbuildc build`) and publish that image; a release is built from the tagged commit of a clean tree",
         ));
     }
+    let scratch = tempfile::Builder::new()
+        .prefix("wbuildc-publish-")
+        .tempdir()
+        .map_err(|e| UsageError(format!("cannot create a scratch directory: {e}")))?;
+    let contents = super::provenance::read(&source, scratch.path()).map_err(|e| {
+        Stop::Usage(UsageError(format!(
+            "cannot read the packages of the image to publish: {e}"
+        )))
+    })?;
     let access = &planned.access;
     let repository = &planned.tags.repository;
     let immutable = format!("{repository}:{}", planned.tags.immutable);
@@ -235,10 +248,6 @@ fn push(
             "publish again (without --number) to take the next free number",
         ));
     }
-    let scratch = tempfile::Builder::new()
-        .prefix("wbuildc-publish-")
-        .tempdir()
-        .map_err(|e| UsageError(format!("cannot create a scratch directory: {e}")))?;
     eprintln!("wbuildc: pushing {source} to {immutable}");
     let options = CopyOptions {
         preserve: false,
@@ -253,6 +262,14 @@ fn push(
             served.as_deref().unwrap_or("nothing")
         ))));
     }
+    let sbom = push_sbom(
+        &contents,
+        &planned,
+        &labels,
+        &digest,
+        scratch.path(),
+        sign_by,
+    )?;
     let mut pushed = vec![json!({
         "reference": immutable,
         "tag": planned.tags.immutable,
@@ -289,6 +306,11 @@ fn push(
     report["source"] = json!(source);
     report["digest"] = json!(digest);
     report["signed_by"] = json!(sign_by);
+    report["sbom"] = json!({
+        "reference": sbom.reference,
+        "digest": sbom.digest,
+        "packages": sbom.packages,
+    });
     report["pushed"] = json!(pushed);
     Ok(report)
 }
@@ -533,6 +555,31 @@ fn check_privacy(
         ));
     }
     Ok(())
+}
+
+/// The bill of materials of the image pushed as `digest`, beside it; its time
+/// is the image's `created` label (what `wbuildc build` stamps from
+/// SOURCE_DATE_EPOCH), else the build's time.
+fn push_sbom(
+    contents: &super::provenance::Contents,
+    planned: &Planned,
+    labels: &std::collections::BTreeMap<String, String>,
+    digest: &str,
+    scratch: &Path,
+    sign_by: Option<&str>,
+) -> Result<super::provenance::Pushed, Stop> {
+    let created = match labels.get("org.opencontainers.image.created") {
+        Some(c) if publish::sbom::is_spdx_time(c) => c.clone(),
+        _ => crate::build::rfc3339(build_seconds()?),
+    };
+    let image = publish::sbom::Image {
+        repository: &planned.tags.repository,
+        digest,
+        version: planned.image_version.as_deref(),
+        created: &created,
+    };
+    super::provenance::push(contents, &image, &planned.access, scratch, sign_by)
+        .map_err(registry_stop)
 }
 
 /// `--sign-by`: a GPG fingerprint (or long key id), never anything gpg could
