@@ -1,5 +1,5 @@
 //! OCI annotations for a build: source, revision, created, title, version, the
-//! variant and the base image. Values come only from the manifest (title,
+//! variant, the base image and the wbuildc version. Values come only from the manifest (title,
 //! version, source, variant), from git for the revision, from SOURCE_DATE_EPOCH
 //! for the creation time, and from the compiled stages (with the lock's pins) for
 //! the base image.
@@ -33,8 +33,18 @@ pub fn annotations(
         out.push(("org.opencontainers.image.created".into(), rfc3339(t)));
     }
     out.push((crate::lower::VARIANT_LABEL.into(), variant.to_string()));
+    // Which compiler wrote the image's Dockerfile: what to look at when two
+    // builds of one manifest differ. A build-time label, not in the Dockerfile,
+    // so a committed Dockerfile does not go stale with every release of wbuildc.
+    out.push((
+        WBUILDC_VERSION_LABEL.into(),
+        env!("CARGO_PKG_VERSION").to_string(),
+    ));
     out
 }
+
+/// The label with the version of wbuildc that built the image.
+pub const WBUILDC_VERSION_LABEL: &str = "dev.wbuild.wbuildc.version";
 
 /// `org.opencontainers.image.base.name` and `.base.digest`: the registry image
 /// the target stage is built on (through the stages it builds on), when its

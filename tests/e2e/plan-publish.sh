@@ -85,8 +85,11 @@ PATH=$(dirname "$WBUILDC"):$PATH bash "$ROOT/scripts/run-matrix.sh" "$WORK/plan"
   { cat "$WORK/matrix.log"; tail -20 "$WORK"/plan/*.log; die "run-matrix.sh failed"; }
 ok "run-matrix.sh built both images with buildah"
 HEAD=$(git rev-parse HEAD)
+label() { buildah inspect --type image --format "{{index .OCIv1.Config.Labels \"$2\"}}" "$1"; }
 check "the farm's image carries the revision label wbuildc build would give it (HEAD)" \
-  test "$(buildah inspect --type image --format '{{index .OCIv1.Config.Labels "org.opencontainers.image.revision"}}' "$REG/$APP:1.0.0")" = "$HEAD"
+  test "$(label "$REG/$APP:1.0.0" org.opencontainers.image.revision)" = "$HEAD"
+check "... and the version of the wbuildc that planned it" \
+  test "$(label "$REG/$APP:1.0.0" dev.wbuild.wbuildc.version)" = "$("$WBUILDC" --version | awk '{print $2}')"
 
 w publish-plan "$WORK/plan" --cert-dir "$CERTS" --format json > "$WORK/published.json" 2> "$WORK/err" ||
   { cat "$WORK/err"; jq . "$WORK/published.json"; die "publish-plan failed"; }

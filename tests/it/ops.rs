@@ -285,6 +285,11 @@ fn plan_writes_a_bake_file_and_a_matrix_whose_targets_exist_in_build_order() {
             "{job}"
         );
         assert_eq!(labels["dev.wbuild.variant"], job["variant"], "{job}");
+        assert_eq!(
+            labels["dev.wbuild.wbuildc.version"],
+            env!("CARGO_PKG_VERSION"),
+            "{job}"
+        );
         let id = job["id"].as_str().unwrap_or("");
         assert_eq!(
             &targets[id]["labels"], labels,
