@@ -299,17 +299,22 @@ pub enum StepKind {
         command: Command,
         caches: Vec<String>,
         secrets: Vec<String>,
+        /// `with user`: the command runs as this user, the steps after it as root.
+        user: Option<User>,
     },
+    /// `chown`: the owner of the copied files (`COPY --chown=uid:gid`).
     Copy {
         sources: Vec<String>,
         dest: String,
         chmod: Option<String>,
+        chown: Option<User>,
     },
     CopyFrom {
         stage: VariantRef,
         sources: Vec<String>,
         dest: String,
         chmod: Option<String>,
+        chown: Option<User>,
     },
     Env {
         name: String,
@@ -341,10 +346,13 @@ impl StepKind {
                 out.extend(repository.as_deref());
                 out.extend(keyring.as_deref());
             }
+            // A user's name reaches neither the image nor its history:
+            // `USER` and `--chown` are written by number.
             StepKind::Run {
                 command,
                 caches,
                 secrets,
+                ..
             } => {
                 match command {
                     Command::Shell(s) => out.push(s),
@@ -356,6 +364,7 @@ impl StepKind {
                 sources,
                 dest,
                 chmod,
+                ..
             }
             | StepKind::CopyFrom {
                 sources,

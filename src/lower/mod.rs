@@ -46,6 +46,8 @@ pub struct CopyRecord {
     /// Absolute, `.` and empty segments removed (`..` kept, see [`resolve_dots`]).
     pub dest: String,
     pub mode: Option<String>,
+    /// `with chown`: who owns the copied files (`None`: root).
+    pub owner: Option<ir::Owner>,
     /// The variant copied from (`copy from`), `None` for the build context.
     pub from_variant: Option<String>,
     pub origin: Origin,
@@ -301,9 +303,20 @@ impl Lowering<'_> {
             _ => String::from("/"),
         };
         let apt_base = graph.root_image(&variant.name).cloned();
+        // Whom the steps emitted so far run as: root, or the user of a `run ...
+        // with user` until a step that must run as root again.
+        let mut running_as = steps::ROOT;
         for step in steps {
             if steps::is_empty(step) {
                 continue;
+            }
+            if let Some(wanted) = steps::runs_as(step).filter(|w| *w != running_as) {
+                let user = Instruction::User {
+                    uid: wanted.uid,
+                    gid: wanted.gid,
+                };
+                ok &= self.push(&mut out, user, step.origin);
+                running_as = wanted;
             }
             let context = steps::StepContext {
                 evaluated,
@@ -318,6 +331,17 @@ impl Lowering<'_> {
                     ok &= self.push(&mut out, instruction, step.origin);
                 }
                 None => ok = false,
+            }
+        }
+        // The stage ends as its `user` says (or as the stage it is built on),
+        // never as the user of its last `run ... with user`: back to root, unless
+        // a `USER` follows anyway with nothing between that depends on the user
+        // (a `WORKDIR` creates its directory as the current user).
+        if running_as != steps::ROOT {
+            let user_follows = fields.contains_key(&Field::User) || switched_to_root;
+            if !user_follows || runtime::ends_with_workdir(fields.get(&Field::Workdir), &workdir) {
+                let root = Instruction::User { uid: 0, gid: 0 };
+                ok &= self.push(&mut out, root, variant.origin);
             }
         }
         ok &= self.runtime(evaluated, variant, &mut out, &workdir);
