@@ -87,6 +87,16 @@ pub enum Instruction {
     Cmd(Vec<JsonText>),
 }
 
+impl Instruction {
+    /// `USER uid:gid`.
+    pub fn user(owner: Owner) -> Instruction {
+        Instruction::User {
+            uid: owner.uid,
+            gid: owner.gid,
+        }
+    }
+}
+
 /// A numeric owner: `uid:gid` in `USER`, `--chown=`, and a mount's `uid=`/`gid=`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Owner {

@@ -281,18 +281,33 @@ impl Lowering<'_> {
             _ => &[],
         };
         // Build steps run as root. A stage built FROM a variant that switched to an
-        // unprivileged user switches back first; at the end its own `user` applies,
-        // or, without one, the user it was built on again.
-        let parent_user = match &base.kind {
+        // unprivileged user switches back before the first step that runs
+        // something; a `run ... with user` runs as that user, the steps after it
+        // as root again. At the end the stage's own `user` applies, or, without
+        // one, the user it started as again (see "Who steps run as" in
+        // docs/language.md).
+        let start_user = match &base.kind {
             ValKind::Variant(r) => effective_user(evaluated, graph, &r.name),
             _ => None,
-        };
-        let runs = steps.iter().any(steps::runs_commands);
-        let switched_to_root = parent_user.is_some() && runs;
-        if switched_to_root {
-            ok &= self.push(&mut out, Instruction::User { uid: 0, gid: 0 }, base.origin);
         }
-        if steps.iter().any(steps::uses_shell) {
+        .map_or(steps::ROOT, |(uid, gid)| ir::Owner { uid, gid });
+        let runs = steps.iter().any(steps::runs_commands);
+        let build_user = if runs { steps::ROOT } else { start_user };
+        let wanted = |step: &Step| match steps::runs_as(step) {
+            steps::RunsAs::User(owner) => Some(owner),
+            steps::RunsAs::BuildUser => Some(build_user),
+            steps::RunsAs::Anyone => None,
+        };
+        let steps: Vec<&Step> = steps.iter().filter(|s| !steps::is_empty(s)).collect();
+        // Whom the instructions emitted so far run as.
+        let mut running_as = start_user;
+        // The first switch comes before the SHELL (which runs nothing).
+        let first = steps.iter().find_map(|s| wanted(s));
+        if let Some(user) = first.filter(|u| *u != running_as) {
+            ok &= self.push(&mut out, Instruction::user(user), base.origin);
+            running_as = user;
+        }
+        if steps.iter().any(|s| steps::uses_shell(s)) {
             let shell = self.json_args("the shell", &SHELL.map(String::from), variant.origin)?;
             ok &= self.push(&mut out, Instruction::Shell(shell), variant.origin);
         }
@@ -303,20 +318,10 @@ impl Lowering<'_> {
             _ => String::from("/"),
         };
         let apt_base = graph.root_image(&variant.name).cloned();
-        // Whom the steps emitted so far run as: root, or the user of a `run ...
-        // with user` until a step that must run as root again.
-        let mut running_as = steps::ROOT;
         for step in steps {
-            if steps::is_empty(step) {
-                continue;
-            }
-            if let Some(wanted) = steps::runs_as(step).filter(|w| *w != running_as) {
-                let user = Instruction::User {
-                    uid: wanted.uid,
-                    gid: wanted.gid,
-                };
-                ok &= self.push(&mut out, user, step.origin);
-                running_as = wanted;
+            if let Some(user) = wanted(step).filter(|u| *u != running_as) {
+                ok &= self.push(&mut out, Instruction::user(user), step.origin);
+                running_as = user;
             }
             let context = steps::StepContext {
                 evaluated,
@@ -333,22 +338,17 @@ impl Lowering<'_> {
                 None => ok = false,
             }
         }
-        // The stage ends as its `user` says (or as the stage it is built on),
-        // never as the user of its last `run ... with user`: back to root, unless
-        // a `USER` follows anyway with nothing between that depends on the user
-        // (a `WORKDIR` creates its directory as the current user).
-        if running_as != steps::ROOT {
-            let user_follows = fields.contains_key(&Field::User) || switched_to_root;
-            if !user_follows || runtime::ends_with_workdir(fields.get(&Field::Workdir), &workdir) {
-                let root = Instruction::User { uid: 0, gid: 0 };
-                ok &= self.push(&mut out, root, variant.origin);
-            }
+        // The `WORKDIR` of the `workdir` field creates its directory as the
+        // current user: the build user's, never a `run ... with user`'s.
+        if running_as != build_user
+            && runtime::ends_with_workdir(fields.get(&Field::Workdir), &workdir)
+        {
+            ok &= self.push(&mut out, Instruction::user(build_user), variant.origin);
+            running_as = build_user;
         }
         ok &= self.runtime(evaluated, variant, &mut out, &workdir);
-        if let (true, Some((uid, gid)), None) =
-            (switched_to_root, parent_user, fields.get(&Field::User))
-        {
-            ok &= self.push(&mut out, Instruction::User { uid, gid }, base.origin);
+        if running_as != start_user && !fields.contains_key(&Field::User) {
+            ok &= self.push(&mut out, Instruction::user(start_user), base.origin);
         }
         let name = name?;
         ok.then_some(ir::Stage {

@@ -70,18 +70,28 @@ pub(super) fn owner(user: &User) -> Owner {
     }
 }
 
-/// Whom the step must run as: its `with user`, root for the other steps that
-/// run something or create directories (`apt`, `run`, `workdir`), and `None` for
-/// steps whose result does not depend on the current user (`copy` writes root's
-/// files unless it says `chown`; `env` and `arg` only set variables).
-pub(super) fn runs_as(step: &Step) -> Option<Owner> {
+/// Whom a step runs as.
+pub(super) enum RunsAs {
+    /// Its `with user`.
+    User(Owner),
+    /// The stage's build user: root in a stage that runs anything (`apt`, `run`,
+    /// `workdir`, which creates its directory as the current user).
+    BuildUser,
+    /// Whoever the steps before it ran as: what `copy` (root's files unless it
+    /// says `chown`), `env` and `arg` do does not depend on the user.
+    Anyone,
+}
+
+pub(super) fn runs_as(step: &Step) -> RunsAs {
     match &step.kind {
-        StepKind::Run { user, .. } => Some(user.as_ref().map_or(ROOT, owner)),
-        StepKind::Apt { .. } | StepKind::Workdir { .. } => Some(ROOT),
+        StepKind::Run {
+            user: Some(user), ..
+        } => RunsAs::User(owner(user)),
+        StepKind::Run { .. } | StepKind::Apt { .. } | StepKind::Workdir { .. } => RunsAs::BuildUser,
         StepKind::Copy { .. }
         | StepKind::CopyFrom { .. }
         | StepKind::Env { .. }
-        | StepKind::Arg { .. } => None,
+        | StepKind::Arg { .. } => RunsAs::Anyone,
     }
 }
 

@@ -63,8 +63,8 @@ variant production extends base.runtime(run_as = base.runuser) {
     copy "src/" to "./src/" with chown = base.somebody
     copy from build "/srv/app/src/built-by" to "./built-by" with chown = base.somebody
     run "id -u > src/step-uid && id -g > src/step-gid && echo cached > /var/cache/wbuild-owner/probe && cat /var/cache/wbuild-owner/probe > src/cache-probe" with user = base.somebody, cache = "/var/cache/wbuild-owner"
-    run "id -u > /srv/app/after-uid"
     copy "plain.txt" to "./plain.txt"
+    run "id -u > /srv/app/after-uid"
   }
   cmd = ["cat", "/srv/app/plain.txt"]
 }
@@ -90,8 +90,12 @@ done
 "$WBUILDC" compile service.wbuild --variant production > "$WORK/production.Dockerfile"
 check "the Dockerfile copies with --chown=65533:65533, from the context and from the build stage" \
   bash -c '[ "$(grep -c "^COPY .*--chown=65533:65533 " "$1")" = 3 ]' _ "$WORK/production.Dockerfile"
-check "the Dockerfile switches to USER 65533:65533 for the step and back to USER 0:0 after it" \
-  bash -c 'grep -A2 "^USER 65533:65533$" "$1" | grep -q "^USER 0:0$"' _ "$WORK/production.Dockerfile"
+after_user() { sed -n '/ AS production$/,$p' "$1" | grep -A3 '^USER 65533:65533$' | sed 1d | cut -d' ' -f1 | tr '\n' ' '; }
+got=$(after_user "$WORK/production.Dockerfile")
+check "the Dockerfile switches to USER 65533:65533 for the step, keeps it for the COPY after it, and is back to USER 0:0 for the next RUN ($got)" \
+  test "$got" = "RUN COPY USER "
+check "... the USER after them is 0:0, and the step's cache mount is 65533's (uid=65533,gid=65533)" \
+  bash -c 'grep -A3 "^USER 65533:65533$" "$1" | grep -qx "USER 0:0" && grep -q "^RUN --mount=type=cache,target=/var/cache/wbuild-owner,uid=65533,gid=65533 " "$1"' _ "$WORK/production.Dockerfile"
 
 ctr=$(buildah from --pull-never "$IMG:production") || die "buildah from $IMG:production failed"
 CTRS+=("$ctr")
@@ -102,7 +106,7 @@ for f in /srv/app/src/a.txt /srv/app/src/payload.bin /srv/app/src /srv/app/built
   check "$f belongs to 65533:65533 (copy ... with chown; got $got)" test "$got" = 65533:65533
 done
 got=$(owner /srv/app/plain.txt)
-check "/srv/app/plain.txt, copied without chown after the user's step, belongs to root (got $got)" test "$got" = 0:0
+check "/srv/app/plain.txt, copied without chown while the user was 65533, belongs to root (got $got)" test "$got" = 0:0
 got="$(cat "$mnt/srv/app/src/step-uid" 2>/dev/null):$(cat "$mnt/srv/app/src/step-gid" 2>/dev/null)"
 check "the run ... with user step ran as 65533:65533 (id -u, id -g: $got)" test "$got" = 65533:65533
 got=$(owner /srv/app/src/step-uid)
