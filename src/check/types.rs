@@ -308,17 +308,22 @@ pub enum StepKind {
         command: Command,
         caches: Vec<String>,
         secrets: Vec<String>,
+        /// `with user`: the command runs as this user, the steps after it as root.
+        user: Option<User>,
     },
+    /// `chown`: the owner of the copied files (`COPY --chown=uid:gid`).
     Copy {
         sources: Vec<String>,
         dest: String,
         chmod: Option<String>,
+        chown: Option<User>,
     },
     CopyFrom {
         stage: VariantRef,
         sources: Vec<String>,
         dest: String,
         chmod: Option<String>,
+        chown: Option<User>,
     },
     Env {
         name: String,
@@ -352,10 +357,13 @@ impl StepKind {
                 out.extend(repository.as_deref());
                 out.extend(keyring.as_deref());
             }
+            // A user's name reaches neither the image nor its history:
+            // `USER` and `--chown` are written by number.
             StepKind::Run {
                 command,
                 caches,
                 secrets,
+                ..
             } => {
                 match command {
                     Command::Shell(s) => out.push(s),
@@ -367,6 +375,7 @@ impl StepKind {
                 sources,
                 dest,
                 chmod,
+                ..
             }
             | StepKind::CopyFrom {
                 sources,

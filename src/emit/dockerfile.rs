@@ -7,7 +7,7 @@
 //! and `\\` escaped, flag values and names from positive character sets, and
 //! shell lines the parser keeps verbatim. No value can end an instruction early.
 
-use crate::ir::{Dockerfile, From, Inherited, Instruction, JsonText, Mount, Script, Stage};
+use crate::ir::{Dockerfile, From, Inherited, Instruction, JsonText, Mount, Owner, Script, Stage};
 use std::fmt::Write;
 
 /// The longest physical line BuildKit's and buildah's Dockerfile parsers read
@@ -135,8 +135,8 @@ fn text_len(instruction: &Instruction) -> usize {
                 + mounts
                     .iter()
                     .map(|m| match m {
-                        Mount::Cache { target } => target.as_str().len(),
-                        Mount::Secret { id } => id.as_str().len(),
+                        Mount::Cache { target, .. } => target.as_str().len(),
+                        Mount::Secret { id, .. } => id.as_str().len(),
                         Mount::Bind {
                             from,
                             source,
@@ -150,11 +150,13 @@ fn text_len(instruction: &Instruction) -> usize {
             sources,
             dest,
             chmod,
+            chown,
         } => {
             sum(sources)
                 + dest.as_str().len()
                 + from.as_ref().map_or(0, |f| f.as_str().len())
                 + chmod.as_ref().map_or(0, |c| c.as_str().len())
+                + chown.map_or(0, |_| 32)
         }
         Instruction::Env { name, value, .. } => 2 * name.as_str().len() + value.as_str().len() + 16,
         Instruction::Arg { name, default } => {
@@ -172,6 +174,14 @@ fn text_len(instruction: &Instruction) -> usize {
     }
 }
 
+/// A mount's `,uid=UID,gid=GID` (then the space before the next part).
+fn mount_owner(text: &mut String, owner: Option<Owner>) {
+    if let Some(Owner { uid, gid }) = owner {
+        let _ = write!(text, ",uid={uid},gid={gid}");
+    }
+    text.push(' ');
+}
+
 fn emit_instruction(out: &mut String, instruction: &Instruction) {
     match instruction {
         Instruction::Shell(args) => line(out, "SHELL", &json(args, false)),
@@ -179,11 +189,13 @@ fn emit_instruction(out: &mut String, instruction: &Instruction) {
             let mut text = String::new();
             for mount in mounts {
                 match mount {
-                    Mount::Cache { target } => {
-                        let _ = write!(text, "--mount=type=cache,target={target} ");
+                    Mount::Cache { target, owner } => {
+                        let _ = write!(text, "--mount=type=cache,target={target}");
+                        mount_owner(&mut text, *owner);
                     }
-                    Mount::Secret { id } => {
-                        let _ = write!(text, "--mount=type=secret,id={id} ");
+                    Mount::Secret { id, owner } => {
+                        let _ = write!(text, "--mount=type=secret,id={id}");
+                        mount_owner(&mut text, *owner);
                     }
                     Mount::Bind {
                         from,
@@ -208,10 +220,14 @@ fn emit_instruction(out: &mut String, instruction: &Instruction) {
             sources,
             dest,
             chmod,
+            chown,
         } => {
             let mut text = String::new();
             if let Some(from) = from {
                 let _ = write!(text, "--from={from} ");
+            }
+            if let Some(owner) = chown {
+                let _ = write!(text, "--chown={owner} ");
             }
             if let Some(mode) = chmod {
                 let _ = write!(text, "--chmod={mode} ");

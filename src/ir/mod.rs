@@ -58,6 +58,8 @@ pub enum Instruction {
         sources: Vec<JsonText>,
         dest: JsonText,
         chmod: Option<Flag>,
+        /// `--chown=uid:gid`, by number (no `/etc/passwd` lookup in the engine).
+        chown: Option<Owner>,
     },
     Env {
         name: VarName,
@@ -88,6 +90,29 @@ pub enum Instruction {
     Cmd(Vec<JsonText>),
 }
 
+impl Instruction {
+    /// `USER uid:gid`.
+    pub fn user(owner: Owner) -> Instruction {
+        Instruction::User {
+            uid: owner.uid,
+            gid: owner.gid,
+        }
+    }
+}
+
+/// A numeric owner: `uid:gid` in `USER`, `--chown=`, and a mount's `uid=`/`gid=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Owner {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.uid, self.gid)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Script {
     /// Run by the stage's `SHELL`.
@@ -98,12 +123,10 @@ pub enum Script {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mount {
-    Cache {
-        target: Flag,
-    },
-    Secret {
-        id: Flag,
-    },
+    /// `owner`: the uid and gid of the cache directory (a step run as that user).
+    Cache { target: Flag, owner: Option<Owner> },
+    /// `owner`: who may read the secret file (a step run as that user).
+    Secret { id: Flag, owner: Option<Owner> },
     /// A read-only view of a directory of an image for one step (the trusted
     /// base image's APT configuration, for the compiler's own `apt` steps).
     Bind {

@@ -95,6 +95,12 @@ pub const STEPS: &[StepInfo] = &[
                 false,
                 "BuildKit secret ids, mounted at /run/secrets/ID",
             ),
+            expr(
+                "user",
+                || Ty::User,
+                false,
+                "the user this one command runs as, by uid:gid; the steps after it run as root",
+            ),
         ],
         doc: "run a command",
     },
@@ -104,7 +110,15 @@ pub const STEPS: &[StepInfo] = &[
             expr("sources", paths, true, "paths in the build context"),
             expr("dest", || Ty::Path, true, "the destination in the image"),
         ],
-        options: &[expr("chmod", || Ty::String, false, "an octal mode")],
+        options: &[
+            expr("chmod", || Ty::String, false, "an octal mode"),
+            expr(
+                "chown",
+                || Ty::User,
+                false,
+                "the owner of the copied files, by uid:gid",
+            ),
+        ],
         doc: "copy files from the build context",
     },
     StepInfo {
@@ -120,7 +134,15 @@ pub const STEPS: &[StepInfo] = &[
             expr("sources", paths, true, "paths in that stage"),
             expr("dest", || Ty::Path, true, "the destination in the image"),
         ],
-        options: &[expr("chmod", || Ty::String, false, "an octal mode")],
+        options: &[
+            expr("chmod", || Ty::String, false, "an octal mode"),
+            expr(
+                "chown",
+                || Ty::User,
+                false,
+                "the owner of the copied files, by uid:gid",
+            ),
+        ],
         doc: "copy files from another variant's stage",
     },
     StepInfo {

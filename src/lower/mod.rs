@@ -46,6 +46,8 @@ pub struct CopyRecord {
     /// Absolute, `.` and empty segments removed (`..` kept, see [`resolve_dots`]).
     pub dest: String,
     pub mode: Option<String>,
+    /// `with chown`: who owns the copied files (`None`: root).
+    pub owner: Option<ir::Owner>,
     /// The variant copied from (`copy from`), `None` for the build context.
     pub from_variant: Option<String>,
     pub origin: Origin,
@@ -279,18 +281,33 @@ impl Lowering<'_> {
             _ => &[],
         };
         // Build steps run as root. A stage built FROM a variant that switched to an
-        // unprivileged user switches back first; at the end its own `user` applies,
-        // or, without one, the user it was built on again.
-        let parent_user = match &base.kind {
+        // unprivileged user switches back before the first step that runs
+        // something; a `run ... with user` runs as that user, the steps after it
+        // as root again. At the end the stage's own `user` applies, or, without
+        // one, the user it started as again (see "Who steps run as" in
+        // docs/language.md).
+        let start_user = match &base.kind {
             ValKind::Variant(r) => effective_user(evaluated, graph, &r.name),
             _ => None,
-        };
-        let runs = steps.iter().any(steps::runs_commands);
-        let switched_to_root = parent_user.is_some() && runs;
-        if switched_to_root {
-            ok &= self.push(&mut out, Instruction::User { uid: 0, gid: 0 }, base.origin);
         }
-        if steps.iter().any(steps::uses_shell) {
+        .map_or(steps::ROOT, |(uid, gid)| ir::Owner { uid, gid });
+        let runs = steps.iter().any(steps::runs_commands);
+        let build_user = if runs { steps::ROOT } else { start_user };
+        let wanted = |step: &Step| match steps::runs_as(step) {
+            steps::RunsAs::User(owner) => Some(owner),
+            steps::RunsAs::BuildUser => Some(build_user),
+            steps::RunsAs::Anyone => None,
+        };
+        let steps: Vec<&Step> = steps.iter().filter(|s| !steps::is_empty(s)).collect();
+        // Whom the instructions emitted so far run as.
+        let mut running_as = start_user;
+        // The first switch comes before the SHELL (which runs nothing).
+        let first = steps.iter().find_map(|s| wanted(s));
+        if let Some(user) = first.filter(|u| *u != running_as) {
+            ok &= self.push(&mut out, Instruction::user(user), base.origin);
+            running_as = user;
+        }
+        if steps.iter().any(|s| steps::uses_shell(s)) {
             let shell = self.json_args("the shell", &SHELL.map(String::from), variant.origin)?;
             ok &= self.push(&mut out, Instruction::Shell(shell), variant.origin);
         }
@@ -302,8 +319,9 @@ impl Lowering<'_> {
         };
         let apt_base = graph.root_image(&variant.name).cloned();
         for step in steps {
-            if steps::is_empty(step) {
-                continue;
+            if let Some(user) = wanted(step).filter(|u| *u != running_as) {
+                ok &= self.push(&mut out, Instruction::user(user), step.origin);
+                running_as = user;
             }
             let context = steps::StepContext {
                 evaluated,
@@ -320,11 +338,17 @@ impl Lowering<'_> {
                 None => ok = false,
             }
         }
-        ok &= self.runtime(evaluated, variant, &mut out, &workdir);
-        if let (true, Some((uid, gid)), None) =
-            (switched_to_root, parent_user, fields.get(&Field::User))
+        // The `WORKDIR` of the `workdir` field creates its directory as the
+        // current user: the build user's, never a `run ... with user`'s.
+        if running_as != build_user
+            && runtime::ends_with_workdir(fields.get(&Field::Workdir), &workdir)
         {
-            ok &= self.push(&mut out, Instruction::User { uid, gid }, base.origin);
+            ok &= self.push(&mut out, Instruction::user(build_user), variant.origin);
+            running_as = build_user;
+        }
+        ok &= self.runtime(evaluated, variant, &mut out, &workdir);
+        if running_as != start_user && !fields.contains_key(&Field::User) {
+            ok &= self.push(&mut out, Instruction::user(start_user), base.origin);
         }
         let name = name?;
         ok.then_some(ir::Stage {

@@ -11,6 +11,13 @@ use crate::language::Field;
 use crate::span::Origin;
 use crate::variants::{Evaluated, ResolvedVariant};
 
+/// Whether the `workdir` field makes a `WORKDIR` at the end of the stage: it
+/// differs from where the steps left it.
+pub(super) fn ends_with_workdir(value: Option<&Val>, workdir: &str) -> bool {
+    matches!(value, Some(Val { kind: ValKind::Path(path), .. })
+        if absolute(path, workdir) != normalise_dest(workdir))
+}
+
 impl Lowering<'_> {
     pub(super) fn runtime(
         &mut self,
@@ -216,10 +223,10 @@ impl Lowering<'_> {
         else {
             return true;
         };
-        let path = absolute(path, workdir);
-        if path == normalise_dest(workdir) {
+        if !ends_with_workdir(value, workdir) {
             return true;
         }
+        let path = absolute(path, workdir);
         match self.value(LineText::new, "the working directory", &path, *origin) {
             Some(text) => self.push(out, Instruction::Workdir(text), *origin),
             None => false,

@@ -12,10 +12,10 @@
 
 use super::paths::{absolute, escapes_context};
 use super::{CopyRecord, Lowering, SHELL};
-use crate::check::types::{Command, ImageRef, Step, StepKind};
+use crate::check::types::{Command, ImageRef, Step, StepKind, User};
 use crate::db::Db;
 use crate::diagnostics::Code;
-use crate::ir::{Flag, Instruction, JsonText, LineText, Mount, Script, ShellLine, VarName};
+use crate::ir::{Flag, Instruction, JsonText, LineText, Mount, Owner, Script, ShellLine, VarName};
 use crate::span::Origin;
 use crate::variants::Evaluated;
 
@@ -57,6 +57,42 @@ pub(super) fn uses_shell(step: &Step) -> bool {
 /// unprivileged one).
 pub(super) fn runs_commands(step: &Step) -> bool {
     matches!(&step.kind, StepKind::Run { .. }) || uses_shell(step)
+}
+
+/// Build steps run as root, the stage's build user.
+pub(super) const ROOT: Owner = Owner { uid: 0, gid: 0 };
+
+/// A checked user as the owner the Dockerfile names (by number).
+pub(super) fn owner(user: &User) -> Owner {
+    Owner {
+        uid: user.uid,
+        gid: user.gid,
+    }
+}
+
+/// Whom a step runs as.
+pub(super) enum RunsAs {
+    /// Its `with user`.
+    User(Owner),
+    /// The stage's build user: root in a stage that runs anything (`apt`, `run`,
+    /// `workdir`, which creates its directory as the current user).
+    BuildUser,
+    /// Whoever the steps before it ran as: what `copy` (root's files unless it
+    /// says `chown`), `env` and `arg` do does not depend on the user.
+    Anyone,
+}
+
+pub(super) fn runs_as(step: &Step) -> RunsAs {
+    match &step.kind {
+        StepKind::Run {
+            user: Some(user), ..
+        } => RunsAs::User(owner(user)),
+        StepKind::Run { .. } | StepKind::Apt { .. } | StepKind::Workdir { .. } => RunsAs::BuildUser,
+        StepKind::Copy { .. }
+        | StepKind::CopyFrom { .. }
+        | StepKind::Env { .. }
+        | StepKind::Arg { .. } => RunsAs::Anyone,
+    }
 }
 
 /// A stable file name for an APT source line: `wbuild-` and a short FNV-1a hash
@@ -130,6 +166,7 @@ impl Lowering<'_> {
                         sources: vec![self.value(JsonText::new, "a keyring path", k, origin)?],
                         dest: self.value(JsonText::new, "a keyring path", &dest, origin)?,
                         chmod: Some(self.value(Flag::new, "a mode", "0644", origin)?),
+                        chown: None,
                     };
                     self.pending.push(copy);
                 }
@@ -153,12 +190,20 @@ impl Lowering<'_> {
                 command,
                 caches,
                 secrets,
+                user,
             } => {
+                // A step run as another user gets its caches and secrets as that
+                // user's: a root-owned cache it could not write, a secret (mode
+                // 0400) it could not read.
+                let mount_owner = user.as_ref().map(owner).filter(|o| *o != ROOT);
                 let mut mounts = Vec::new();
                 for target in caches {
                     let target = absolute(target, workdir);
                     let target = self.value(Flag::new, "a cache path", &target, origin)?;
-                    mounts.push(Mount::Cache { target });
+                    mounts.push(Mount::Cache {
+                        target,
+                        owner: mount_owner,
+                    });
                 }
                 for id in secrets {
                     if id.is_empty()
@@ -177,6 +222,7 @@ impl Lowering<'_> {
                     }
                     mounts.push(Mount::Secret {
                         id: self.value(Flag::new, "a secret id", id, origin)?,
+                        owner: mount_owner,
                     });
                 }
                 let script = match command {
@@ -211,6 +257,7 @@ impl Lowering<'_> {
                 sources,
                 dest,
                 chmod,
+                chown,
             } => {
                 for s in sources {
                     if !self.context_path(s, origin) {
@@ -222,6 +269,7 @@ impl Lowering<'_> {
                     sources: sources.clone(),
                     dest: dest.clone(),
                     mode: chmod.clone(),
+                    owner: chown.as_ref().map(owner),
                     from_variant: None,
                     origin,
                 });
@@ -233,6 +281,7 @@ impl Lowering<'_> {
                         Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
                         None => None,
                     },
+                    chown: chown.as_ref().map(owner),
                 }
             }
             StepKind::CopyFrom {
@@ -240,6 +289,7 @@ impl Lowering<'_> {
                 sources,
                 dest,
                 chmod,
+                chown,
             } => {
                 let from = self.variant_dep(db, cx.evaluated, stage, origin)?;
                 let dest = absolute(dest, workdir);
@@ -247,6 +297,7 @@ impl Lowering<'_> {
                     sources: sources.clone(),
                     dest: dest.clone(),
                     mode: chmod.clone(),
+                    owner: chown.as_ref().map(owner),
                     from_variant: Some(stage.name.clone()),
                     origin,
                 });
@@ -258,6 +309,7 @@ impl Lowering<'_> {
                         Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
                         None => None,
                     },
+                    chown: chown.as_ref().map(owner),
                 }
             }
             StepKind::Env {

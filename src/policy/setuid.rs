@@ -52,13 +52,33 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
     let help = "programs run as the image's unprivileged user; if a setuid program is really needed, say why: allow += { \"setuid\": \"reason\" }";
     for copy in cx.lowered.copies.get(&variant.name).into_iter().flatten() {
         if let Some(mode) = copy.mode.as_deref().filter(|m| octal_sets_id(m)) {
+            // `with chown` does not make it harmless: the file then lets any
+            // user act as its owner (the application's user, say) instead.
+            let setuid = mode.bytes().next().is_some_and(|b| (b - b'0') & 0b100 != 0);
+            let owner = copy.owner.unwrap_or(crate::ir::Owner { uid: 0, gid: 0 });
+            let label = match (setuid, owner) {
+                (true, o) if o.uid == 0 => {
+                    "a root-owned setuid file lets any user act as root".to_string()
+                }
+                (true, o) => format!(
+                    "a setuid file owned by uid {} lets any user act as that user",
+                    o.uid
+                ),
+                (false, o) if o.gid == 0 => {
+                    "a setgid file of group root lets any user act with root's group".to_string()
+                }
+                (false, o) => format!(
+                    "a setgid file of gid {} lets any user act with that group",
+                    o.gid
+                ),
+            };
             out.push(
                 Diagnostic::new(
                     Code::Setuid,
                     format!("mode {mode} sets the setuid or setgid bit"),
                     copy.origin.file,
                     copy.origin.span,
-                    "a root-owned setuid file lets any user act as root",
+                    label,
                 )
                 .with_help(help),
             );

@@ -627,7 +627,19 @@ impl<'db> Walker<'db> {
                         option.name.span,
                         "unknown option",
                     );
-                    let d = if allowed.is_empty() {
+                    // Who owns a copy and whom a command runs as are said
+                    // differently: a copy runs nothing, a command copies nothing.
+                    let owner_help = match (keyword, option.name.name.as_str()) {
+                        ("copy" | "copy from", "user") => Some("a copy runs nothing: the copied files get an owner with `chown = USER`"),
+                        ("run", "chown") => Some("to run the command as a user, write `user = USER`; `chown` gives copied files their owner"),
+                        _ => None,
+                    };
+                    let d = if let Some(help) = owner_help {
+                        d.with_help(format!(
+                            "{help} (`{keyword}` takes: {})",
+                            allowed.join(", ")
+                        ))
+                    } else if allowed.is_empty() {
                         d.with_help(format!("`{keyword}` takes no options"))
                     } else {
                         d.with_did_you_mean_or(&option.name.name, allowed.iter().copied(), || {

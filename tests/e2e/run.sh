@@ -706,6 +706,12 @@ t=$(now)
 sub_suite private
 record buildah private seconds "$(since "$t")"
 
+# docs/language.md, `copy` and "Who steps run as": owners on copies, a user for one step.
+section "owners on copies and run ... with user (tests/e2e/ownership.sh)"
+t=$(now)
+sub_suite ownership
+record buildah ownership seconds "$(since "$t")"
+
 # docs/publishing.md, "Publishing a plan": plan, run-matrix.sh, publish-plan.
 section "publishing a plan (tests/e2e/plan-publish.sh)"
 t=$(now)

@@ -198,6 +198,15 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
         }
         Some(Some(text))
     };
+    let user = |sink: &mut Sink, name: &str| -> Option<Option<User>> {
+        let Some(o) = options.get(name) else {
+            return Some(None);
+        };
+        match eval_as(env, sink, &o.value, &Ty::User)?.kind {
+            ValKind::User(u) => Some(Some(u)),
+            _ => None,
+        }
+    };
     let path = |sink: &mut Sink, expr: &ast::Expr| -> Option<String> {
         match eval_as(env, sink, expr, &Ty::Path)?.kind {
             ValKind::Path(p) => Some(p),
@@ -289,12 +298,14 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 command,
                 caches,
                 secrets,
+                user: user(sink, "user")?,
             }
         }
         ast::StepKind::Copy { sources, dest } => StepKind::Copy {
             sources: strings(env, sink, sources, &Ty::Path)?,
             dest: path(sink, dest)?,
             chmod: chmod(sink)?,
+            chown: user(sink, "chown")?,
         },
         ast::StepKind::CopyFrom {
             stage,
@@ -320,6 +331,7 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 sources: strings(env, sink, sources, &Ty::Path)?,
                 dest: path(sink, dest)?,
                 chmod: chmod(sink)?,
+                chown: user(sink, "chown")?,
             }
         }
         ast::StepKind::Env { name, value: expr } => {
