@@ -325,6 +325,7 @@ impl Lowering<'_> {
             }
             let context = steps::StepContext {
                 evaluated,
+                graph,
                 apt_base: apt_base.as_ref(),
             };
             match self.step(db, &context, step, &mut workdir) {

@@ -27,6 +27,8 @@ pub const APT_BASE_MOUNT: &str = "/mnt";
 /// What lowering a step needs to know about its stage.
 pub(super) struct StepContext<'a> {
     pub evaluated: &'a Evaluated,
+    /// For the working directory another variant's stage ends in.
+    pub graph: &'a crate::graph::Graph,
     /// The image the stage chain starts from, whose APT configuration `apt`
     /// steps use (`None` for a chain that starts from `scratch`).
     pub apt_base: Option<&'a ImageRef>,
@@ -293,6 +295,11 @@ impl Lowering<'_> {
             } => {
                 let from = self.variant_dep(db, cx.evaluated, stage, origin)?;
                 let dest = absolute(dest, workdir);
+                // A relative source is where that stage's steps put it: in the
+                // working directory its stage ends in, not in `/` (where COPY
+                // --from would look for it).
+                let there = super::paths::final_workdir(cx.evaluated, cx.graph, &stage.name);
+                let sources: Vec<String> = sources.iter().map(|s| absolute(s, &there)).collect();
                 self.copies.push(CopyRecord {
                     sources: sources.clone(),
                     dest: dest.clone(),
@@ -303,7 +310,7 @@ impl Lowering<'_> {
                 });
                 Instruction::Copy {
                     from: Some(from),
-                    sources: self.json_args("a path", sources, origin)?,
+                    sources: self.json_args("a path", &sources, origin)?,
                     dest: self.value(JsonText::new, "a destination", &dest, origin)?,
                     chmod: match chmod {
                         Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),

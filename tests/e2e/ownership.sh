@@ -61,7 +61,8 @@ variant build extends base.build() {
 variant production extends base.runtime(run_as = base.runuser) {
   steps += {
     copy "src/" to "./src/" with chown = base.somebody
-    copy from build "/srv/app/src/built-by" to "./built-by" with chown = base.somebody
+    # relative: in the working directory the build stage ends in (/srv/app)
+    copy from build "src/built-by" to "./built-by" with chown = base.somebody
     run "id -u > src/step-uid && id -g > src/step-gid && echo cached > /var/cache/wbuild-owner/probe && cat /var/cache/wbuild-owner/probe > src/cache-probe" with user = base.somebody, cache = "/var/cache/wbuild-owner"
     copy "plain.txt" to "./plain.txt"
     run "id -u > /srv/app/after-uid"
@@ -117,7 +118,7 @@ check "... and the cache stayed out of the image" test ! -e "$mnt/var/cache/wbui
 got=$(cat "$mnt/srv/app/after-uid" 2>/dev/null || echo missing)
 check "the run step after it ran as root again (id -u: $got)" test "$got" = 0
 got=$(cat "$mnt/srv/app/built-by" 2>/dev/null || echo missing)
-check "the build stage's run ... with user step ran as 65533 too (its id -u, copied from it: $got)" test "$got" = 65533
+check "the build stage's run ... with user step ran as 65533 too (its id -u, copied from it by a relative source: $got)" test "$got" = 65533
 user=$(buildah inspect --type image --format '{{.OCIv1.Config.User}}' "$IMG:production")
 check "the image's config User is the variant's user, runuser 900:900 (got $user)" test "$user" = 900:900
 check "buildah run id -u prints 900" test "$(buildah run "$ctr" -- id -u 2>/dev/null)" = 900
