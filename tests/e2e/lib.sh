@@ -83,3 +83,16 @@ tamper_signature() {
   return 1
 }
 
+# sub_suite_checks NAME: the check functions of a script run.sh runs as a
+# sub-suite (its `ok ` and `FAIL ` lines are counted there): ok, bad, check
+# DESCRIPTION COMMAND..., finish (prints `NAME: N passed, N failed`, fails when
+# any failed) and die (a fatal check, then finish and exit 1).
+sub_suite_checks() {
+  SUB_SUITE=$1 PASS=0 FAIL=0
+  ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
+  bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
+  check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+  finish() { echo "$SUB_SUITE: $PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
+  die() { bad "fatal: $*"; finish; exit 1; }
+}
+

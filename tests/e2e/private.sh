@@ -20,12 +20,7 @@ WBUILDC=${1:?usage: private.sh WBUILDC WORK_DIR}
 WORK=${2:?usage: private.sh WBUILDC WORK_DIR}
 WBUILDC=$(cd "$(dirname "$WBUILDC")" && pwd)/$(basename "$WBUILDC")
 
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
-finish() { echo "private: $PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
-die() { bad "fatal: $*"; finish; exit 1; }
+sub_suite_checks private
 private_registry() { WBUILD_E2E_REGISTRY_INSTANCE=private "$HERE/registry.sh" "$@"; }
 trap 'private_registry stop > /dev/null 2>&1 || true' EXIT
 

@@ -22,12 +22,7 @@ WBUILDC=${1:?usage: signed-base.sh WBUILDC WORK_DIR}
 WORK=${2:?usage: signed-base.sh WBUILDC WORK_DIR}
 WBUILDC=$(cd "$(dirname "$WBUILDC")" && pwd)/$(basename "$WBUILDC")
 
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
-finish() { echo "signed-base: $PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
-die() { bad "fatal: $*"; finish; exit 1; }
+sub_suite_checks signed-base
 
 "$HERE/registry.sh" start > /dev/null || die "registry.sh start failed"
 eval "$("$HERE/registry.sh" env)"
