@@ -102,7 +102,6 @@ DAY=20231114
 w() { "$WBUILDC" "$@" --policy "$WORK/policy.toml"; }
 sk() { skopeo "$@"; }
 export CERTS WORK; export -f digest pull_verified   # for the `bash -c` checks
-config_digest() { skopeo inspect --config --raw "$@" | sha256sum | cut -d' ' -f1; }
 # The image tags (each image's SBOM tag, sha256-HEX.sbom, aside: sbom_tags lists those).
 tag_list() { skopeo list-tags --cert-dir "$CERTS" "docker://$REPO" | jq -r '.Tags[] | select(endswith(".sbom") | not)' | sort | tr '\n' ' '; }
 sbom_tags() { skopeo list-tags --cert-dir "$CERTS" "docker://$REPO" | jq -r '.Tags[] | select(endswith(".sbom"))' | sort | tr '\n' ' '; }
@@ -153,8 +152,18 @@ check "the report matches docs/schemas/publish.schema.json (check-jsonschema; sc
   "$SCHEMA_CHECK" --schemafile "$ROOT/docs/schemas/publish.schema.json" "$WORK/first.json"
 check "skopeo reads $REPO:1.0.0-$DAY-1 back with that digest" test "$(digest "$REPO:1.0.0-$DAY-1")" = "$D1"
 check "the floating $REPO:1.0.0 has it too" test "$(digest "$REPO:1.0.0")" = "$D1"
-check "the registry's image is the local one (same config digest: the image ID)" \
-  test "$(config_digest --cert-dir "$CERTS" "docker://$REPO:1.0.0")" = "$(config_digest "containers-storage:localhost/$NAME:production")"
+# publish pushes an OCI manifest (which carries the annotations), so the config is the
+# local Docker-format config converted: the same layers and run-time settings.
+same_image() {
+  # (an empty list and a missing one are the same to an engine: the conversion
+  # writes `"Entrypoint": null` for buildah's `[]`)
+  local want='{layers: .rootfs.diff_ids, config: (.config | {User, Entrypoint: (.Entrypoint // []), Cmd: (.Cmd // []), Env: (.Env // []), Labels: (.Labels // {}), WorkingDir, ExposedPorts: (.ExposedPorts // {})})}'
+  skopeo inspect --config --raw --cert-dir "$CERTS" "docker://$1" | jq -S "$want" > "$WORK/config.pushed"
+  skopeo inspect --config --raw "containers-storage:$2" | jq -S "$want" > "$WORK/config.local"
+  diff -u "$WORK/config.local" "$WORK/config.pushed"
+}
+check "the registry's image is the local one (the same layers, user, entrypoint, cmd, env and labels)" \
+  same_image "$REPO:1.0.0" "localhost/$NAME:production"
 check "the image's version label is 1.0.0" \
   test "$(skopeo inspect --cert-dir "$CERTS" "docker://$REPO:1.0.0" | jq -r '.Labels["org.opencontainers.image.version"]')" = 1.0.0
 check "the registry lists exactly the two tags" test "$(tag_list)" = "1.0.0 1.0.0-$DAY-1 "
@@ -164,10 +173,15 @@ check "... and the floating $REPO:1.0.0 (signed for its own name)" pull_verified
 # Provenance: the base image's annotations, and the SBOM beside the image.
 inspected=$(skopeo inspect --cert-dir "$CERTS" "docker://$REPO:1.0.0")
 # buildah builds in Docker's format (it ignores SHELL in OCI's), whose manifest has no
-# annotations: the image's labels carry them (an `--output oci:` layout has both).
+# annotations: the image's labels carry them, and publish pushes an OCI manifest that
+# carries them as annotations as well.
+PROVENANCE='[."org.opencontainers.image.base.name", ."org.opencontainers.image.base.digest", ."org.opencontainers.image.revision", ."org.opencontainers.image.created", ."org.opencontainers.image.version", ."dev.wbuild.variant"] | join(" ")'
+WANTED="$BASE_REF $BASE_DIGEST $(git rev-parse HEAD) 2023-11-14T22:13:20Z 1.0.0 production"
 check "the pushed image's labels name its base, the base's digest, revision, created, version and variant" \
-  test "$(jq -r '.Labels | [."org.opencontainers.image.base.name", ."org.opencontainers.image.base.digest", ."org.opencontainers.image.revision", ."org.opencontainers.image.created", ."org.opencontainers.image.version", ."dev.wbuild.variant"] | join(" ")' <<< "$inspected")" = \
-  "$BASE_REF $BASE_DIGEST $(git rev-parse HEAD) 2023-11-14T22:13:20Z 1.0.0 production"
+  test "$(jq -r ".Labels | $PROVENANCE" <<< "$inspected")" = "$WANTED"
+check "... and so do the annotations of its manifest (an OCI manifest), the floating tag's too" \
+  bash -c '[ "$(skopeo inspect --raw --cert-dir "$1" "docker://$2" | jq -r ".annotations | $3")" = "$4" ] && [ "$(skopeo inspect --raw --cert-dir "$1" "docker://$5" | jq -r .mediaType)" = application/vnd.oci.image.manifest.v1+json ]' \
+  _ "$CERTS" "$REPO:1.0.0" "$PROVENANCE" "$WANTED" "$REPO:1.0.0-$DAY-1"
 SBOM_REF=$REPO:sha256-${D1#sha256:}.sbom
 check "the report names the SBOM at $SBOM_REF with the digest the registry serves" \
   test "$(jq -r '.sbom.reference + "@" + .sbom.digest' "$WORK/first.json")" = "$SBOM_REF@$(digest "$SBOM_REF")"

@@ -29,6 +29,7 @@
 //!
 //! [OCI image layout]: https://github.com/opencontainers/image-spec/blob/main/image-layout.md
 
+mod annotate;
 mod artifact;
 mod dpkg;
 mod image;
@@ -38,6 +39,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use annotate::annotate_manifest;
 pub use artifact::write_artifact;
 pub use image::{image_files, installed_in_status};
 use sha2::{Digest, Sha256};

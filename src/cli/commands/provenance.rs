@@ -19,14 +19,18 @@ pub struct Contents {
     pub warnings: Vec<String>,
 }
 
+/// Where [`read`] leaves the copy of the image, in the scratch directory: what
+/// `publish` pushes, once its manifest carries the annotations.
+pub fn layout_of(scratch: &Path) -> std::path::PathBuf {
+    scratch.join("image")
+}
+
 /// Reads `source` (a local image) through a copy into an OCI layout in
-/// `scratch`; prints the warnings of [`read_layout`].
+/// `scratch` ([`layout_of`]); prints the warnings of [`read_layout`].
 pub fn read(source: &str, scratch: &Path) -> Result<Contents, String> {
-    let dir = scratch.join("sbom-image");
+    let dir = layout_of(scratch);
     registry::copy_to_layout(source, &dir).map_err(|e| e.to_string())?;
-    let contents = read_layout(&dir, source);
-    let _ = std::fs::remove_dir_all(&dir);
-    let contents = contents?;
+    let contents = read_layout(&dir, source)?;
     for warning in &contents.warnings {
         eprintln!("warning: {warning}");
     }

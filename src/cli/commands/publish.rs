@@ -236,6 +236,20 @@ fn push(
             "cannot read the packages of the image to publish: {e}"
         )))
     })?;
+    // What is pushed is that copy, its manifest annotated with the provenance
+    // labels `wbuildc build` wrote (the engines' images carry them as labels only).
+    let layout = super::provenance::layout_of(scratch.path());
+    let provenance: Vec<(String, String)> = labels
+        .iter()
+        .filter(|(k, _)| k.starts_with("org.opencontainers.image.") || k.starts_with("dev.wbuild."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    crate::build::oci::annotate_manifest(&layout, &provenance).map_err(|e| {
+        Stop::Usage(UsageError(format!(
+            "cannot annotate the image to publish: {e}"
+        )))
+    })?;
+    let pushed_from = format!("oci:{}", layout.display());
     let access = &planned.access;
     let repository = &planned.tags.repository;
     let immutable = format!("{repository}:{}", planned.tags.immutable);
@@ -253,7 +267,7 @@ fn push(
         preserve: false,
         sign_by,
     };
-    let digest = registry::copy(&source, &immutable, access, scratch.path(), options)
+    let digest = registry::copy(&pushed_from, &immutable, access, scratch.path(), options)
         .map_err(registry_stop)?;
     let served = registry::digest_of(&immutable, access).map_err(registry_stop)?;
     if served.as_deref() != Some(digest.as_str()) {
