@@ -284,6 +284,10 @@ pub enum Command {
         /// A local OCI layout whose package list (written by `base build`) to read (repeatable).
         #[arg(long = "layout", value_name = "oci:DIR")]
         layouts: Vec<String>,
+        /// The SPDX SBOM of a published image, as `wbuildc publish` pushed it beside the
+        /// image (REPOSITORY:sha256-HEX.sbom, fetched with skopeo) (repeatable).
+        #[arg(long = "sbom", value_name = "FILE")]
+        sboms: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },

@@ -139,8 +139,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             workspace,
             package,
             layouts,
+            sboms,
             format,
-        } => commands::ops::which(&workspace, &package, &layouts, format),
+        } => commands::ops::which(&workspace, &package, &layouts, &sboms, format),
         args::Command::Init {
             dir,
             language,

@@ -337,6 +337,61 @@ pub fn is_spdx_time(text: &str) -> bool {
         })
 }
 
+/// What a document [`document`] wrote says back: the image it describes
+/// (`REPOSITORY@DIGEST`) and its Debian packages (the `pkg:deb` ones, with the
+/// architecture of their purl), for `wbuildc which --sbom`. `None` when it is
+/// not such a document (no image package).
+pub fn debian_packages(doc: &Value) -> Option<(String, Vec<Package>)> {
+    let packages = doc["packages"].as_array()?;
+    let image = packages.iter().find(|p| p["SPDXID"] == "SPDXRef-image")?["name"]
+        .as_str()?
+        .to_string();
+    let debs = packages
+        .iter()
+        .filter_map(|p| {
+            let purl = p["externalRefs"]
+                .as_array()?
+                .iter()
+                .find(|r| r["referenceType"] == "purl")?["referenceLocator"]
+                .as_str()?;
+            let rest = purl.strip_prefix("pkg:deb/")?;
+            let architecture = rest
+                .split_once("?")
+                .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("arch=")))
+                .unwrap_or("");
+            Some(Package {
+                name: p["name"].as_str()?.to_string(),
+                version: p["versionInfo"].as_str()?.to_string(),
+                architecture: decode(architecture),
+            })
+        })
+        .collect();
+    Some((image, debs))
+}
+
+/// The inverse of [`encode`] (`%XX` sequences).
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a test that fails says so
 mod tests {
@@ -429,6 +484,16 @@ mod tests {
         )
         .unwrap();
         let doc = document(&image, &debs, &locked);
+        // `which --sbom` reads back what was written.
+        let (described, mut read) = debian_packages(&doc).unwrap();
+        assert_eq!(
+            described,
+            format!("registry.example.org/web/api@sha256:{}", "0f".repeat(32))
+        );
+        let mut written = debs.to_vec();
+        written.sort();
+        read.sort();
+        assert_eq!(read, written);
         let reversed: Vec<Package> = debs.iter().rev().cloned().collect();
         assert_eq!(doc, document(&image, &reversed, &locked));
         assert_eq!(doc["relationships"][0]["relationshipType"], "DESCRIBES");

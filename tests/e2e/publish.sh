@@ -203,6 +203,9 @@ for pkg in base-files libc6; do
   check "the SBOM lists $pkg $version ($arch) as dpkg in the image reports it, with its purl" \
     test "$(jq -r --arg p "$pkg" '.packages[] | select(.name == $p) | .versionInfo + " " + .externalRefs[0].referenceLocator' "$SBOM")" = \
     "$version pkg:deb/debian/$pkg@$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$version")?arch=$arch"
+  # The package question for published images: wbuildc which reads the SBOM.
+  check "wbuildc which --package $pkg --sbom answers $REPO@$D1 carries $pkg $version ($arch)" \
+    test "$(w which --package "$pkg" --sbom "$SBOM" --format json | jq -r '.published[] | .image + " " + .version + " " + .architecture')" = "$REPO@$D1 $version $arch"
 done
 check "the SBOM lists as many Debian packages as dpkg reports installed" \
   test "$(jq '[.packages[] | select(.externalRefs[0].referenceLocator | startswith("pkg:deb/"))] | length' "$SBOM")" = \

@@ -519,3 +519,31 @@ fn sboms_of_fixture_images_are_valid_spdx() {
     let (valid, _) = validate("bad", &doc);
     assert!(!valid, "pyspdxtools accepted an invalid SBOM");
 }
+
+/// `which --sbom` reads only SBOMs `publish` wrote; anything else is a usage
+/// error naming the file (the registry part is tests/e2e/publish.sh).
+#[test]
+fn which_refuses_what_is_not_a_publish_sbom() {
+    let (dir, repo, policy) = repository(None);
+    let not_json = dir.path().join("not.json");
+    std::fs::write(&not_json, "SPDX?").unwrap_or_else(|e| panic!("{e}"));
+    let other = dir.path().join("other.spdx.json");
+    std::fs::write(&other, r#"{"spdxVersion": "SPDX-2.3", "packages": []}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (file, says) in [
+        (dir.path().join("missing.json"), "No such file"),
+        (not_json, "not JSON"),
+        (other, "not an SBOM `wbuildc publish` wrote"),
+    ] {
+        let file = file.to_string_lossy().into_owned();
+        let out = output(
+            &repo,
+            &policy,
+            false,
+            &["which", "--package", "curl", "--sbom", &file],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&file) && stderr.contains(says), "{stderr}");
+    }
+}

@@ -536,10 +536,38 @@ fn resolve(
     })
 }
 
-pub fn which(args: &WorkspaceArgs, package: &str, layouts: &[String], format: Format) -> u8 {
+pub fn which(
+    args: &WorkspaceArgs,
+    package: &str,
+    layouts: &[String],
+    sboms: &[std::path::PathBuf],
+    format: Format,
+) -> u8 {
     let run = || -> Result<u8, UsageError> {
         let loaded = load_workspace(args)?;
         let ws = &loaded.ws;
+        // Published images: the SBOM `publish` pushed beside each.
+        let mut published = Vec::new();
+        for file in sboms {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| UsageError(format!("--sbom {}: {e}", file.display())))?;
+            let doc: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| UsageError(format!("--sbom {}: not JSON: {e}", file.display())))?;
+            let (image, debs) = crate::publish::sbom::debian_packages(&doc).ok_or_else(|| {
+                UsageError(format!(
+                    "--sbom {}: not an SBOM `wbuildc publish` wrote (no image package)",
+                    file.display()
+                ))
+            })?;
+            for p in debs.iter().filter(|p| p.name == package) {
+                published.push(json!({
+                    "image": image,
+                    "package": package,
+                    "version": p.version,
+                    "architecture": p.architecture,
+                }));
+            }
+        }
         // The package lists recorded beside each layout's images.
         let mut carriers: Vec<(String, String, String)> = Vec::new(); // (reference, version, arch)
         for layout in layouts {
@@ -573,14 +601,28 @@ pub fn which(args: &WorkspaceArgs, package: &str, layouts: &[String], format: Fo
             }));
         }
         match format {
-            Format::Json => {
-                print_stdout(&format!("{}\n", json!({ "version": 1, "carriers": rows })))?
-            }
+            Format::Json => print_stdout(&format!(
+                "{}\n",
+                json!({ "version": 1, "carriers": rows, "published": published })
+            ))?,
             Format::Human => {
                 let mut text = String::new();
-                if rows.is_empty() {
+                if rows.is_empty() && !layouts.is_empty() {
                     text.push_str(&format!(
                         "no base image in the given layouts carries {package}\n"
+                    ));
+                }
+                if published.is_empty() && !sboms.is_empty() {
+                    text.push_str(&format!(
+                        "no published image of the given SBOMs carries {package}\n"
+                    ));
+                }
+                for row in &published {
+                    text.push_str(&format!(
+                        "{} carries {package} {} ({}) (published; its SBOM)\n",
+                        row["image"].as_str().unwrap_or(""),
+                        row["version"].as_str().unwrap_or(""),
+                        row["architecture"].as_str().unwrap_or("")
                     ));
                 }
                 for row in &rows {
