@@ -61,6 +61,9 @@ variant production extends base.runtime(run_as = base.runuser) {
     run "id -u > src/step-uid && id -g > src/step-gid && echo cached > /var/cache/wbuild-owner/probe && cat /var/cache/wbuild-owner/probe > src/cache-probe" with user = base.somebody, cache = "/var/cache/wbuild-owner"
     copy "plain.txt" to "./plain.txt"
     run "id -u > /srv/app/after-uid"
+    # the engine extends the inherited value; nothing for a variable that is unset
+    env PATH = "/opt/tool/bin" with inherited = "after"
+    env TOOL_PATH = "/opt/tool/lib" with inherited = "before"
   }
   cmd = ["cat", "/srv/app/plain.txt"]
 }
@@ -114,6 +117,12 @@ got=$(cat "$mnt/srv/app/after-uid" 2>/dev/null || echo missing)
 check "the run step after it ran as root again (id -u: $got)" test "$got" = 0
 got=$(cat "$mnt/srv/app/built-by" 2>/dev/null || echo missing)
 check "the build stage's run ... with user step ran as 65533 too (its id -u, copied from it by a relative source: $got)" test "$got" = 65533
+env_of() { buildah inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$1" | grep "^$2=" | cut -d= -f2-; }
+base_path=$(env_of "$WBUILD_E2E_BASE_IMAGE" PATH)
+check "env PATH with inherited = \"after\" is /opt/tool/bin: then the base image's PATH ($(env_of "$IMG:production" PATH))" \
+  test "$(env_of "$IMG:production" PATH)" = "/opt/tool/bin:$base_path" -a -n "$base_path"
+check "env TOOL_PATH with inherited = \"before\", unset before, is /opt/tool/lib without a ':' ($(env_of "$IMG:production" TOOL_PATH))" \
+  test "$(env_of "$IMG:production" TOOL_PATH)" = /opt/tool/lib
 user=$(buildah inspect --type image --format '{{.OCIv1.Config.User}}' "$IMG:production")
 check "the image's config User is the variant's user, runuser 900:900 (got $user)" test "$user" = 900:900
 check "buildah run id -u prints 900" test "$(buildah run "$ctr" -- id -u 2>/dev/null)" = 900
