@@ -123,7 +123,9 @@ struct StdlibSection {
     dir: PathBuf,
 }
 
-fn trusted_text(path: &Path, what: &str) -> Result<String, UsageError> {
+/// A file the operator names (the organisation's configuration, a plan, an
+/// SBOM): through the one reader, regular files only and bounded, as UTF-8.
+pub(crate) fn trusted_text(path: &Path, what: &str) -> Result<String, UsageError> {
     let bytes = fs::read(path, Confinement::Trusted, None).map_err(|e| {
         UsageError(format!(
             "cannot read {what} {}: {}",

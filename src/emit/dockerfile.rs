@@ -241,20 +241,16 @@ fn emit_instruction(out: &mut String, instruction: &Instruction) {
             value,
             inherited,
         } => {
-            let value = quoted(value.as_str());
+            let text = escaped(value.as_str());
             // `${NAME:+...}` adds the inherited value and its `:` only when it is
             // set and not empty (an empty PATH entry would mean the working
             // directory); the engine expands it from the stage's environment.
             let value = match inherited {
-                None => value,
-                Some(Inherited::After) => {
-                    format!("{}${{{name}:+:${{{name}}}}}\"", &value[..value.len() - 1])
-                }
-                Some(Inherited::Before) => {
-                    format!("\"${{{name}:+${{{name}}}:}}{}", &value[1..])
-                }
+                None => text,
+                Some(Inherited::After) => format!("{text}${{{name}:+:${{{name}}}}}"),
+                Some(Inherited::Before) => format!("${{{name}:+${{{name}}}:}}{text}"),
             };
-            line(out, "ENV", &format!("{name}={value}"))
+            line(out, "ENV", &format!("{name}=\"{value}\""))
         }
         Instruction::Arg { name, default } => match default {
             Some(value) => line(out, "ARG", &format!("{name}={}", quoted(value.as_str()))),
@@ -309,15 +305,18 @@ fn line(out: &mut String, keyword: &str, rest: &str) {
 /// A double-quoted word: `"`, `$` and `\` are backslash-escaped, which BuildKit's
 /// word processing turns back into exactly the original characters.
 pub fn quoted(value: &str) -> String {
-    let mut s = String::with_capacity(value.len() + 2);
-    s.push('"');
+    format!("\"{}\"", escaped(value))
+}
+
+/// The text of [`quoted`] without its quotes.
+fn escaped(value: &str) -> String {
+    let mut s = String::with_capacity(value.len());
     for c in value.chars() {
         if matches!(c, '"' | '$' | '\\') {
             s.push('\\');
         }
         s.push(c);
     }
-    s.push('"');
     s
 }
 

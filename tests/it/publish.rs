@@ -531,7 +531,7 @@ fn which_refuses_what_is_not_a_publish_sbom() {
     std::fs::write(&other, r#"{"spdxVersion": "SPDX-2.3", "packages": []}"#)
         .unwrap_or_else(|e| panic!("{e}"));
     for (file, says) in [
-        (dir.path().join("missing.json"), "No such file"),
+        (dir.path().join("missing.json"), "it does not exist"),
         (not_json, "not JSON"),
         (other, "not an SBOM `wbuildc publish` wrote"),
     ] {

@@ -549,8 +549,7 @@ pub fn which(
         // Published images: the SBOM `publish` pushed beside each.
         let mut published = Vec::new();
         for file in sboms {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| UsageError(format!("--sbom {}: {e}", file.display())))?;
+            let text = crate::cli::config::trusted_text(file, "the --sbom file")?;
             let doc: serde_json::Value = serde_json::from_str(&text)
                 .map_err(|e| UsageError(format!("--sbom {}: not JSON: {e}", file.display())))?;
             let (image, debs) = crate::publish::sbom::debian_packages(&doc).ok_or_else(|| {

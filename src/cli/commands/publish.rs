@@ -497,10 +497,10 @@ fn failed_job(s: Stop) -> (JobStatus, JobDetail) {
 
 fn read_matrix(plan_dir: &Path) -> Result<Matrix, UsageError> {
     let path = plan_dir.join("matrix.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::cli::config::trusted_text(&path, "the plan's matrix").map_err(|e| {
         UsageError(format!(
-            "cannot read {}: {e}; write the plan with `wbuildc plan --out {}`",
-            path.display(),
+            "{}; write the plan with `wbuildc plan --out {}`",
+            e.0,
             plan_dir.display()
         ))
     })?;
