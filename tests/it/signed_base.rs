@@ -341,6 +341,13 @@ fn a_refused_base_is_wb6002_at_the_users_line_and_nothing_is_built() {
         "{text}"
     );
     assert_eq!(s.read("Dockerfile"), "");
+    let rendered = |text: &str| -> String {
+        let start = text.find("error[WB6002]").unwrap_or(0);
+        let block = &text[start..];
+        let end = block.find("\n\n").unwrap_or(block.len());
+        block[..end].replace(&*s.dir.path().to_string_lossy(), "[TMP]")
+    };
+    let mut shown = rendered(&text);
 
     // The stdlib's base, through a preset: at the user's `extends` line.
     let out = s.build("production", &[("FAKE_SKOPEO_REJECT", "1")]);
@@ -356,4 +363,7 @@ fn a_refused_base_is_wb6002_at_the_users_line_and_nothing_is_built() {
         "{text}"
     );
     assert_eq!(s.read("Dockerfile"), "");
+    shown.push_str("\n\n");
+    shown.push_str(&rendered(&text));
+    insta::assert_snapshot!("wb6002_rendered", shown);
 }
