@@ -55,6 +55,7 @@ die() { bad "fatal: $*"; summary; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 
+declare -A BG_JOBS=()
 WORK="" CTRS=() BG_PIDS=() DCTRS=() STARTED_DOCKERD=0 STARTED_REGISTRY=0
 cleanup() {
   local rc=$? p c
@@ -73,6 +74,26 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# The jobs that run beside the suite. Their exit status is written to a file rather
+# than taken from `wait PID`: bash forgets a finished job's status when a later
+# child gets its PID, and with pid_max at 32768 a 10-minute run of buildah forks
+# wraps around (one CI run saw `wait` fail for a job that had passed).
+#   bg_start NAME LOG COMMAND...   runs COMMAND in the background, output to LOG
+#   bg_wait NAME                   waits for it to finish; returns its exit status
+bg_start() {
+  local name=$1 log=$2; shift 2
+  rm -f "$WORK/$name.rc"
+  ( rc=0; "$@" > "$log" 2>&1 || rc=$?; echo "$rc" > "$WORK/$name.rc.tmp"; mv "$WORK/$name.rc.tmp" "$WORK/$name.rc" ) &
+  BG_PIDS+=("$!"); BG_JOBS[$name]=$!
+}
+bg_wait() {
+  while [ ! -e "$WORK/$1.rc" ]; do sleep 1; done
+  # finished: cleanup must not kill whatever gets its PID next
+  local p keep=()
+  for p in "${BG_PIDS[@]}"; do [ "$p" = "${BG_JOBS[$1]}" ] || keep+=("$p"); done
+  BG_PIDS=("${keep[@]}")
+  return "$(cat "$WORK/$1.rc")"
+}
 
 # ---------------------------------------------------------------- setup
 section "setup"
@@ -128,24 +149,18 @@ buildah umount "$BASE_CTR" >/dev/null; buildah rm "$BASE_CTR" >/dev/null; CTRS=(
 # Mostly network and dpkg time, so it runs beside the rest of the suite (with a
 # buildah storage of its own) and is collected at the end.
 OPS_T0=$(now)
-"$HERE/ops-walkthrough.sh" "$WBUILDC" "$WORK/ops" > "$WORK/ops.log" 2>&1 &
-OPS_PID=$!
-BG_PIDS+=("$OPS_PID")
+bg_start ops "$WORK/ops.log" "$HERE/ops-walkthrough.sh" "$WBUILDC" "$WORK/ops"
 # The wbuildc image (packaging/image/wbuildc.wbuild): built with wbuildc, then an
 # example built inside a container of it with Docker. Mostly apt and buildah time,
 # so it runs beside the rest too and is collected at the end.
 IMAGE_T0=$(now)
 IMAGE_ARGS=()
 [ "$DO_DOCKER" = 1 ] && IMAGE_ARGS=(--docker "$DOCKER_HOST")
-"$HERE/wbuildc-image.sh" "$WBUILDC" "$WORK/wbuildc-image" "${IMAGE_ARGS[@]}" > "$WORK/wbuildc-image.log" 2>&1 &
-IMAGE_PID=$!
-BG_PIDS+=("$IMAGE_PID")
+bg_start wbuildc-image "$WORK/wbuildc-image.log" "$HERE/wbuildc-image.sh" "$WBUILDC" "$WORK/wbuildc-image" "${IMAGE_ARGS[@]}"
 # python-web and go-service on Debian trixie (its base image made like bookworm's,
 # cached): also mostly network and dpkg time, also beside the rest, own storage.
 SUITES_T0=$(now)
-"$HERE/suites.sh" "$WBUILDC" "$WORK/suites" trixie > "$WORK/suites.log" 2>&1 &
-SUITES_PID=$!
-BG_PIDS+=("$SUITES_PID")
+bg_start suites "$WORK/suites.log" "$HERE/suites.sh" "$WBUILDC" "$WORK/suites" trixie
 d() { "$WBUILD_E2E_DOCKER_CLIENT" "$@"; }
 
 # ---------------------------------------------------------------- helpers
@@ -667,7 +682,7 @@ fi
 
 section "the wbuildc image (packaging/image/wbuildc.wbuild)"
 image_rc=0
-wait "$IMAGE_PID" || image_rc=$?
+bg_wait wbuildc-image || image_rc=$?
 while read -r status line; do
   case "$status" in ok) ok "$line" ;; FAIL) bad "$line" ;; note) note "$line" ;; esac
 done < <(grep -E '^(ok|FAIL|note) ' "$WORK/wbuildc-image.log")
@@ -676,7 +691,6 @@ if [ "$image_rc" != 0 ]; then
   bad "tests/e2e/wbuildc-image.sh exited $image_rc"
 fi
 record image wbuildc-image seconds "$(since "$IMAGE_T0")"
-BG_PIDS=("${BG_PIDS[@]/$IMAGE_PID}")
 # docs/publishing.md against a real registry (registry.sh: TLS, basic auth).
 section "publishing (tests/e2e/publish.sh)"
 t=$(now)
@@ -761,7 +775,7 @@ else
 fi
 
 section "operations (docs/operations.md)"
-if wait "$OPS_PID"; then
+if bg_wait ops; then
   ok "docs/operations.md ran: $(tail -1 "$WORK/ops.log") ($(since "$OPS_T0")s)"
   grep -E '^reproducible: ' "$WORK/ops.log" | sed 's/^/note /'
   grep -E '^(ok|FAIL|skip) +[a-z]' "$WORK/ops.log" | sed 's/^/note matrix: /'
@@ -788,12 +802,10 @@ else
   tail -60 "$WORK/ops.log"
   bad "docs/operations.md: a step failed (log above)"
 fi
-BG_PIDS=("${BG_PIDS[@]/$OPS_PID}")
 
 section "examples on trixie (tests/e2e/suites.sh)"
 suites_rc=0
-wait "$SUITES_PID" || suites_rc=$?
-BG_PIDS=("${BG_PIDS[@]/$SUITES_PID}")
+bg_wait suites || suites_rc=$?
 suites_failed=0
 while IFS= read -r line; do
   case "$line" in
