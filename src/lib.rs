@@ -41,6 +41,7 @@ pub mod emit;
 pub mod fmt;
 pub mod graph;
 pub mod ide;
+pub mod import;
 pub mod ir;
 pub mod language;
 pub mod lower;

@@ -291,6 +291,33 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Convert a Blubber config (version v4, `.pipeline/blubber.yaml`) into a
+    /// .wbuild manifest, and a Blubber policy file into a wbuild-policy.toml
+    /// (`wbuildc docs migrating-from-blubber`).
+    ImportBlubber {
+        /// The Blubber config.
+        #[arg(required_unless_present = "policy")]
+        path: Option<PathBuf>,
+        /// Write the manifest here (default: standard output); never over an
+        /// existing file without --force.
+        #[arg(short, long, value_name = "OUT.wbuild")]
+        output: Option<PathBuf>,
+        /// The manifest's image name (default: the name of the directory the config
+        /// is in, or of the repository when it is in .pipeline/).
+        #[arg(long, value_name = "NAME")]
+        image: Option<String>,
+        /// A Blubber policy file (`enforcements: [{path, rule}]`) to convert.
+        #[arg(long, value_name = "POLICY.yaml")]
+        policy: Option<PathBuf>,
+        /// Write the converted policy here (default: standard output).
+        #[arg(long, value_name = "FILE", requires = "policy")]
+        policy_output: Option<PathBuf>,
+        /// Overwrite existing output files.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Write a starter service.wbuild for a repository: its language detected from
     /// requirements.txt/pyproject.toml, package.json, composer.json, pom.xml or go.mod.
     // Listed first in --help: where a new user starts.

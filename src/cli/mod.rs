@@ -149,6 +149,23 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             stdout,
             root,
         } => commands::init::run(&dir, root.as_deref(), language, force, stdout),
+        args::Command::ImportBlubber {
+            path,
+            output,
+            image,
+            policy,
+            policy_output,
+            force,
+            format,
+        } => commands::import::run(&commands::import::Request {
+            path: path.as_deref(),
+            output: output.as_deref(),
+            image: image.as_deref(),
+            policy: policy.as_deref(),
+            policy_output: policy_output.as_deref(),
+            force,
+            format,
+        }),
         args::Command::Completions { shell } => commands::completions::completions(shell),
         args::Command::Man { out } => commands::completions::man(out.as_deref()),
     };

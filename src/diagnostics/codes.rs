@@ -5,7 +5,8 @@
 //! Codes are stable: never renumber or reuse one. Ranges: WB0xxx syntax,
 //! WB1xxx names and imports, WB2xxx types and values, WB3xxx variants and merging,
 //! WB4xxx lowering and output, WB5xxx policy and configuration, WB6xxx what a
-//! build finds when it runs (the engine, the registry).
+//! build finds when it runs (the engine, the registry), WB7xxx reading other
+//! tools' configuration (`wbuildc import-blubber`).
 
 use super::Severity;
 use serde::{Serialize, Serializer};
@@ -462,4 +463,55 @@ organisation does not trust, or the signature names another repository. Nothing 
 built. Build on an image the organisation published and signed (`wbuildc publish
 --sign-by`), or ask ops to sign this one; a signature cannot be skipped by the
 repository, only by the organisation's policy.";
+    BlubberYaml = "WB7001", Error, "not a YAML document wbuildc can read",
+"`wbuildc import-blubber` reads the Blubber config as YAML first; this text is not
+YAML, or uses what a Blubber config never needs: more than one document (`---`),
+tags (`!tag`), a key that is not a plain string, a key written twice in one mapping,
+or more than 100,000 values once aliases are expanded. The label points at the line
+and column where reading stopped. Blubber's own YAML reader stops at the same
+places, without saying where.";
+
+    BlubberVersion = "WB7002", Error, "unsupported Blubber config version",
+"Only Blubber config `version: v4` is imported. Older versions (v1 to v3) had other
+fields and rules (copies of the build context were implied, for one), so converting
+them field by field would silently change what is built. Upgrade the config to v4
+with Blubber's own documentation first, or write the `.wbuild` by hand.";
+
+    BlubberUnknownField = "WB7003", Error, "unknown Blubber field",
+"The key is not a field of Blubber config v4 at this place (Blubber refuses unknown
+fields too). The help line names the closest field when there is one; `wbuildc docs
+migrating-from-blubber` lists every v4 field and what it becomes in wbuild.";
+
+    BlubberInvalidValue = "WB7004", Error, "invalid Blubber value",
+"The field's value has the wrong kind (a string where Blubber wants a list, a uid
+that is not a number) or a value Blubber itself rejects (an unknown cache `access`,
+a relative `lives.in`, a URL that is not http or https, an environment variable
+name with characters a shell cannot name). The label says what the field takes.";
+
+    BlubberUnknownVariant = "WB7005", Error, "a Blubber variant that does not exist",
+"An `includes`, `copies`, `requirements` or `mounts` entry names a variant that the
+config does not define (for `copies` and `requirements`, `local` means the build
+context; for `mounts`, a name that is no variant is taken as an image only when it
+looks like one: it has a registry host or a tag).";
+
+    BlubberIncludeCycle = "WB7006", Error, "Blubber includes form a cycle",
+"The variants' `includes` lead back to where they started, so there is no order in
+which Blubber could merge them (it refuses such configs as well). Remove one of the
+includes in the cycle.";
+
+    BlubberMergeTrap = "WB7007", Warning, "a Blubber merge rule that does not do what it says",
+"Blubber merges a variant over the top-level config and its includes with rules
+that silently ignore some values: an empty or null `base` does not make a variant
+scratch when something else set one, a uid or gid of 0 does not switch to root, an
+empty string does not clear a scalar, and `entrypoint` and requirement lists
+replace rather than append. The import keeps Blubber's result (the same image) and
+writes it out explicitly; the warning says where the config says something else,
+so that the intent can be fixed in the new `.wbuild`.";
+
+    BlubberPolicyRule = "WB7008", Error, "a Blubber policy rule with no wbuild equivalent",
+"`wbuildc import-blubber --policy` converts the enforcements of a Blubber policy
+file into the organisation's `wbuild-policy.toml`. This enforcement's path and rule
+have no wbuild policy key that means the same; it is not converted (a rule dropped
+silently would loosen the policy). The help line says which paths and rules are
+converted; see `wbuildc docs migrating-from-blubber`.";
 }

@@ -8,6 +8,7 @@ pub mod completions;
 pub mod docs;
 pub mod explain;
 pub mod fmt;
+pub mod import;
 pub mod init;
 pub mod ops;
 pub mod policy;
