@@ -514,4 +514,12 @@ file into the organisation's `wbuild-policy.toml`. This enforcement's path and r
 have no wbuild policy key that means the same; it is not converted (a rule dropped
 silently would loosen the policy). The help line says which paths and rules are
 converted; see `wbuildc docs migrating-from-blubber`.";
+
+    BlubberNotCarried = "WB7009", Warning, "a Blubber setting wbuild does not carry over",
+"The config says something that changes how Blubber builds but not what the image
+holds, and that wbuild has no way to say: a proxy for one APT source only
+(`apt.proxies[].source`), or more than one proxy. wbuild's `apt` step takes one HTTP
+proxy for all of its sources; the import keeps the first proxy for every source and
+reports the others here. Check that the build machines can reach the sources through
+it (the proxy is never left in the image).";
 }

@@ -32,7 +32,10 @@ pub enum Value {
     Null,
     /// Any other scalar; `quoted` when it was written in quotes or as a block
     /// (then it is a string whatever it looks like).
-    Scalar { text: String, quoted: bool },
+    Scalar {
+        text: String,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -182,7 +185,10 @@ impl Builder<'_> {
             TScalarStyle::Literal | TScalarStyle::Folded => line.trim_end().len().max(1),
             _ => text.len().min(line.trim_end().len()).max(1),
         };
-        Span::new(at, at + len.min(rest.len()).max(usize::from(!rest.is_empty())))
+        Span::new(
+            at,
+            at + len.min(rest.len()).max(usize::from(!rest.is_empty())),
+        )
     }
 
     fn add(&mut self, node: Node, anchor: usize) {
@@ -278,24 +284,35 @@ impl MarkedEventReceiver for Builder<'_> {
                 }
                 let quoted = !matches!(style, TScalarStyle::Plain);
                 if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded) {
-                    let line_start = self.text.get(..at).map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+                    let line_start = self
+                        .text
+                        .get(..at)
+                        .map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
                     self.blocks.push((at, at - line_start));
                 }
-                let value = if !quoted && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
-                {
-                    Value::Null
-                } else {
-                    Value::Scalar { text, quoted }
-                };
+                let value =
+                    if !quoted && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                        Value::Null
+                    } else {
+                        Value::Scalar { text, quoted }
+                    };
                 self.add(Node { value, span }, anchor);
             }
-            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) if tag.is_some() => {
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)
+                if tag.is_some() =>
+            {
                 let _ = anchor;
-                self.fail("YAML tags (`!tag`) are not supported here", Span::new(at, at + 1));
+                self.fail(
+                    "YAML tags (`!tag`) are not supported here",
+                    Span::new(at, at + 1),
+                );
             }
             Event::SequenceStart(anchor, _) => {
                 if self.stack.len() >= MAX_DEPTH {
-                    self.fail(format!("nested more than {MAX_DEPTH} levels deep"), Span::new(at, at + 1));
+                    self.fail(
+                        format!("nested more than {MAX_DEPTH} levels deep"),
+                        Span::new(at, at + 1),
+                    );
                     return;
                 }
                 self.stack.push(Open::Seq {
@@ -306,7 +323,10 @@ impl MarkedEventReceiver for Builder<'_> {
             }
             Event::MappingStart(anchor, _) => {
                 if self.stack.len() >= MAX_DEPTH {
-                    self.fail(format!("nested more than {MAX_DEPTH} levels deep"), Span::new(at, at + 1));
+                    self.fail(
+                        format!("nested more than {MAX_DEPTH} levels deep"),
+                        Span::new(at, at + 1),
+                    );
                     return;
                 }
                 self.stack.push(Open::Map {
@@ -317,8 +337,16 @@ impl MarkedEventReceiver for Builder<'_> {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Open::Seq { start, anchor, items }) = self.stack.pop() {
-                    let start = items.first().map_or(start, |n| n.span.start as usize).min(start);
+                if let Some(Open::Seq {
+                    start,
+                    anchor,
+                    items,
+                }) = self.stack.pop()
+                {
+                    let start = items
+                        .first()
+                        .map_or(start, |n| n.span.start as usize)
+                        .min(start);
                     let end = items.last().map_or(start + 1, |n| n.span.end as usize);
                     self.add(
                         Node {
@@ -341,7 +369,9 @@ impl MarkedEventReceiver for Builder<'_> {
                         .first()
                         .map_or(start, |e| e.key_span.start as usize)
                         .min(start);
-                    let end = entries.last().map_or(start + 1, |e| e.value.span.end as usize);
+                    let end = entries
+                        .last()
+                        .map_or(start + 1, |e| e.value.span.end as usize);
                     self.add(
                         Node {
                             value: Value::Map(entries),
@@ -363,7 +393,14 @@ impl MarkedEventReceiver for Builder<'_> {
                     return;
                 };
                 self.nodes += Builder::copies(&node);
-                let span = Span::new(at, at + 1 + self.text.get(at + 1..).map_or(0, |t| t.find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}').unwrap_or(t.len())));
+                let span = Span::new(
+                    at,
+                    at + 1
+                        + self.text.get(at + 1..).map_or(0, |t| {
+                            t.find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}')
+                                .unwrap_or(t.len())
+                        }),
+                );
                 self.add(
                     Node {
                         value: node.value,
@@ -413,7 +450,11 @@ fn comments(text: &str, blocks: &[(usize, usize)]) -> Vec<Comment> {
         if let Some(hash) = comment_start(content) {
             let body = content.get(hash + 1..).unwrap_or("");
             out.push(Comment {
-                text: body.strip_prefix(' ').unwrap_or(body).trim_end().to_string(),
+                text: body
+                    .strip_prefix(' ')
+                    .unwrap_or(body)
+                    .trim_end()
+                    .to_string(),
                 span: Span::new(start + hash, start + content.len()),
                 own_line: content.get(..hash).is_some_and(|b| b.trim().is_empty()),
             });
@@ -486,7 +527,10 @@ mod tests {
             ));
         }
         let err = parse(&text).err().map(|e| e.message);
-        assert!(err.is_some_and(|m| m.contains("more than")), "expansion must be refused");
+        assert!(
+            err.is_some_and(|m| m.contains("more than")),
+            "expansion must be refused"
+        );
     }
 
     #[test]

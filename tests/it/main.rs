@@ -7,6 +7,7 @@ mod dfcheck;
 mod ide_fixture;
 mod support;
 
+mod blubber;
 mod ci;
 mod cli;
 mod completions;

@@ -26,6 +26,21 @@ fn every_diagnostic_code_has_a_fixture() {
             covered.extend(list.split_whitespace().map(str::to_string));
         }
     }
+    // Codes of `wbuildc import-blubber`, in the snapshots of tests/it/blubber.rs
+    // (the corpus's bad inputs, its merge traps and its policies).
+    for entry in std::fs::read_dir(repo().join("tests/it/snapshots"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("blubber_") && name.ends_with(".snap") {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for (at, _) in text.match_indices("WB7") {
+                covered.extend(text.get(at..at + 6).map(str::to_string));
+            }
+        }
+    }
     // Reported by a real engine's failure or skopeo's verification; the end-to-end suite
     // (tests/e2e) asserts them, tests/it/signed_base.rs the WB6002 a stand-in causes.
     let engine_codes = [Code::BuildStepFailed, Code::UnsignedBaseImage];
@@ -387,6 +402,41 @@ fn every_user_document_is_a_docs_topic_and_messages_point_at_topics() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// docs/migrating-from-blubber.md's field table is generated from the importer's
+/// table of every Blubber v4 field (`UPDATE_DOCS=1` rewrites it).
+#[test]
+fn blubber_doc_lists_every_field() {
+    let path = repo().join("docs/migrating-from-blubber.md");
+    let doc = std::fs::read_to_string(&path).unwrap_or_default();
+    let open = "<!-- fields: generated from src/import/blubber/model.rs FIELDS by tidy::blubber_doc_lists_every_field (UPDATE_DOCS=1) -->\n";
+    let close = "<!-- end fields -->";
+    let mut table = String::from("| Blubber field | in wbuild |\n|---|---|\n");
+    for (field, wbuild) in wbuild::import::blubber::model::FIELDS {
+        table.push_str(&format!("| `{field}` | {} |\n", wbuild.replace('|', "\\|")));
+    }
+    let (Some(start), Some(end)) = (doc.find(open), doc.find(close)) else {
+        panic!(
+            "docs/migrating-from-blubber.md has no `{}` … `{close}` block",
+            open.trim_end()
+        );
+    };
+    let from = start + open.len();
+    let expected = format!(
+        "{}{table}{}",
+        doc.get(..from).unwrap_or(""),
+        doc.get(end..).unwrap_or("")
+    );
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected)
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/migrating-from-blubber.md's field table is stale: run `UPDATE_DOCS=1 cargo test --test it tidy`"
+    );
 }
 
 /// docs/stdlib.md's table of what each Debian suite ships is generated from the

@@ -46,6 +46,11 @@ pub const TOPICS: &[Topic] = &[
         text: include_str!("../../../docs/publishing.md"),
     },
     Topic {
+        name: "migrating-from-blubber",
+        summary: "wbuildc import-blubber: every Blubber v4 field in wbuild, merge rules, policies",
+        text: include_str!("../../../docs/migrating-from-blubber.md"),
+    },
+    Topic {
         name: "security",
         summary: "what wbuildc trusts, what it refuses, and why the repository is untrusted",
         text: include_str!("../../../docs/security.md"),

@@ -38,7 +38,10 @@ pub fn run(request: &Request<'_>) -> u8 {
 fn default_image_name(path: &Path) -> String {
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let mut dir = absolute.parent();
-    if dir.and_then(Path::file_name).is_some_and(|n| n == ".pipeline") {
+    if dir
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == ".pipeline")
+    {
         dir = dir.and_then(Path::parent);
     }
     let name: String = dir
@@ -46,9 +49,17 @@ fn default_image_name(path: &Path) -> String {
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let name = name.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
+    let name = name
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string();
     if name.is_empty() {
         "service".into()
     } else {
@@ -63,9 +74,21 @@ fn import(request: &Request<'_>) -> Result<u8, UsageError> {
     if let Some(path) = request.path {
         let text = crate::cli::config::trusted_text(path, "the Blubber config")?;
         let shown = path.display().to_string();
-        let image = request.image.map_or_else(|| default_image_name(path), str::to_string);
-        let imported = blubber::import(&text, CONFIG, &blubber::Options { image_name: &image, source_name: &shown });
-        failed |= imported.diagnostics.iter().any(|d| d.severity == Severity::Error);
+        let image = request
+            .image
+            .map_or_else(|| default_image_name(path), str::to_string);
+        let imported = blubber::import(
+            &text,
+            CONFIG,
+            &blubber::Options {
+                image_name: &image,
+                source_name: &shown,
+            },
+        );
+        failed |= imported
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error);
         if let Some(manifest) = imported.manifest {
             outputs.push((request.output, formatted(&manifest)?));
         }
@@ -75,7 +98,10 @@ fn import(request: &Request<'_>) -> Result<u8, UsageError> {
         let text = crate::cli::config::trusted_text(path, "the Blubber policy")?;
         let shown = path.display().to_string();
         let converted = blubber::policy::convert(&text, POLICY, &shown);
-        failed |= converted.diagnostics.iter().any(|d| d.severity == Severity::Error);
+        failed |= converted
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error);
         if let Some(toml) = converted.toml {
             outputs.push((request.policy_output, toml));
         }
@@ -91,7 +117,10 @@ fn import(request: &Request<'_>) -> Result<u8, UsageError> {
             stdlib: false,
         })
         .collect();
-    let diagnostics: Vec<Diagnostic> = report.iter().flat_map(|(_, _, d)| d.iter().cloned()).collect();
+    let diagnostics: Vec<Diagnostic> = report
+        .iter()
+        .flat_map(|(_, _, d)| d.iter().cloned())
+        .collect();
     match request.format {
         Format::Json => {
             let value = serde_json::json!({
@@ -104,7 +133,10 @@ fn import(request: &Request<'_>) -> Result<u8, UsageError> {
         Format::Human => {
             if !diagnostics.is_empty() {
                 eprint!("{}", render::to_terminal(&files, &diagnostics, false));
-                eprintln!("{}", render::summary(diagnostics.iter().map(|d| (d.severity, d.code))));
+                eprintln!(
+                    "{}",
+                    render::summary(diagnostics.iter().map(|d| (d.severity, d.code)))
+                );
             }
         }
     }
@@ -120,7 +152,11 @@ fn import(request: &Request<'_>) -> Result<u8, UsageError> {
         }
     }
     if let (Some(out), Format::Human) = (request.output, request.format) {
-        eprintln!("wrote {}; run `wbuildc check {}` under the organisation's policy", out.display(), out.display());
+        eprintln!(
+            "wrote {}; run `wbuildc check {}` under the organisation's policy",
+            out.display(),
+            out.display()
+        );
     }
     Ok(exit::SUCCESS)
 }
@@ -137,7 +173,10 @@ fn formatted(draft: &str) -> Result<String, UsageError> {
             .filter(|d| d.code.as_str().starts_with("WB0"))
             .collect();
         eprint!("{}", compiler.render(&syntax, false));
-        UsageError("internal error: the manifest import-blubber wrote does not parse; please report it".into())
+        UsageError(
+            "internal error: the manifest import-blubber wrote does not parse; please report it"
+                .into(),
+        )
     })
 }
 
@@ -152,10 +191,13 @@ fn write(path: &Path, text: &str, force: bool) -> Result<(), UsageError> {
         .open(path)
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                UsageError(format!("{shown} already exists; not overwriting it (--force replaces it)"))
+                UsageError(format!(
+                    "{shown} already exists; not overwriting it (--force replaces it)"
+                ))
             } else {
                 UsageError(format!("cannot write {shown}: {e}"))
             }
         })?;
-    file.write_all(text.as_bytes()).map_err(|e| UsageError(format!("cannot write {shown}: {e}")))
+    file.write_all(text.as_bytes())
+        .map_err(|e| UsageError(format!("cannot write {shown}: {e}")))
 }

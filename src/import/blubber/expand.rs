@@ -72,7 +72,11 @@ pub struct Expanded {
 
 /// Expands every variant; includes that name no variant or form a cycle are
 /// diagnostics (and the variant is left out).
-pub fn expand_all(config: &Config, file: FileId, diagnostics: &mut Vec<Diagnostic>) -> Vec<Expanded> {
+pub fn expand_all(
+    config: &Config,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Expanded> {
     let mut out = Vec::new();
     for v in &config.variants {
         for inc in &v.includes {
@@ -80,7 +84,10 @@ pub fn expand_all(config: &Config, file: FileId, diagnostics: &mut Vec<Diagnosti
                 diagnostics.push(
                     Diagnostic::new(
                         Code::BlubberUnknownVariant,
-                        format!("variant `{}` includes `{}`, which is not a variant of this config", v.name.value, inc.value),
+                        format!(
+                            "variant `{}` includes `{}`, which is not a variant of this config",
+                            v.name.value, inc.value
+                        ),
                         file,
                         inc.span,
                         "no such variant",
@@ -93,22 +100,35 @@ pub fn expand_all(config: &Config, file: FileId, diagnostics: &mut Vec<Diagnosti
             }
         }
     }
-    if diagnostics.iter().any(|d| d.code == Code::BlubberUnknownVariant) {
+    if diagnostics
+        .iter()
+        .any(|d| d.code == Code::BlubberUnknownVariant)
+    {
         return out;
     }
     for v in &config.variants {
         match include_order(config, v) {
             Ok(order) => out.push(expand(config, v, &order, file, diagnostics)),
-            Err(cycle) => {
-                if !diagnostics.iter().any(|d| d.code == Code::BlubberIncludeCycle && cycle.iter().any(|c| d.message.contains(&format!("`{c}`")))) {
+            Err((cycle, closing)) => {
+                // One diagnostic per cycle, at the include that closes it when
+                // followed from the first variant of the file that is on it.
+                if !diagnostics
+                    .iter()
+                    .any(|d| d.code == Code::BlubberIncludeCycle)
+                {
                     diagnostics.push(
                         Diagnostic::new(
                             Code::BlubberIncludeCycle,
-                            format!("the includes of `{}` lead back to it: {}", v.name.value, cycle.join(" → ")),
+                            format!(
+                                "the includes of `{}` lead back to it: {}",
+                                v.name.value,
+                                cycle.join(" → ")
+                            ),
                             file,
-                            v.name.span,
-                            "part of an include cycle",
+                            closing,
+                            "closes the cycle",
                         )
+                        .with_secondary(file, v.name.span, "the cycle starts here")
                         .with_help("remove one of the includes in the cycle"),
                     );
                 }
@@ -119,19 +139,24 @@ pub fn expand_all(config: &Config, file: FileId, diagnostics: &mut Vec<Diagnosti
 }
 
 /// The variants `v` includes, transitively, each after the ones it includes.
-fn include_order<'c>(config: &'c Config, v: &'c Variant) -> Result<Vec<&'c Variant>, Vec<String>> {
+/// A cycle: the variants around it, and the include that closes it.
+type Cycle = (Vec<String>, Span);
+
+fn include_order<'c>(config: &'c Config, v: &'c Variant) -> Result<Vec<&'c Variant>, Cycle> {
     fn visit<'c>(
         config: &'c Config,
         v: &'c Variant,
         path: &mut Vec<String>,
         order: &mut Vec<&'c Variant>,
-    ) -> Result<(), Vec<String>> {
+    ) -> Result<(), Cycle> {
         for inc in &v.includes {
-            let Some(w) = config.variants.iter().find(|w| w.name.value == inc.value) else { continue };
+            let Some(w) = config.variants.iter().find(|w| w.name.value == inc.value) else {
+                continue;
+            };
             if path.contains(&w.name.value) {
                 let mut cycle = path.clone();
                 cycle.push(w.name.value.clone());
-                return Err(cycle);
+                return Err((cycle, inc.span));
             }
             if order.iter().any(|o| o.name.value == w.name.value) {
                 continue;
@@ -153,14 +178,31 @@ struct Merging<'a> {
     file: FileId,
     diagnostics: &'a mut Vec<Diagnostic>,
     variant: String,
+    /// Off for the top level, which is read over the defaults, not merged.
+    traps: bool,
 }
 
 impl Merging<'_> {
     fn trap(&mut self, span: Span, message: String, label: &str, help: &str) {
+        // One warning per place, however many variants merge it.
+        if !self.traps
+            || self
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::BlubberMergeTrap && d.primary.span == span)
+        {
+            return;
+        }
         self.diagnostics.push(
-            Diagnostic::new(Code::BlubberMergeTrap, message, self.file, span, label.to_string())
-                .with_help(help.to_string())
-                .for_variant(&self.variant),
+            Diagnostic::new(
+                Code::BlubberMergeTrap,
+                message,
+                self.file,
+                span,
+                label.to_string(),
+            )
+            .with_help(help.to_string())
+            .for_variant(&self.variant),
         );
     }
 
@@ -168,7 +210,12 @@ impl Merging<'_> {
         if let Some(s) = from {
             if s.value.is_empty() {
                 if into.as_ref().is_some_and(|v| !v.is_empty()) {
-                    self.trap(s.span, format!("an empty `{what}` does not clear the inherited one"), "ignored by Blubber", "remove it, or write the value this variant needs");
+                    self.trap(
+                        s.span,
+                        format!("an empty `{what}` does not clear the inherited one"),
+                        "ignored by Blubber",
+                        "remove it, or write the value this variant needs",
+                    );
                 }
             } else {
                 *into = Some(s.value.clone());
@@ -179,7 +226,12 @@ impl Merging<'_> {
     fn id(&mut self, into: &mut u32, from: &Option<Spanned<u32>>, what: &str) {
         if let Some(n) = from {
             if n.value == 0 {
-                self.trap(n.span, format!("`{what}: 0` does not make the user root: Blubber ignores a zero id"), "ignored by Blubber", "remove it; the inherited id stays");
+                self.trap(
+                    n.span,
+                    format!("`{what}: 0` does not make the user root: Blubber ignores a zero id"),
+                    "ignored by Blubber",
+                    "remove it; the inherited id stays",
+                );
             } else {
                 *into = n.value;
             }
@@ -215,7 +267,10 @@ struct Acc {
     base_span: Option<Span>,
 }
 
-fn merge_map(into: &mut Vec<(String, String)>, from: &Option<Vec<(Spanned<String>, Spanned<String>)>>) {
+fn merge_map(
+    into: &mut Vec<(String, String)>,
+    from: &Option<Vec<(Spanned<String>, Spanned<String>)>>,
+) {
     for (k, v) in from.iter().flatten() {
         match into.iter_mut().find(|(n, _)| *n == k.value) {
             Some(slot) => slot.1 = v.value.clone(),
@@ -257,7 +312,10 @@ fn merge_php(into: &mut PhpBuilder, from: &PhpBuilder) {
 }
 
 fn merge_python(into: &mut PythonBuilder, from: &PythonBuilder) {
-    flag(&mut into.use_system_site_packages, &from.use_system_site_packages);
+    flag(
+        &mut into.use_system_site_packages,
+        &from.use_system_site_packages,
+    );
     flag(&mut into.no_deps, &from.no_deps);
     text(&mut into.poetry.version, &from.poetry.version);
     flag(&mut into.poetry.devel, &from.poetry.devel);
@@ -286,7 +344,10 @@ fn merge_builders(into: &mut Vec<Builder>, from: &[Builder]) {
     let mut trailing: Vec<Builder> = from.to_vec();
     let mut leading = Vec::new();
     for b in into.drain(..) {
-        let same = trailing.iter_mut().find(|t| std::mem::discriminant(*t) == std::mem::discriminant(&b) && !matches!(b, Builder::Custom(_)));
+        let same = trailing.iter_mut().find(|t| {
+            std::mem::discriminant(*t) == std::mem::discriminant(&b)
+                && !matches!(b, Builder::Custom(_))
+        });
         match (b, same) {
             (Builder::Node(mut a), Some(Builder::Node(t))) => {
                 merge_node(&mut a, t);
@@ -340,29 +401,52 @@ fn merge_common(acc: &mut Acc, c: &Common, m: &mut Merging<'_>, is_variant: bool
         merge_builders(&mut acc.builders, b);
     }
     if let Some(n) = &c.node {
-        let inherited = acc.node.as_ref().and_then(|n| n.requirements.as_ref()).is_some_and(|r| !r.is_empty());
+        let inherited = acc
+            .node
+            .as_ref()
+            .and_then(|n| n.requirements.as_ref())
+            .is_some_and(|r| !r.is_empty());
         if inherited && n.requirements.is_some() {
             requirements_trap(m, "node", n.span);
         }
         merge_node(acc.node.get_or_insert_with(NodeBuilder::default), n);
     }
     if let Some(p) = &c.php {
-        let inherited = acc.php.as_ref().and_then(|n| n.requirements.as_ref()).is_some_and(|r| !r.is_empty());
+        let inherited = acc
+            .php
+            .as_ref()
+            .and_then(|n| n.requirements.as_ref())
+            .is_some_and(|r| !r.is_empty());
         if inherited && p.requirements.is_some() {
             requirements_trap(m, "php", p.span);
         }
         merge_php(acc.php.get_or_insert_with(PhpBuilder::default), p);
     }
     if let Some(p) = &c.python {
-        let inherited = acc.python.as_ref().and_then(|n| n.requirements.as_ref()).is_some_and(|r| !r.is_empty());
+        let inherited = acc
+            .python
+            .as_ref()
+            .and_then(|n| n.requirements.as_ref())
+            .is_some_and(|r| !r.is_empty());
         if inherited && p.requirements.is_some() {
             requirements_trap(m, "python", p.span);
         }
         merge_python(acc.python.get_or_insert_with(PythonBuilder::default), p);
     }
     if let Some(b) = &c.builder {
-        if acc.builder.as_ref().is_some_and(|a| a.command.is_some() || a.script.is_some()) && (b.command.is_some() || b.script.is_some()) {
-            m.trap(b.span, "this `builder` replaces the inherited builder's command: only one of them runs".into(), "replaces the inherited command", "use `builders: [...]` to run several commands in order");
+        if acc
+            .builder
+            .as_ref()
+            .is_some_and(|a| a.command.is_some() || a.script.is_some())
+            && (b.command.is_some() || b.script.is_some())
+        {
+            m.trap(
+                b.span,
+                "this `builder` replaces the inherited builder's command: only one of them runs"
+                    .into(),
+                "replaces the inherited command",
+                "use `builders: [...]` to run several commands in order",
+            );
         }
         merge_custom(acc.builder.get_or_insert_with(Custom::default), b);
     }
@@ -397,8 +481,19 @@ fn merge_copies(into: &mut Vec<Artifact>, from: &[Artifact]) {
     into.extend(from.iter().cloned());
 }
 
-fn expand(config: &Config, v: &Variant, includes: &[&Variant], file: FileId, diagnostics: &mut Vec<Diagnostic>) -> Expanded {
-    let mut m = Merging { file, diagnostics, variant: v.name.value.clone() };
+fn expand(
+    config: &Config,
+    v: &Variant,
+    includes: &[&Variant],
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Expanded {
+    let mut m = Merging {
+        file,
+        diagnostics,
+        variant: v.name.value.clone(),
+        traps: false,
+    };
     let mut acc = Acc {
         lives_name: Some(DEFAULT_LIVES.0.into()),
         lives_uid: DEFAULT_LIVES.1,
@@ -409,7 +504,30 @@ fn expand(config: &Config, v: &Variant, includes: &[&Variant], file: FileId, dia
         runs_gid: DEFAULT_RUNS.2,
         ..Acc::default()
     };
-    merge_common(&mut acc, &config.common, &mut m, false);
+    // The top level is read over Blubber's defaults (a JSON decode, not a
+    // merge): there, a zero id or an empty name is taken as written.
+    let top = &config.common;
+    let take = |into: &mut Option<String>, from: &Option<Spanned<String>>| {
+        if let Some(s) = from {
+            *into = Some(s.value.clone());
+        }
+    };
+    take(&mut acc.lives_name, &top.lives.user.name);
+    take(&mut acc.lives_in, &top.lives.dir);
+    take(&mut acc.runs_name, &top.runs.user.name);
+    take(&mut acc.runs_in, &top.runs.dir);
+    for (into, from) in [
+        (&mut acc.lives_uid, &top.lives.user.uid),
+        (&mut acc.lives_gid, &top.lives.user.gid),
+        (&mut acc.runs_uid, &top.runs.user.uid),
+        (&mut acc.runs_gid, &top.runs.user.gid),
+    ] {
+        if let Some(n) = from {
+            *into = n.value;
+        }
+    }
+    merge_common(&mut acc, top, &mut m, false);
+    m.traps = true;
     for inc in includes {
         merge_copies(&mut acc.copies, inc.copies.as_deref().unwrap_or(&[]));
         merge_common(&mut acc, &inc.common, &mut m, true);
@@ -417,7 +535,13 @@ fn expand(config: &Config, v: &Variant, includes: &[&Variant], file: FileId, dia
     if let Some(own) = &v.copies {
         for a in own {
             if acc.copies.iter().any(|b| b.same(a)) {
-                m.trap(a.span, "this copy is also inherited: Blubber copies it once, here (the later place)".into(), "moved here from the inherited copies", "remove it from one of the variants");
+                m.trap(
+                    a.span,
+                    "this copy is also inherited: Blubber copies it once, here (the later place)"
+                        .into(),
+                    "moved here from the inherited copies",
+                    "remove it from one of the variants",
+                );
             }
         }
         merge_copies(&mut acc.copies, own);

@@ -39,26 +39,47 @@ pub fn import(text: &str, file: FileId, options: &Options<'_>) -> Imported {
         Ok(d) => d,
         Err(e) => {
             diagnostics.push(
-                Diagnostic::new(Code::BlubberYaml, format!("the config is not valid YAML: {}", e.message), file, e.span, e.message.clone())
-                    .with_help("fix the YAML at this line and column; nothing else was read"),
+                Diagnostic::new(
+                    Code::BlubberYaml,
+                    format!("the config is not valid YAML: {}", e.message),
+                    file,
+                    e.span,
+                    e.message.clone(),
+                )
+                .with_help("fix the YAML at this line and column; nothing else was read"),
             );
-            return Imported { manifest: None, diagnostics };
+            return Imported {
+                manifest: None,
+                diagnostics,
+            };
         }
     };
     let Some(config) = model::read(&document.root, file, &mut diagnostics) else {
-        return Imported { manifest: None, diagnostics };
+        return Imported {
+            manifest: None,
+            diagnostics,
+        };
     };
     let variants = expand::expand_all(&config, file, &mut diagnostics);
     check_references(&config, file, &mut diagnostics);
     check_expressible(&variants, &config, file, &mut diagnostics);
+    check_proxies(&config, file, &mut diagnostics);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        return Imported { manifest: None, diagnostics };
+        return Imported {
+            manifest: None,
+            diagnostics,
+        };
     }
     let (header, comments) = distribute_comments(text, &document, &config);
     let includes: BTreeMap<String, Vec<String>> = config
         .variants
         .iter()
-        .map(|v| (v.name.value.clone(), v.includes.iter().map(|i| i.value.clone()).collect()))
+        .map(|v| {
+            (
+                v.name.value.clone(),
+                v.includes.iter().map(|i| i.value.clone()).collect(),
+            )
+        })
         .collect();
     let manifest = write::manifest(&write::Input {
         image_name: options.image_name,
@@ -68,16 +89,27 @@ pub fn import(text: &str, file: FileId, options: &Options<'_>) -> Imported {
         comments: &comments,
         includes: &includes,
     });
-    Imported { manifest: Some(manifest), diagnostics }
+    Imported {
+        manifest: Some(manifest),
+        diagnostics,
+    }
 }
 
 /// Variants named by copies, requirements and mounts exist (`local` is the
 /// build context; a mount may name an image).
 fn check_references(config: &model::Config, file: FileId, diagnostics: &mut Vec<Diagnostic>) {
-    let names: Vec<&str> = config.variants.iter().map(|v| v.name.value.as_str()).collect();
+    let names: Vec<&str> = config
+        .variants
+        .iter()
+        .map(|v| v.name.value.as_str())
+        .collect();
     let mut check = |from: &model::Spanned<String>, what: &str, image_ok: bool| {
         let f = from.value.as_str();
-        if f.is_empty() || f == "local" || names.contains(&f) || (image_ok && write::looks_like_image(f)) {
+        if f.is_empty()
+            || f == "local"
+            || names.contains(&f)
+            || (image_ok && write::looks_like_image(f))
+        {
             return;
         }
         diagnostics.push(
@@ -88,15 +120,21 @@ fn check_references(config: &model::Config, file: FileId, diagnostics: &mut Vec<
                 from.span,
                 "no such variant",
             )
-            .with_help_opt(crate::diagnostics::suggest::help(f, names.iter().copied()).or_else(|| Some("write `local` for the build context".into()))),
+            .with_help_opt(
+                crate::diagnostics::suggest::help(f, names.iter().copied())
+                    .or_else(|| Some("write `local` for the build context".into())),
+            ),
         );
     };
     let commons = std::iter::once(&config.common).chain(config.variants.iter().map(|v| &v.common));
     for c in commons {
-        let customs = c.builder.iter().chain(c.builders.iter().flatten().filter_map(|b| match b {
-            model::Builder::Custom(c) => Some(c),
-            _ => None,
-        }));
+        let customs = c
+            .builder
+            .iter()
+            .chain(c.builders.iter().flatten().filter_map(|b| match b {
+                model::Builder::Custom(c) => Some(c),
+                _ => None,
+            }));
         for custom in customs {
             for r in custom.requirements.iter().flatten() {
                 check(&r.from, "a requirement", false);
@@ -110,7 +148,11 @@ fn check_references(config: &model::Config, file: FileId, diagnostics: &mut Vec<
             .iter()
             .flat_map(|n| n.requirements.iter().flatten())
             .chain(c.php.iter().flat_map(|p| p.requirements.iter().flatten()))
-            .chain(c.python.iter().flat_map(|p| p.requirements.iter().flatten()));
+            .chain(
+                c.python
+                    .iter()
+                    .flat_map(|p| p.requirements.iter().flatten()),
+            );
         for r in reqs {
             check(&r.from, "a requirement", false);
         }
@@ -125,7 +167,12 @@ fn check_references(config: &model::Config, file: FileId, diagnostics: &mut Vec<
 /// What Blubber can say that one wbuild step cannot: several APT sources in one
 /// variant (wbuild's `apt` step adds one repository, for the packages it
 /// installs).
-fn check_expressible(variants: &[expand::Expanded], config: &model::Config, file: FileId, diagnostics: &mut Vec<Diagnostic>) {
+fn check_expressible(
+    variants: &[expand::Expanded],
+    config: &model::Config,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for v in variants {
         if v.sources.len() > 1 {
             let span = v.sources.get(1).map_or(Span::at(0), |s| s.span);
@@ -147,6 +194,38 @@ fn check_expressible(variants: &[expand::Expanded], config: &model::Config, file
     }
 }
 
+/// wbuild's `apt` step takes one proxy for all sources: the first one is kept,
+/// every other one (and a per-source restriction) is reported.
+fn check_proxies(config: &model::Config, file: FileId, diagnostics: &mut Vec<Diagnostic>) {
+    let commons = std::iter::once(&config.common).chain(config.variants.iter().map(|v| &v.common));
+    let mut first = true;
+    for c in commons {
+        for p in c.apt.proxies.iter().flatten() {
+            if let Some(source) = &p.source {
+                diagnostics.push(
+                    Diagnostic::new(Code::BlubberNotCarried, "a proxy for one APT source: wbuild's apt step uses one proxy for all its sources", file, source.span, "for this source only in Blubber")
+                        .with_help("the import uses the first proxy for every source; make sure the build reaches them all through it"),
+                );
+            }
+            if !first {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::BlubberNotCarried,
+                        format!("a second APT proxy (`{}`) is not carried over", p.url.value),
+                        file,
+                        p.url.span,
+                        "not used by the converted manifest",
+                    )
+                    .with_help(
+                        "wbuild's apt step takes one proxy; the first one of the config is used",
+                    ),
+                );
+            }
+            first = false;
+        }
+    }
+}
+
 /// Each comment goes with the variant whose entry it is in, or which it stands
 /// above (after the previous variant); the others stay at the top of the
 /// manifest, in order, so that nothing written is lost.
@@ -161,7 +240,9 @@ fn distribute_comments(
     // line the variant's last value is on.
     let line_end = |at: u32| -> u32 {
         let at = at as usize;
-        text.get(at..).and_then(|t| t.find('\n')).map_or(text.len(), |i| at + i) as u32
+        text.get(at..)
+            .and_then(|t| t.find('\n'))
+            .map_or(text.len(), |i| at + i) as u32
     };
     let mut start = document
         .root
@@ -175,8 +256,14 @@ fn distribute_comments(
         start = end;
     }
     for c in &document.comments {
-        match ranges.iter().find(|(s, e, _)| c.span.start >= *s && c.span.start <= *e) {
-            Some((_, _, name)) => by_variant.entry(name.to_string()).or_default().push(c.clone()),
+        match ranges
+            .iter()
+            .find(|(s, e, _)| c.span.start >= *s && c.span.start <= *e)
+        {
+            Some((_, _, name)) => by_variant
+                .entry(name.to_string())
+                .or_default()
+                .push(c.clone()),
             None => header.push(c.clone()),
         }
     }

@@ -155,12 +155,17 @@ pub struct Artifact {
 impl Artifact {
     /// Blubber's equality for copies' de-duplication (everything but positions).
     pub fn same(&self, other: &Artifact) -> bool {
-        let text = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+        let text =
+            |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.value.clone()).unwrap_or_default();
         self.from.value == other.from.value
             && text(&self.source) == text(&other.source)
             && text(&self.destination) == text(&other.destination)
             && self.exclude.len() == other.exclude.len()
-            && self.exclude.iter().zip(&other.exclude).all(|(a, b)| a.value == b.value)
+            && self
+                .exclude
+                .iter()
+                .zip(&other.exclude)
+                .all(|(a, b)| a.value == b.value)
     }
 }
 
@@ -283,7 +288,10 @@ pub struct Config {
 pub fn read(root: &Node, file: FileId, diagnostics: &mut Vec<Diagnostic>) -> Option<Config> {
     let mut r = Reader { file, diagnostics };
     let Some(entries) = root.entries() else {
-        r.invalid(root.span, "a Blubber config is a mapping (`version: v4`, `variants: ...`)");
+        r.invalid(
+            root.span,
+            "a Blubber config is a mapping (`version: v4`, `variants: ...`)",
+        );
         return None;
     };
     match entries.iter().find(|e| e.key == "version") {
@@ -311,7 +319,9 @@ pub fn read(root: &Node, file: FileId, diagnostics: &mut Vec<Diagnostic>) -> Opt
                         e.value.span,
                         "only `v4` is imported",
                     )
-                    .with_help("upgrade the config to v4 with Blubber's documentation, then import it"),
+                    .with_help(
+                        "upgrade the config to v4 with Blubber's documentation, then import it",
+                    ),
                 );
                 return None;
             }
@@ -329,7 +339,10 @@ pub fn read(root: &Node, file: FileId, diagnostics: &mut Vec<Diagnostic>) -> Opt
                 }
             }
             Value::Null => {}
-            _ => r.invalid(e.value.span, "`variants` is a mapping of variant names to variants"),
+            _ => r.invalid(
+                e.value.span,
+                "`variants` is a mapping of variant names to variants",
+            ),
         }
     }
     Some(Config { common, variants })
@@ -384,6 +397,22 @@ impl Reader<'_> {
 
     fn string(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
         match &node.value {
+            Value::Scalar {
+                text,
+                quoted: false,
+            } if typed_scalar(text) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::BlubberInvalidValue,
+                        format!("invalid value: {what} is a string, and YAML reads `{text}` as a number or a boolean"),
+                        self.file,
+                        node.span,
+                        "not a string",
+                    )
+                    .with_help(format!("quote it: \"{text}\"")),
+                );
+                None
+            }
             Value::Scalar { text, .. } => Some(Spanned {
                 value: text.clone(),
                 span: node.span,
@@ -409,8 +438,14 @@ impl Reader<'_> {
 
     fn flag(&mut self, node: &Node, what: &str) -> Option<Spanned<bool>> {
         match node.text() {
-            Some("true") => Some(Spanned { value: true, span: node.span }),
-            Some("false") => Some(Spanned { value: false, span: node.span }),
+            Some("true") => Some(Spanned {
+                value: true,
+                span: node.span,
+            }),
+            Some("false") => Some(Spanned {
+                value: false,
+                span: node.span,
+            }),
             _ if node.value == Value::Null => None,
             _ => {
                 self.invalid(node.span, &format!("{what} is `true` or `false`"));
@@ -422,10 +457,16 @@ impl Reader<'_> {
     fn id(&mut self, node: &Node, what: &str) -> Option<Spanned<u32>> {
         let quoted = matches!(node.value, Value::Scalar { quoted: true, .. });
         match node.text().map(str::parse::<u32>) {
-            Some(Ok(n)) if !quoted => Some(Spanned { value: n, span: node.span }),
+            Some(Ok(n)) if !quoted => Some(Spanned {
+                value: n,
+                span: node.span,
+            }),
             _ if node.value == Value::Null => None,
             _ => {
-                self.invalid(node.span, &format!("{what} is a number from 0 to 4294967295"));
+                self.invalid(
+                    node.span,
+                    &format!("{what} is a number from 0 to 4294967295"),
+                );
                 None
             }
         }
@@ -451,7 +492,10 @@ impl Reader<'_> {
 
     fn url(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
         let s = self.string(node, what)?;
-        let rest = s.value.strip_prefix("http://").or_else(|| s.value.strip_prefix("https://"));
+        let rest = s
+            .value
+            .strip_prefix("http://")
+            .or_else(|| s.value.strip_prefix("https://"));
         if rest.is_none_or(|r| r.is_empty() || r.contains(char::is_whitespace)) {
             self.invalid(s.span, &format!("{what} is an http:// or https:// URL"));
             return None;
@@ -460,17 +504,46 @@ impl Reader<'_> {
     }
 
     /// `runs.environment` and `arguments`: names a shell can name, string values.
-    fn env_map(&mut self, node: &Node, what: &str) -> Option<Vec<(Spanned<String>, Spanned<String>)>> {
+    fn env_map(
+        &mut self,
+        node: &Node,
+        what: &str,
+    ) -> Option<Vec<(Spanned<String>, Spanned<String>)>> {
         let entries = self.mapping(node, what)?;
         let mut out = Vec::new();
         for e in entries {
-            let name_ok = e.key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            let name_ok = e
+                .key
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && e.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !name_ok {
-                self.invalid(e.key_span, &format!("a name in {what} is letters, digits and `_`, not starting with a digit"));
+                self.invalid(
+                    e.key_span,
+                    &format!(
+                        "a name in {what} is letters, digits and `_`, not starting with a digit"
+                    ),
+                );
                 continue;
             }
             let value = match &e.value.value {
+                Value::Scalar {
+                    text,
+                    quoted: false,
+                } if typed_scalar(text) => {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::BlubberInvalidValue,
+                            format!("invalid value: a value in {what} is a string, and YAML reads `{text}` as a number or a boolean"),
+                            self.file,
+                            e.value.span,
+                            "not a string",
+                        )
+                        .with_help(format!("quote it: \"{text}\"")),
+                    );
+                    continue;
+                }
                 Value::Scalar { text, .. } => text.clone(),
                 Value::Null => String::new(),
                 _ => {
@@ -479,8 +552,14 @@ impl Reader<'_> {
                 }
             };
             out.push((
-                Spanned { value: e.key.clone(), span: e.key_span },
-                Spanned { value, span: e.value.span },
+                Spanned {
+                    value: e.key.clone(),
+                    span: e.key_span,
+                },
+                Spanned {
+                    value,
+                    span: e.value.span,
+                },
             ));
         }
         Some(out)
@@ -493,8 +572,23 @@ impl Reader<'_> {
                 "as" => {
                     user.name = self.string(&e.value, &format!("`{what}.as`"));
                     if let Some(n) = &user.name {
-                        let ok = n.value.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-                            && n.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+                        if n.value == "root" {
+                            let span = n.span;
+                            self.diagnostics.push(
+                                Diagnostic::new(Code::BlubberInvalidValue, format!("invalid value: `{what}.as` may not be root"), self.file, span, "root")
+                                    .with_help("Blubber wants a named unprivileged user here (it refuses root too)"),
+                            );
+                            user.name = None;
+                            continue;
+                        }
+                        let ok = n
+                            .value
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                            && n.value.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
+                            })
                             && n.value.len() <= 32;
                         if !ok {
                             let span = n.span;
@@ -513,19 +607,38 @@ impl Reader<'_> {
 
     fn common(&mut self, entries: &[Entry], extra: &[&str]) -> Common {
         let mut known = vec![
-            "base", "arguments", "apt", "builders", "node", "php", "python", "builder", "lives",
-            "runs", "entrypoint",
+            "base",
+            "arguments",
+            "apt",
+            "builders",
+            "node",
+            "php",
+            "python",
+            "builder",
+            "lives",
+            "runs",
+            "entrypoint",
         ];
         known.extend_from_slice(extra);
-        let place = if extra.contains(&"version") { "the top level of a Blubber config" } else { "a Blubber variant" };
+        let place = if extra.contains(&"version") {
+            "the top level of a Blubber config"
+        } else {
+            "a Blubber variant"
+        };
         self.unknown(entries, &known, place);
         let mut c = Common::default();
         for e in entries {
             match e.key.as_str() {
                 "base" => {
                     c.base = match &e.value.value {
-                        Value::Null => Some(Spanned { value: None, span: e.value.span }),
-                        _ => self.string(&e.value, "`base`").map(|s| Spanned { value: Some(s.value), span: s.span }),
+                        Value::Null => Some(Spanned {
+                            value: None,
+                            span: e.value.span,
+                        }),
+                        _ => self.string(&e.value, "`base`").map(|s| Spanned {
+                            value: Some(s.value),
+                            span: s.span,
+                        }),
                     }
                 }
                 "arguments" => c.arguments = self.env_map(&e.value, "`arguments`"),
@@ -546,13 +659,22 @@ impl Reader<'_> {
                 }
                 "runs" => {
                     if let Some(entries) = self.mapping(&e.value, "`runs`") {
-                        self.unknown(entries, &["as", "uid", "gid", "in", "environment", "insecurely"], "`runs`");
+                        self.unknown(
+                            entries,
+                            &["as", "uid", "gid", "in", "environment", "insecurely"],
+                            "`runs`",
+                        );
                         c.runs.user = self.user(entries, "runs");
                         for r in entries {
                             match r.key.as_str() {
                                 "in" => c.runs.dir = self.abspath(&r.value, "`runs.in`"),
-                                "environment" => c.runs.environment = self.env_map(&r.value, "`runs.environment`"),
-                                "insecurely" => c.runs.insecurely = self.flag(&r.value, "`runs.insecurely`"),
+                                "environment" => {
+                                    c.runs.environment =
+                                        self.env_map(&r.value, "`runs.environment`")
+                                }
+                                "insecurely" => {
+                                    c.runs.insecurely = self.flag(&r.value, "`runs.insecurely`")
+                                }
                                 _ => {}
                             }
                         }
@@ -574,21 +696,36 @@ impl Reader<'_> {
 
     fn apt(&mut self, node: &Node) -> Apt {
         let mut apt = Apt::default();
-        let Some(entries) = self.mapping(node, "`apt`") else { return apt };
+        let Some(entries) = self.mapping(node, "`apt`") else {
+            return apt;
+        };
         self.unknown(entries, &["packages", "sources", "proxies"], "`apt`");
         for e in entries {
             match e.key.as_str() {
                 "packages" => {
                     apt.packages = match &e.value.value {
                         Value::Seq(_) => self.strings(&e.value, "`apt.packages`").map(|list| {
-                            vec![(Spanned { value: "default".to_string(), span: e.key_span }, list)]
+                            vec![(
+                                Spanned {
+                                    value: "default".to_string(),
+                                    span: e.key_span,
+                                },
+                                list,
+                            )]
                         }),
                         Value::Map(targets) => Some(
                             targets
                                 .iter()
                                 .filter_map(|t| {
-                                    let list = self.strings(&t.value, "the packages of a target release")?;
-                                    Some((Spanned { value: t.key.clone(), span: t.key_span }, list))
+                                    let list =
+                                        self.strings(&t.value, "the packages of a target release")?;
+                                    Some((
+                                        Spanned {
+                                            value: t.key.clone(),
+                                            span: t.key_span,
+                                        },
+                                        list,
+                                    ))
                                 })
                                 .collect(),
                         ),
@@ -601,8 +738,15 @@ impl Reader<'_> {
                     for (_, list) in apt.packages.iter().flatten() {
                         for p in list {
                             let ok = p.value.len() >= 2
-                                && p.value.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                                && p.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.:=~".contains(c));
+                                && p.value
+                                    .chars()
+                                    .next()
+                                    .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                                && p.value.chars().all(|c| {
+                                    c.is_ascii_lowercase()
+                                        || c.is_ascii_digit()
+                                        || "+-.:=~".contains(c)
+                                });
                             if !ok {
                                 let span = p.span;
                                 self.invalid(span, "a Debian package name (optionally `=VERSION`)");
@@ -619,11 +763,20 @@ impl Reader<'_> {
                     };
                     let mut sources = Vec::new();
                     for item in items {
-                        let Some(fields) = self.mapping(item, "an APT source") else { continue };
-                        self.unknown(fields, &["url", "distribution", "components", "signed-by"], "an APT source");
+                        let Some(fields) = self.mapping(item, "an APT source") else {
+                            continue;
+                        };
+                        self.unknown(
+                            fields,
+                            &["url", "distribution", "components", "signed-by"],
+                            "an APT source",
+                        );
                         let mut url = None;
                         let mut source = AptSource {
-                            url: Spanned { value: String::new(), span: item.span },
+                            url: Spanned {
+                                value: String::new(),
+                                span: item.span,
+                            },
                             distribution: None,
                             components: Vec::new(),
                             signed_by: None,
@@ -632,9 +785,16 @@ impl Reader<'_> {
                         for f in fields {
                             match f.key.as_str() {
                                 "url" => url = self.url(&f.value, "an APT source's `url`"),
-                                "distribution" => source.distribution = self.string(&f.value, "`distribution`"),
-                                "components" => source.components = self.strings(&f.value, "`components`").unwrap_or_default(),
-                                "signed-by" => source.signed_by = self.string(&f.value, "`signed-by`"),
+                                "distribution" => {
+                                    source.distribution = self.string(&f.value, "`distribution`")
+                                }
+                                "components" => {
+                                    source.components =
+                                        self.strings(&f.value, "`components`").unwrap_or_default()
+                                }
+                                "signed-by" => {
+                                    source.signed_by = self.string(&f.value, "`signed-by`")
+                                }
                                 _ => {}
                             }
                         }
@@ -667,13 +827,23 @@ impl Reader<'_> {
                                 }
                             }
                             _ => {
-                                let Some(fields) = self.mapping(item, "a proxy") else { continue };
+                                let Some(fields) = self.mapping(item, "a proxy") else {
+                                    continue;
+                                };
                                 self.unknown(fields, &["url", "source"], "a proxy");
-                                let url = fields.iter().find(|f| f.key == "url").and_then(|f| self.url(&f.value, "a proxy's `url`"));
-                                let source = fields.iter().find(|f| f.key == "source").and_then(|f| self.url(&f.value, "a proxy's `source`"));
+                                let url = fields
+                                    .iter()
+                                    .find(|f| f.key == "url")
+                                    .and_then(|f| self.url(&f.value, "a proxy's `url`"));
+                                let source = fields
+                                    .iter()
+                                    .find(|f| f.key == "source")
+                                    .and_then(|f| self.url(&f.value, "a proxy's `source`"));
                                 match url {
                                     Some(url) => proxies.push(AptProxy { url, source }),
-                                    None if !fields.iter().any(|f| f.key == "url") => self.invalid(item.span, "a proxy needs a `url`"),
+                                    None if !fields.iter().any(|f| f.key == "url") => {
+                                        self.invalid(item.span, "a proxy needs a `url`")
+                                    }
                                     None => {}
                                 }
                             }
@@ -689,7 +859,12 @@ impl Reader<'_> {
 
     /// `copies` and `requirements` entries: a string (a variant name or `local`
     /// for copies; a path in the build context for requirements) or a mapping.
-    fn artifacts(&mut self, node: &Node, what: &str, shorthand_is_path: bool) -> Option<Vec<Artifact>> {
+    fn artifacts(
+        &mut self,
+        node: &Node,
+        what: &str,
+        shorthand_is_path: bool,
+    ) -> Option<Vec<Artifact>> {
         let Value::Seq(items) = &node.value else {
             if node.value != Value::Null {
                 self.invalid(node.span, &format!("{what} is a list"));
@@ -700,33 +875,61 @@ impl Reader<'_> {
         for item in items {
             match &item.value {
                 Value::Scalar { text, .. } => {
-                    let s = Spanned { value: text.clone(), span: item.span };
+                    let s = Spanned {
+                        value: text.clone(),
+                        span: item.span,
+                    };
                     out.push(if shorthand_is_path {
                         Artifact {
-                            from: Spanned { value: "local".into(), span: item.span },
+                            from: Spanned {
+                                value: "local".into(),
+                                span: item.span,
+                            },
                             source: Some(s),
                             destination: None,
                             exclude: Vec::new(),
                             span: item.span,
                         }
                     } else {
-                        Artifact { from: s, source: None, destination: None, exclude: Vec::new(), span: item.span }
+                        Artifact {
+                            from: s,
+                            source: None,
+                            destination: None,
+                            exclude: Vec::new(),
+                            span: item.span,
+                        }
                     });
                 }
                 _ => {
-                    let Some(fields) = self.mapping(item, &format!("an entry of {what}")) else { continue };
-                    self.unknown(fields, &["from", "source", "destination", "exclude"], &format!("an entry of {what}"));
+                    let Some(fields) = self.mapping(item, &format!("an entry of {what}")) else {
+                        continue;
+                    };
+                    self.unknown(
+                        fields,
+                        &["from", "source", "destination", "exclude"],
+                        &format!("an entry of {what}"),
+                    );
                     let get = |k: &str| fields.iter().find(|f| f.key == k);
                     let from = match get("from") {
+                        Some(f) if f.value.value == Value::Null => {
+                            self.invalid(f.value.span, &format!("`from` of an entry of {what} is a variant name or `local`, not null"));
+                            continue;
+                        }
                         Some(f) => self.string(&f.value, "`from`"),
                         None => None,
                     };
                     let Some(from) = from else {
-                        self.invalid(item.span, &format!("an entry of {what} needs `from` (a variant name, or `local`)"));
+                        self.invalid(
+                            item.span,
+                            &format!(
+                                "an entry of {what} needs `from` (a variant name, or `local`)"
+                            ),
+                        );
                         continue;
                     };
                     let source = get("source").and_then(|f| self.string(&f.value, "`source`"));
-                    let destination = get("destination").and_then(|f| self.string(&f.value, "`destination`"));
+                    let destination =
+                        get("destination").and_then(|f| self.string(&f.value, "`destination`"));
                     if destination.is_some() && source.is_none() {
                         self.invalid(item.span, "`destination` needs a `source`");
                         continue;
@@ -735,13 +938,24 @@ impl Reader<'_> {
                         if let Some(s) = &source {
                             if s.value.starts_with('/') || s.value.split('/').any(|c| c == "..") {
                                 let span = s.span;
-                                self.invalid(span, "a `local` source is a relative path inside the build context");
+                                self.invalid(
+                                    span,
+                                    "a `local` source is a relative path inside the build context",
+                                );
                                 continue;
                             }
                         }
                     }
-                    let exclude = get("exclude").and_then(|f| self.strings(&f.value, "`exclude`")).unwrap_or_default();
-                    out.push(Artifact { from, source, destination, exclude, span: item.span });
+                    let exclude = get("exclude")
+                        .and_then(|f| self.strings(&f.value, "`exclude`"))
+                        .unwrap_or_default();
+                    out.push(Artifact {
+                        from,
+                        source,
+                        destination,
+                        exclude,
+                        span: item.span,
+                    });
                 }
             }
         }
@@ -757,14 +971,21 @@ impl Reader<'_> {
         };
         let mut out = Vec::new();
         for item in items {
-            let Some(fields) = self.mapping(item, "a builder") else { continue };
+            let Some(fields) = self.mapping(item, "a builder") else {
+                continue;
+            };
             if fields.len() != 1 {
-                self.invalid(item.span, "each builder is one of `custom:`, `node:`, `php:` or `python:`");
+                self.invalid(
+                    item.span,
+                    "each builder is one of `custom:`, `node:`, `php:` or `python:`",
+                );
                 continue;
             }
             let f = &fields[0];
             let b = match f.key.as_str() {
-                "custom" => self.custom(&f.value, "a custom builder").map(Builder::Custom),
+                "custom" => self
+                    .custom(&f.value, "a custom builder")
+                    .map(Builder::Custom),
                 "node" => self.node(&f.value).map(Builder::Node),
                 "php" => self.php(&f.value).map(Builder::Php),
                 "python" => self.python(&f.value).map(Builder::Python),
@@ -784,7 +1005,10 @@ impl Reader<'_> {
                 Builder::Python(_) => "python",
             };
             if seen.contains(&kind) {
-                self.invalid(item.span, &format!("`{kind}` appears twice in `builders` (each language builder once)"));
+                self.invalid(
+                    item.span,
+                    &format!("`{kind}` appears twice in `builders` (each language builder once)"),
+                );
             }
             seen.push(kind);
         }
@@ -793,8 +1017,15 @@ impl Reader<'_> {
 
     fn custom(&mut self, node: &Node, what: &str) -> Option<Custom> {
         let fields = self.mapping(node, what)?;
-        self.unknown(fields, &["command", "script", "requirements", "mounts", "caches"], what);
-        let mut c = Custom { span: node.span, ..Custom::default() };
+        self.unknown(
+            fields,
+            &["command", "script", "requirements", "mounts", "caches"],
+            what,
+        );
+        let mut c = Custom {
+            span: node.span,
+            ..Custom::default()
+        };
         for f in fields {
             match f.key.as_str() {
                 "command" => {
@@ -811,7 +1042,10 @@ impl Reader<'_> {
             }
         }
         if c.command.is_some() && c.script.is_some() {
-            self.invalid(node.span, &format!("{what} has `command` or `script`, not both"));
+            self.invalid(
+                node.span,
+                &format!("{what} has `command` or `script`, not both"),
+            );
         }
         Some(c)
     }
@@ -827,21 +1061,35 @@ impl Reader<'_> {
         for item in items {
             match &item.value {
                 Value::Scalar { text, .. } => out.push(Mount {
-                    from: Spanned { value: text.clone(), span: item.span },
+                    from: Spanned {
+                        value: text.clone(),
+                        span: item.span,
+                    },
                     source: None,
                     destination: None,
                 }),
                 _ => {
-                    let Some(fields) = self.mapping(item, "a mount") else { continue };
+                    let Some(fields) = self.mapping(item, "a mount") else {
+                        continue;
+                    };
                     self.unknown(fields, &["from", "source", "destination"], "a mount");
                     let get = |k: &str| fields.iter().find(|f| f.key == k);
-                    let Some(from) = get("from").and_then(|f| self.string(&f.value, "`from`")) else {
-                        self.invalid(item.span, "a mount needs `from` (a variant, an image, or `local`)");
+                    let Some(from) = get("from").and_then(|f| self.string(&f.value, "`from`"))
+                    else {
+                        self.invalid(
+                            item.span,
+                            "a mount needs `from` (a variant, an image, or `local`)",
+                        );
                         continue;
                     };
                     let source = get("source").and_then(|f| self.string(&f.value, "`source`"));
-                    let destination = get("destination").and_then(|f| self.string(&f.value, "`destination`"));
-                    out.push(Mount { from, source, destination });
+                    let destination =
+                        get("destination").and_then(|f| self.string(&f.value, "`destination`"));
+                    out.push(Mount {
+                        from,
+                        source,
+                        destination,
+                    });
                 }
             }
         }
@@ -859,15 +1107,22 @@ impl Reader<'_> {
         for item in items {
             match &item.value {
                 Value::Scalar { text, .. } => out.push(Cache {
-                    destination: Spanned { value: text.clone(), span: item.span },
+                    destination: Spanned {
+                        value: text.clone(),
+                        span: item.span,
+                    },
                     id: None,
                     access: None,
                 }),
                 _ => {
-                    let Some(fields) = self.mapping(item, "a cache") else { continue };
+                    let Some(fields) = self.mapping(item, "a cache") else {
+                        continue;
+                    };
                     self.unknown(fields, &["destination", "id", "access"], "a cache");
                     let get = |k: &str| fields.iter().find(|f| f.key == k);
-                    let Some(destination) = get("destination").and_then(|f| self.string(&f.value, "`destination`")) else {
+                    let Some(destination) =
+                        get("destination").and_then(|f| self.string(&f.value, "`destination`"))
+                    else {
                         self.invalid(item.span, "a cache needs a `destination`");
                         continue;
                     };
@@ -880,7 +1135,11 @@ impl Reader<'_> {
                             continue;
                         }
                     }
-                    out.push(Cache { destination, id, access });
+                    out.push(Cache {
+                        destination,
+                        id,
+                        access,
+                    });
                 }
             }
         }
@@ -889,23 +1148,39 @@ impl Reader<'_> {
 
     fn node(&mut self, node: &Node) -> Option<NodeBuilder> {
         let fields = self.mapping(node, "`node`")?;
-        self.unknown(fields, &["requirements", "env", "use-npm-ci", "allow-dedupe-failure"], "`node`");
-        let mut n = NodeBuilder { span: node.span, ..NodeBuilder::default() };
+        self.unknown(
+            fields,
+            &["requirements", "env", "use-npm-ci", "allow-dedupe-failure"],
+            "`node`",
+        );
+        let mut n = NodeBuilder {
+            span: node.span,
+            ..NodeBuilder::default()
+        };
         for f in fields {
             match f.key.as_str() {
                 "requirements" => n.requirements = self.artifacts(&f.value, "`requirements`", true),
                 "env" => {
                     n.env = self.string(&f.value, "`node.env`");
                     if let Some(e) = &n.env {
-                        if !e.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                        if !e
+                            .value
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        {
                             let span = e.span;
-                            self.invalid(span, "`node.env` is a word (`production`, `development`, ...)");
+                            self.invalid(
+                                span,
+                                "`node.env` is a word (`production`, `development`, ...)",
+                            );
                             n.env = None;
                         }
                     }
                 }
                 "use-npm-ci" => n.use_npm_ci = self.flag(&f.value, "`use-npm-ci`"),
-                "allow-dedupe-failure" => n.allow_dedupe_failure = self.flag(&f.value, "`allow-dedupe-failure`"),
+                "allow-dedupe-failure" => {
+                    n.allow_dedupe_failure = self.flag(&f.value, "`allow-dedupe-failure`")
+                }
                 _ => {}
             }
         }
@@ -915,7 +1190,10 @@ impl Reader<'_> {
     fn php(&mut self, node: &Node) -> Option<PhpBuilder> {
         let fields = self.mapping(node, "`php`")?;
         self.unknown(fields, &["requirements", "production"], "`php`");
-        let mut p = PhpBuilder { span: node.span, ..PhpBuilder::default() };
+        let mut p = PhpBuilder {
+            span: node.span,
+            ..PhpBuilder::default()
+        };
         for f in fields {
             match f.key.as_str() {
                 "requirements" => p.requirements = self.artifacts(&f.value, "`requirements`", true),
@@ -931,18 +1209,31 @@ impl Reader<'_> {
         self.unknown(
             fields,
             &[
-                "version", "requirements", "use-system-site-packages", "no-deps", "venv", "pip-version",
-                "setuptools-version", "wheel-version", "tox-version", "poetry",
+                "version",
+                "requirements",
+                "use-system-site-packages",
+                "no-deps",
+                "venv",
+                "pip-version",
+                "setuptools-version",
+                "wheel-version",
+                "tox-version",
+                "poetry",
             ],
             "`python`",
         );
-        let mut p = PythonBuilder { span: node.span, ..PythonBuilder::default() };
+        let mut p = PythonBuilder {
+            span: node.span,
+            ..PythonBuilder::default()
+        };
         for f in fields {
             let key = f.key.as_str();
             match key {
                 "version" => p.version = self.string(&f.value, "`python.version`"),
                 "requirements" => p.requirements = self.artifacts(&f.value, "`requirements`", true),
-                "use-system-site-packages" => p.use_system_site_packages = self.flag(&f.value, "`use-system-site-packages`"),
+                "use-system-site-packages" => {
+                    p.use_system_site_packages = self.flag(&f.value, "`use-system-site-packages`")
+                }
                 "no-deps" => p.no_deps = self.flag(&f.value, "`no-deps`"),
                 "venv" => p.venv = self.abspath(&f.value, "`python.venv`"),
                 "pip-version" | "setuptools-version" | "wheel-version" | "tox-version" => {
@@ -955,18 +1246,43 @@ impl Reader<'_> {
                     }
                 }
                 "poetry" => {
-                    let Some(pf) = self.mapping(&f.value, "`python.poetry`") else { continue };
-                    self.unknown(pf, &["version", "devel", "only", "without"], "`python.poetry`");
+                    let Some(pf) = self.mapping(&f.value, "`python.poetry`") else {
+                        continue;
+                    };
+                    self.unknown(
+                        pf,
+                        &["version", "devel", "only", "without"],
+                        "`python.poetry`",
+                    );
                     for g in pf {
                         match g.key.as_str() {
-                            "version" => p.poetry.version = self.version_spec(&g.value, "poetry.version"),
+                            "version" => {
+                                p.poetry.version = self.version_spec(&g.value, "poetry.version");
+                                if let Some(v) = p
+                                    .poetry
+                                    .version
+                                    .as_ref()
+                                    .filter(|v| !v.value.starts_with(['=', '<', '>', '!', '~']))
+                                {
+                                    let (span, text) = (v.span, v.value.clone());
+                                    self.diagnostics.push(
+                                        Diagnostic::new(Code::BlubberInvalidValue, "invalid value: `poetry.version` is a version specifier with an operator", self.file, span, "no operator")
+                                            .with_help(format!("write `=={text}` (Blubber refuses a bare version here, unlike `pip-version`)")),
+                                    );
+                                    p.poetry.version = None;
+                                }
+                            }
                             "devel" => p.poetry.devel = self.flag(&g.value, "`poetry.devel`"),
                             "only" => p.poetry.only = self.groups(&g.value, "`poetry.only`"),
-                            "without" => p.poetry.without = self.groups(&g.value, "`poetry.without`"),
+                            "without" => {
+                                p.poetry.without = self.groups(&g.value, "`poetry.without`")
+                            }
                             _ => {}
                         }
                     }
-                    if p.poetry.devel.is_some() && (p.poetry.only.is_some() || p.poetry.without.is_some()) {
+                    if p.poetry.devel.is_some()
+                        && (p.poetry.only.is_some() || p.poetry.without.is_some())
+                    {
                         self.invalid(f.value.span, "`poetry.devel` is for poetry 1.x; `only` and `without` for 2.x: not both");
                     }
                 }
@@ -981,9 +1297,14 @@ impl Reader<'_> {
     fn version_spec(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
         let s = self.string(node, &format!("`{what}`"))?;
         let ok = !s.value.is_empty()
-            && s.value.chars().all(|c| c.is_ascii_alphanumeric() || "=<>!~.,*+-_".contains(c));
+            && s.value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "=<>!~.,*+-_".contains(c));
         if !ok {
-            self.invalid(s.span, &format!("`{what}` is a version (`1.2.3`) or a version specifier (`>=1.2,<2`)"));
+            self.invalid(
+                s.span,
+                &format!("`{what}` is a version (`1.2.3`) or a version specifier (`>=1.2,<2`)"),
+            );
             return None;
         }
         Some(s)
@@ -992,19 +1313,33 @@ impl Reader<'_> {
     /// Poetry's dependency groups: `main` or `main,docs`.
     fn groups(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
         let s = self.string(node, what)?;
-        let ok = s.value.split(',').all(|g| !g.is_empty() && g.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        let ok = s.value.split(',').all(|g| {
+            !g.is_empty()
+                && g.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
         if !ok {
-            self.invalid(s.span, &format!("{what} is group names separated by commas (`main,docs`)"));
+            self.invalid(
+                s.span,
+                &format!("{what} is group names separated by commas (`main,docs`)"),
+            );
             return None;
         }
         Some(s)
     }
 
     fn variant(&mut self, e: &Entry) -> Option<Variant> {
-        let name_ok = !e.key.is_empty()
-            && e.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        // Blubber's variant names: a letter, then letters, digits, `-` and `.`,
+        // ending with a letter or digit; three characters at least.
+        let chars: Vec<char> = e.key.chars().collect();
+        let name_ok = chars.len() >= 3
+            && chars[0].is_ascii_alphabetic()
+            && chars
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
+            && chars.last().is_some_and(|c| c.is_ascii_alphanumeric());
         if !name_ok {
-            self.invalid(e.key_span, "a variant name is letters, digits, `-`, `_` and `.`");
+            self.invalid(e.key_span, "a variant name starts with a letter, has letters, digits, `-` and `.`, ends with a letter or digit, and is three characters at least");
             return None;
         }
         let entries = self.mapping(&e.value, &format!("variant `{}`", e.key))?;
@@ -1019,11 +1354,34 @@ impl Reader<'_> {
             }
         }
         Some(Variant {
-            name: Spanned { value: e.key.clone(), span: e.key_span },
+            name: Spanned {
+                value: e.key.clone(),
+                span: e.key_span,
+            },
             includes,
             copies,
             common,
             span: e.key_span.cover(e.value.span),
         })
     }
+}
+
+/// Whether YAML (1.1, as Blubber's reader) types a plain scalar as a number or
+/// a boolean rather than a string.
+fn typed_scalar(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if ["true", "false", "yes", "no", "on", "off", "y", "n"].contains(&lower.as_str()) {
+        return true;
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty()
+        && digits
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '_' || c == 'e' || c == 'E')
+        && digits.chars().filter(|c| *c == '.').count() <= 1
+        && digits.chars().any(|c| c.is_ascii_digit())
 }

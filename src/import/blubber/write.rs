@@ -65,7 +65,13 @@ fn list(items: &[String]) -> String {
 pub fn ident(name: &str) -> String {
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
@@ -125,10 +131,18 @@ impl Users {
 /// The normalised source and destination of a requirement (Blubber's
 /// `NormalizedSource` / `NormalizedDestination`).
 fn requirement_paths(a: &Artifact) -> (String, String) {
-    let source = a.source.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+    let source = a
+        .source
+        .as_ref()
+        .map(|s| s.value.clone())
+        .unwrap_or_default();
     let is_dir = |p: &str| p.ends_with('/') || p == "." || p.ends_with("/.");
     let clean = clean(&source);
-    let normal_source = if clean != "/" && is_dir(&source) { format!("{clean}/") } else { clean.clone() };
+    let normal_source = if clean != "/" && is_dir(&source) {
+        format!("{clean}/")
+    } else {
+        clean.clone()
+    };
     let dest = match &a.destination {
         None => {
             if is_dir(&source) {
@@ -144,7 +158,11 @@ fn requirement_paths(a: &Artifact) -> (String, String) {
         }
         Some(d) => {
             let c = clean_dest(&d.value);
-            if c != "/" && (is_dir(&d.value) || is_dir(&source)) { format!("{c}/") } else { c }
+            if c != "/" && (is_dir(&d.value) || is_dir(&source)) {
+                format!("{c}/")
+            } else {
+                c
+            }
         }
     };
     (normal_source, dest)
@@ -207,7 +225,12 @@ struct Body<'a> {
 
 impl Body<'_> {
     fn new<'a>(users: &'a Users, v: &Expanded) -> Body<'a> {
-        Body { steps: Vec::new(), users, home: None, owner_home: v.lives.home() }
+        Body {
+            steps: Vec::new(),
+            users,
+            home: None,
+            owner_home: v.lives.home(),
+        }
     }
 
     fn step(&mut self, line: String) {
@@ -226,10 +249,17 @@ impl Body<'_> {
     fn requirements(&mut self, reqs: &[Artifact], owner: &str) {
         let mut groups: Vec<(String, String, Vec<String>, Vec<String>)> = Vec::new();
         for a in reqs {
-            let from = if a.from.value.is_empty() { "local".to_string() } else { a.from.value.clone() };
+            let from = if a.from.value.is_empty() {
+                "local".to_string()
+            } else {
+                a.from.value.clone()
+            };
             let (source, dest) = requirement_paths(a);
             let excludes: Vec<String> = a.exclude.iter().map(|e| e.value.clone()).collect();
-            match groups.iter_mut().find(|(f, d, _, _)| *f == from && *d == dest) {
+            match groups
+                .iter_mut()
+                .find(|(f, d, _, _)| *f == from && *d == dest)
+            {
                 Some(g) => {
                     g.2.push(source);
                     g.3.extend(excludes);
@@ -242,8 +272,19 @@ impl Body<'_> {
         }
     }
 
-    fn copy(&mut self, from: &str, sources: &[String], dest: &str, owner: Option<&str>, excludes: &[String]) {
-        let sources = if sources.len() == 1 { string(&sources[0]) } else { list(sources) };
+    fn copy(
+        &mut self,
+        from: &str,
+        sources: &[String],
+        dest: &str,
+        owner: Option<&str>,
+        excludes: &[String],
+    ) {
+        let sources = if sources.len() == 1 {
+            string(&sources[0])
+        } else {
+            list(sources)
+        };
         let mut options = Vec::new();
         if let Some(o) = owner {
             options.push(format!("chown = {o}"));
@@ -251,8 +292,16 @@ impl Body<'_> {
         if !excludes.is_empty() {
             options.push(format!("exclude = {}", list(excludes)));
         }
-        let with = if options.is_empty() { String::new() } else { format!(" with {}", options.join(", ")) };
-        let head = if from == "local" { "copy".to_string() } else { format!("copy from {}", ident(from)) };
+        let with = if options.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", options.join(", "))
+        };
+        let head = if from == "local" {
+            "copy".to_string()
+        } else {
+            format!("copy from {}", ident(from))
+        };
         self.step(format!("{head} {sources} to {}{with}", string(dest)));
     }
 
@@ -274,10 +323,22 @@ impl Body<'_> {
         if let Some(reqs) = &c.requirements {
             self.requirements(reqs, &owner);
         }
+        // Blubber expands `$VAR` in mount and cache paths with the build's
+        // environment at that point (`os.Expand`: unknown names are empty).
+        let env = |text: &str| expand_env(text, v);
+        let at_workdir = |path: &str| {
+            clean(&if path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("{}/{path}", v.lives_in)
+            })
+        };
         let mut mounts = Vec::new();
         for m in c.mounts.iter().flatten() {
-            let target = m.destination.as_ref().map(|d| d.value.clone()).unwrap_or_else(|| v.lives_in.clone());
-            let target = if target.starts_with('/') { target } else { format!("{}/{}", v.lives_in.trim_end_matches('/'), target) };
+            let target = at_workdir(&env(m
+                .destination
+                .as_ref()
+                .map_or(".", |d| d.value.as_str())));
             let mut args = Vec::new();
             match m.from.value.as_str() {
                 "local" => {}
@@ -285,27 +346,41 @@ impl Body<'_> {
                 f => args.push(format!("from = {}", ident(f))),
             }
             if let Some(s) = &m.source {
-                args.push(format!("source = {}", string(&s.value)));
+                args.push(format!("source = {}", string(&env(&s.value))));
             }
             args.push(format!("target = {}", string(&target)));
+            args.push("writable = true".to_string());
             mounts.push(format!("bind({})", args.join(", ")));
         }
         for cache in c.caches.iter().flatten() {
-            let mut args = vec![format!("target = {}", string(&cache.destination.value))];
-            args.push(format!("id = {}", string(cache.id.as_ref().map_or(&cache.destination.value, |i| &i.value))));
-            if let Some(a) = &cache.access {
-                args.push(format!("sharing = {}", string(&a.value)));
-            }
+            let target = at_workdir(&env(&cache.destination.value));
+            let mut args = vec![format!("target = {}", string(&target))];
+            let id = cache
+                .id
+                .as_ref()
+                .map_or_else(|| env(&cache.destination.value), |i| i.value.clone());
+            args.push(format!("id = {}", string(&id)));
+            args.push(format!(
+                "sharing = {}",
+                string(cache.access.as_ref().map_or("shared", |a| a.value.as_str()))
+            ));
             mounts.push(format!("cache({})", args.join(", ")));
         }
         let command = match (&c.command, &c.script) {
             (Some(Command::Shell(s)), _) => Some(string(&s.value)),
-            (Some(Command::List(parts)), _) => Some(command_list(&parts.iter().map(|p| p.value.clone()).collect::<Vec<_>>())),
+            (Some(Command::List(parts)), _) => Some(command_list(
+                &parts.iter().map(|p| p.value.clone()).collect::<Vec<_>>(),
+            )),
             (None, Some(script)) => {
                 let (interpreter, body) = match script.value.strip_prefix("#!") {
                     Some(rest) => {
                         let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
-                        (line.split_whitespace().map(String::from).collect::<Vec<_>>(), body.to_string())
+                        (
+                            line.split_whitespace()
+                                .map(String::from)
+                                .collect::<Vec<_>>(),
+                            body.to_string(),
+                        )
                     }
                     None => (vec!["/bin/sh".to_string()], script.value.clone()),
                 };
@@ -323,18 +398,29 @@ impl Body<'_> {
 
     fn node(&mut self, n: &NodeBuilder, v: &Expanded) {
         let owner = self.users.of(&v.lives);
-        let Some(reqs) = n.requirements.as_ref().filter(|r| !r.is_empty()) else { return };
+        let Some(reqs) = n.requirements.as_ref().filter(|r| !r.is_empty()) else {
+            return;
+        };
         self.requirements(reqs, &owner);
         let ci = n.use_npm_ci.as_ref().is_some_and(|f| f.value);
         let production = n.env.as_ref().is_some_and(|e| e.value == "production");
-        let mut argv = vec!["npm".to_string(), if ci { "ci" } else { "install" }.to_string()];
+        let mut argv = vec![
+            "npm".to_string(),
+            if ci { "ci" } else { "install" }.to_string(),
+        ];
         if production {
             argv.push("--only=production".into());
         }
         self.run(&list(&argv), &owner, &[]);
         if production {
             if n.allow_dedupe_failure.as_ref().is_some_and(|f| f.value) {
-                self.run(&string("npm dedupe || echo \"WARNING: npm dedupe failed, continuing anyways\""), &owner, &[]);
+                self.run(
+                    &string(
+                        "npm dedupe || echo \"WARNING: npm dedupe failed, continuing anyways\"",
+                    ),
+                    &owner,
+                    &[],
+                );
             } else {
                 self.run(&list(&["npm".into(), "dedupe".into()]), &owner, &[]);
             }
@@ -343,9 +429,15 @@ impl Body<'_> {
 
     fn php(&mut self, p: &PhpBuilder, v: &Expanded) {
         let owner = self.users.of(&v.lives);
-        let Some(reqs) = p.requirements.as_ref().filter(|r| !r.is_empty()) else { return };
+        let Some(reqs) = p.requirements.as_ref().filter(|r| !r.is_empty()) else {
+            return;
+        };
         self.requirements(reqs, &owner);
-        let mut argv = vec!["composer".to_string(), "install".to_string(), "--no-scripts".to_string()];
+        let mut argv = vec![
+            "composer".to_string(),
+            "install".to_string(),
+            "--no-scripts".to_string(),
+        ];
         if p.production.as_ref().is_some_and(|f| f.value) {
             argv.push("--no-dev".into());
         }
@@ -354,26 +446,41 @@ impl Body<'_> {
 
     fn python(&mut self, p: &PythonBuilder, v: &Expanded) {
         // Blubber runs the Python builder only with a version and requirements.
-        let (Some(version), Some(reqs)) = (&p.version, &p.requirements) else { return };
+        let (Some(version), Some(reqs)) = (&p.version, &p.requirements) else {
+            return;
+        };
         let python = version.value.clone();
         let owner = self.users.of(&v.lives);
         self.requirements(reqs, &owner);
-        let venv = p.venv.as_ref().map_or("/opt/lib/venv".to_string(), |v| v.value.clone());
+        let venv = p
+            .venv
+            .as_ref()
+            .map_or("/opt/lib/venv".to_string(), |v| v.value.clone());
         let mut argv = vec![python.clone(), "-m".into(), "venv".into(), venv.clone()];
         if p.use_system_site_packages.as_ref().is_some_and(|f| f.value) {
             argv.push("--system-site-packages".into());
         }
         self.run(&list(&argv), &owner, &[]);
         self.step(format!("env VIRTUAL_ENV = {}", string(&venv)));
-        self.step(format!("env PATH = {} with inherited = \"after\"", string(&format!("{venv}/bin"))));
-        let spec = |name: &str, v: &Option<super::model::Spanned<String>>, default: &str| -> String {
+        self.step(format!(
+            "env PATH = {} with inherited = \"after\"",
+            string(&format!("{venv}/bin"))
+        ));
+        let spec = |name: &str,
+                    v: &Option<super::model::Spanned<String>>,
+                    default: &str|
+         -> String {
             match v.as_ref().map(|s| s.value.as_str()) {
                 Some(s) if s.starts_with(|c: char| c.is_ascii_digit()) => format!("{name}=={s}"),
                 Some(s) => format!("{name}{s}"),
                 None => format!("{name}{default}"),
             }
         };
-        let pip_default = if python.starts_with("python2") { "<21" } else { "" };
+        let pip_default = if python.starts_with("python2") {
+            "<21"
+        } else {
+            ""
+        };
         self.run(
             &string(&format!(
                 "{python} -m pip install -U {} && {python} -m pip install -U {} {} {}",
@@ -386,9 +493,27 @@ impl Body<'_> {
             &[],
         );
         if p.poetry.version.is_some() {
-            self.step(format!("env POETRY_VIRTUALENVS_PATH = {}", string(&format!("{LOCAL_LIB}/poetry"))));
-            self.run(&list(&[python.clone(), "-m".into(), "pip".into(), "install".into(), "-U".into(), spec("poetry", &p.poetry.version, "")]), &owner, &[]);
-            self.run(&list(&["mkdir".into(), "-p".into(), format!("{LOCAL_LIB}/poetry")]), &owner, &[]);
+            self.step(format!(
+                "env POETRY_VIRTUALENVS_PATH = {}",
+                string(&format!("{LOCAL_LIB}/poetry"))
+            ));
+            self.run(
+                &list(&[
+                    python.clone(),
+                    "-m".into(),
+                    "pip".into(),
+                    "install".into(),
+                    "-U".into(),
+                    spec("poetry", &p.poetry.version, ""),
+                ]),
+                &owner,
+                &[],
+            );
+            self.run(
+                &list(&["mkdir".into(), "-p".into(), format!("{LOCAL_LIB}/poetry")]),
+                &owner,
+                &[],
+            );
             let mut argv = vec!["poetry".to_string(), "install".into(), "--no-root".into()];
             if let Some(o) = &p.poetry.only {
                 argv.extend(["--only".into(), o.value.clone()]);
@@ -396,7 +521,10 @@ impl Body<'_> {
             if let Some(w) = &p.poetry.without {
                 argv.extend(["--without".into(), w.value.clone()]);
             }
-            if p.poetry.only.is_none() && p.poetry.without.is_none() && !p.poetry.devel.as_ref().is_some_and(|f| f.value) {
+            if p.poetry.only.is_none()
+                && p.poetry.without.is_none()
+                && !p.poetry.devel.as_ref().is_some_and(|f| f.value)
+            {
                 argv.push("--no-dev".into());
             }
             self.run(&list(&argv), &owner, &[]);
@@ -413,6 +541,52 @@ impl Body<'_> {
     }
 }
 
+/// `os.Expand` over what the build's environment holds when a builder runs:
+/// `runs.environment`, the arguments' defaults and `HOME` (the owner's).
+fn expand_env(text: &str, v: &Expanded) -> String {
+    let lookup = |name: &str| -> String {
+        if name == "HOME" {
+            return v.lives.home();
+        }
+        v.environment
+            .iter()
+            .chain(&v.arguments)
+            .find(|(k, _)| k == name)
+            .map(|(_, val)| val.clone())
+            .unwrap_or_default()
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => {
+                    out.push_str(&lookup(&inner[..end]));
+                    rest = &inner[end + 1..];
+                }
+                None => {
+                    out.push('$');
+                    rest = after;
+                }
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if end == 0 {
+                out.push('$');
+            } else {
+                out.push_str(&lookup(&after[..end]));
+            }
+            rest = &after[end..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Whether a mount's `from` names an image rather than a variant.
 pub fn looks_like_image(from: &str) -> bool {
     from.contains('/') || from.contains(':')
@@ -420,7 +594,10 @@ pub fn looks_like_image(from: &str) -> bool {
 
 /// A word for a shell line: quoted when it has anything a shell would act on.
 fn shell_word(word: &str) -> String {
-    if word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c)) {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c))
+    {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
@@ -458,7 +635,12 @@ fn appends_to(parent: &Expanded, child: &Expanded) -> bool {
     parent.base == child.base
         && parent.base.is_some()
         && parent.arguments == child.arguments
-        && parent.packages.iter().all(|(t, p)| child.packages.iter().any(|(ct, cp)| ct == t && cp.starts_with(p)))
+        && parent.packages.iter().all(|(t, p)| {
+            child
+                .packages
+                .iter()
+                .any(|(ct, cp)| ct == t && cp.starts_with(p))
+        })
         && parent.sources == child.sources
         && parent.proxies == child.proxies
         && parent.builders == child.builders
@@ -471,18 +653,36 @@ fn appends_to(parent: &Expanded, child: &Expanded) -> bool {
         && parent.runs == child.runs
         && parent.insecurely == child.insecurely
         && child.copies.len() >= parent.copies.len()
-        && parent.copies.iter().zip(&child.copies).all(|(a, b)| a.same(b))
+        && parent
+            .copies
+            .iter()
+            .zip(&child.copies)
+            .all(|(a, b)| a.same(b))
         && child.environment.len() >= parent.environment.len()
-        && parent.environment.iter().zip(&child.environment).all(|(a, b)| a == b)
+        && parent
+            .environment
+            .iter()
+            .zip(&child.environment)
+            .all(|(a, b)| a == b)
 }
 
 /// The manifest text.
 pub fn manifest(input: &Input<'_>) -> String {
     let users = Users::collect(input.variants);
     let mut out = String::new();
-    let _ = writeln!(out, "# Converted from {} by `wbuildc import-blubber` (Blubber config v4).", input.source_name);
-    let _ = writeln!(out, "# Blubber's phases are written out: root for packages and users, the `lives`");
-    let _ = writeln!(out, "# user for builders and copies, the `runs` user at run time.");
+    let _ = writeln!(
+        out,
+        "# Converted from {} by `wbuildc import-blubber` (Blubber config v4).",
+        input.source_name
+    );
+    let _ = writeln!(
+        out,
+        "# Blubber's phases are written out: root for packages and users, the `lives`"
+    );
+    let _ = writeln!(
+        out,
+        "# user for builders and copies, the `runs` user at run time."
+    );
     if !input.header.is_empty() {
         out.push_str("#\n");
         comment_lines(&mut out, input.header, "");
@@ -492,10 +692,20 @@ pub fn manifest(input: &Input<'_>) -> String {
         out.push_str("import \"base\"\n\n");
     }
     let _ = writeln!(out, "image {} {{}}\n", string(input.image_name));
-    let mut lets: Vec<(&User, &String)> = users.names.iter().filter(|(_, n)| !n.starts_with("base.")).collect();
+    let mut lets: Vec<(&User, &String)> = users
+        .names
+        .iter()
+        .filter(|(_, n)| !n.starts_with("base."))
+        .collect();
     lets.sort_by(|a, b| a.1.cmp(b.1));
     for (u, name) in &lets {
-        let _ = writeln!(out, "let {name} = user({}, {}, {})", string(&u.name), u.uid, u.gid);
+        let _ = writeln!(
+            out,
+            "let {name} = user({}, {}, {})",
+            string(&u.name),
+            u.uid,
+            u.gid
+        );
     }
     if !lets.is_empty() {
         out.push('\n');
@@ -506,11 +716,19 @@ pub fn manifest(input: &Input<'_>) -> String {
         }
         let includes = input.includes.get(&v.name).cloned().unwrap_or_default();
         let parent = match includes.as_slice() {
-            [one] => input.variants.iter().find(|p| p.name == *one).filter(|p| appends_to(p, v)),
+            [one] => input
+                .variants
+                .iter()
+                .find(|p| p.name == *one)
+                .filter(|p| appends_to(p, v)),
             _ => None,
         };
         if !includes.is_empty() && parent.is_none() {
-            let _ = writeln!(out, "# Blubber `includes: [{}]`, merged in here.", includes.join(", "));
+            let _ = writeln!(
+                out,
+                "# Blubber `includes: [{}]`, merged in here.",
+                includes.join(", ")
+            );
         }
         match parent {
             Some(p) => variant_extending(&mut out, p, v, &users),
@@ -526,15 +744,28 @@ fn run_user(v: &Expanded, users: &Users) -> String {
 }
 
 fn variant_extending(out: &mut String, parent: &Expanded, v: &Expanded, users: &Users) {
-    let _ = writeln!(out, "variant {} extends {} {{", ident(&v.name), ident(&parent.name));
+    let _ = writeln!(
+        out,
+        "variant {} extends {} {{",
+        ident(&v.name),
+        ident(&parent.name)
+    );
     let mut body = Body::new(users, v);
-    body.home = Some(if parent.insecurely { parent.lives.home() } else { parent.runs.home() });
+    body.home = Some(if parent.insecurely {
+        parent.lives.home()
+    } else {
+        parent.runs.home()
+    });
     let extra_packages = added_packages(parent, v);
     for (target, packages) in &extra_packages {
         apt_step(&mut body, v, target, packages);
     }
     if v.insecurely != parent.insecurely {
-        let home = if v.insecurely { v.lives.home() } else { v.runs.home() };
+        let home = if v.insecurely {
+            v.lives.home()
+        } else {
+            v.runs.home()
+        };
         body.set_home(&home);
     }
     for (k, value) in v.environment.iter().skip(parent.environment.len()) {
@@ -577,14 +808,34 @@ fn copies(body: &mut Body<'_>, v: &Expanded, count: usize) {
         let excludes: Vec<String> = a.exclude.iter().map(|e| e.value.clone()).collect();
         let from = a.from.value.clone();
         match (&a.source, &a.destination) {
-            (None, _) if from == "local" => body.copy("local", &[".".into()], ".", owner.as_deref(), &excludes),
+            (None, _) if from == "local" => {
+                body.copy("local", &[".".into()], ".", owner.as_deref(), &excludes)
+            }
             (None, _) => {
-                body.copy(&from, std::slice::from_ref(&v.lives_in), &v.lives_in, owner.as_deref(), &excludes);
-                body.copy(&from, &[LOCAL_LIB.to_string()], LOCAL_LIB, owner.as_deref(), &excludes);
+                body.copy(
+                    &from,
+                    std::slice::from_ref(&v.lives_in),
+                    &v.lives_in,
+                    owner.as_deref(),
+                    &excludes,
+                );
+                body.copy(
+                    &from,
+                    &[LOCAL_LIB.to_string()],
+                    LOCAL_LIB,
+                    owner.as_deref(),
+                    &excludes,
+                );
             }
             (Some(s), d) => {
                 let dest = d.as_ref().map_or(s.value.clone(), |d| d.value.clone());
-                body.copy(&from, std::slice::from_ref(&s.value), &dest, owner.as_deref(), &excludes);
+                body.copy(
+                    &from,
+                    std::slice::from_ref(&s.value),
+                    &dest,
+                    owner.as_deref(),
+                    &excludes,
+                );
             }
         }
     }
@@ -602,7 +853,10 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
             let _ = writeln!(out, "  entrypoint = {}", list(e));
         }
         let _ = writeln!(out, "  allow = {{");
-        let _ = writeln!(out, "    \"root-user\": \"a scratch image has no users; Blubber sets none\",");
+        let _ = writeln!(
+            out,
+            "    \"root-user\": \"a scratch image has no users; Blubber sets none\","
+        );
         let _ = writeln!(out, "  }}");
         let _ = writeln!(out, "}}");
         return;
@@ -615,6 +869,11 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
     }
     let mut targets = v.packages.clone();
     targets.sort_by(|a, b| a.0.cmp(&b.0));
+    if !v.sources.is_empty() && targets.iter().any(|(_, p)| !p.is_empty()) {
+        // Blubber installs ca-certificates before it adds a source (an https
+        // source needs it).
+        body.step("apt [\"ca-certificates\"]".to_string());
+    }
     for (target, packages) in &targets {
         apt_step(&mut body, v, target, packages);
     }
@@ -630,7 +889,14 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
         ))
     ));
     if v.runs != v.lives {
-        body.step(format!("run {}", string(&format!("{} && {}", create_user(&v.runs), create_user_passwd(&v.runs)))));
+        body.step(format!(
+            "run {}",
+            string(&format!(
+                "{} && {}",
+                create_user(&v.runs),
+                create_user_passwd(&v.runs)
+            ))
+        ));
     }
     body.step(format!("workdir {}", string(&v.lives_in)));
     for (k, value) in &v.environment {
@@ -663,29 +929,59 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
     let node_envs: Vec<&NodeBuilder> = v
         .builders
         .iter()
-        .filter_map(|b| if let Builder::Node(n) = b { Some(n) } else { None })
+        .filter_map(|b| {
+            if let Builder::Node(n) = b {
+                Some(n)
+            } else {
+                None
+            }
+        })
         .chain(v.node.iter())
         .collect();
     for n in node_envs {
         if n.env.is_some() || n.requirements.as_ref().is_some_and(|r| !r.is_empty()) {
-            body.step(format!("env NODE_ENV = {}", string(n.env.as_ref().map_or("", |e| e.value.as_str()))));
+            body.step(format!(
+                "env NODE_ENV = {}",
+                string(n.env.as_ref().map_or("", |e| e.value.as_str()))
+            ));
         }
     }
     let pythons: Vec<&PythonBuilder> = v
         .builders
         .iter()
-        .filter_map(|b| if let Builder::Python(p) = b { Some(p) } else { None })
+        .filter_map(|b| {
+            if let Builder::Python(p) = b {
+                Some(p)
+            } else {
+                None
+            }
+        })
         .chain(v.python.iter())
         .collect();
     for p in pythons {
-        if p.version.is_some() && p.requirements.is_some() && p.poetry.version.is_none() && p.no_deps.as_ref().is_some_and(|f| f.value) {
-            let python = p.version.as_ref().map_or("python".to_string(), |v| v.value.clone());
-            body.run(&list(&[python, "-m".into(), "pip".into(), "check".into()]), &users.of(final_user), &[]);
+        if p.version.is_some()
+            && p.requirements.is_some()
+            && p.poetry.version.is_none()
+            && p.no_deps.as_ref().is_some_and(|f| f.value)
+        {
+            let python = p
+                .version
+                .as_ref()
+                .map_or("python".to_string(), |v| v.value.clone());
+            body.run(
+                &list(&[python, "-m".into(), "pip".into(), "check".into()]),
+                &users.of(final_user),
+                &[],
+            );
         }
     }
     write_steps(out, &body.steps);
     let _ = writeln!(out, "  user = {}", run_user(v, users));
-    let _ = writeln!(out, "  workdir = {}", string(v.runs_in.as_deref().unwrap_or(&v.lives_in)));
+    let _ = writeln!(
+        out,
+        "  workdir = {}",
+        string(v.runs_in.as_deref().unwrap_or(&v.lives_in))
+    );
     if let Some(e) = v.entrypoint.as_ref().filter(|e| !e.is_empty()) {
         let _ = writeln!(out, "  entrypoint = {}", list(e));
     }
@@ -696,7 +992,11 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
 fn added_packages(parent: &Expanded, child: &Expanded) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for (target, packages) in &child.packages {
-        let inherited = parent.packages.iter().find(|(t, _)| t == target).map_or(&[][..], |(_, p)| p.as_slice());
+        let inherited = parent
+            .packages
+            .iter()
+            .find(|(t, _)| t == target)
+            .map_or(&[][..], |(_, p)| p.as_slice());
         if packages.len() > inherited.len() {
             out.push((target.clone(), packages[inherited.len()..].to_vec()));
         }
@@ -724,11 +1024,15 @@ fn apt_step(body: &mut Body<'_>, v: &Expanded, target: &str, packages: &[String]
             options.push(format!("key = {}", string(&k.value)));
         }
     }
-    let proxies: Vec<String> = v.proxies.iter().map(|p| p.url.value.clone()).collect();
-    if !proxies.is_empty() {
-        options.push(format!("proxy = {}", list(&proxies)));
+    // One proxy for the step (`check_proxies` reports the others).
+    if let Some(p) = v.proxies.first() {
+        options.push(format!("proxy = {}", string(&p.url.value)));
     }
-    let with = if options.is_empty() { String::new() } else { format!(" with {}", options.join(", ")) };
+    let with = if options.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", options.join(", "))
+    };
     body.step(format!("apt {}{with}", list(packages)));
 }
 
@@ -745,7 +1049,11 @@ fn write_steps(out: &mut String, steps: &[String]) {
 
 /// Blubber's group creation (`build.CreateUser`): kept when the gid exists.
 fn create_user(u: &User) -> String {
-    format!("(getent group {gid} || groupadd -o -g {gid} -r {name})", gid = u.gid, name = u.name)
+    format!(
+        "(getent group {gid} || groupadd -o -g {gid} -r {name})",
+        gid = u.gid,
+        name = u.name
+    )
 }
 
 /// Blubber's user creation: a system user with a home directory, kept when the

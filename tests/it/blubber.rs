@@ -1,0 +1,606 @@
+//! `wbuildc import-blubber` on the corpus in tests/fixtures/blubber: every
+//! config imports (the manifest is a snapshot), the manifest checks without an
+//! error under the corpus's organisation policy and every variant compiles; the
+//! compiled Dockerfiles say what Blubber builds (`expected.json`, worked out
+//! from Blubber's source); bad inputs point at the line and column their
+//! `.expect` names; the policy files convert.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use wbuild::config::Layer;
+use wbuild::import::blubber;
+use wbuild::span::FileId;
+use wbuild::{Compiler, PolicyFile, Severity};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/blubber")
+}
+
+fn configs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .expect("corpus")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("blubber.yaml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The formatted manifest of one config, and the import's diagnostics.
+fn import(dir: &Path) -> (String, Vec<wbuild::Diagnostic>) {
+    let text = std::fs::read_to_string(dir.join("blubber.yaml")).expect("config");
+    let source = format!("{}/blubber.yaml", name(dir));
+    let imported = blubber::import(
+        &text,
+        FileId(0),
+        &blubber::Options {
+            image_name: &name(dir),
+            source_name: &source,
+        },
+    );
+    let errors: Vec<_> = imported
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}: the import failed: {errors:#?}",
+        name(dir)
+    );
+    let draft = imported
+        .manifest
+        .expect("a manifest when there is no error");
+    let mut formatter = Compiler::without_stdlib();
+    let file = formatter.add_file("service.wbuild", &draft);
+    let manifest = formatter
+        .format(file)
+        .unwrap_or_else(|| panic!("{}: the manifest does not parse:\n{draft}", name(dir)));
+    (manifest, imported.diagnostics)
+}
+
+/// The manifest under the corpus's organisation policy.
+fn compiler(manifest: &str) -> (Compiler, wbuild::SourceFile) {
+    let mut compiler = Compiler::new();
+    let policy =
+        std::fs::read_to_string(corpus().join("organisation-policy.toml")).expect("policy");
+    let problems = compiler.set_policy(&[PolicyFile {
+        layer: Layer::Organisation,
+        path: "organisation-policy.toml".into(),
+        text: policy,
+    }]);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let file = compiler.add_file("service.wbuild", manifest);
+    (compiler, file)
+}
+
+fn expected(dir: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join("expected.json")).expect("expected.json"),
+    )
+    .expect("json")
+}
+
+#[test]
+fn every_config_imports_checks_and_compiles() {
+    let configs = configs();
+    assert!(
+        configs.len() >= 20,
+        "the corpus has {} configs",
+        configs.len()
+    );
+    let mut failures = Vec::new();
+    for dir in &configs {
+        let (manifest, diagnostics) = import(dir);
+        let warnings: Vec<String> = diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        insta::with_settings!({ snapshot_suffix => name(dir), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("blubber_import", format!("{}\n# import warnings:\n{}", manifest, warnings.iter().map(|w| format!("#   {w}\n")).collect::<String>()));
+        });
+        let (compiler, file) = compiler(&manifest);
+        let problems: Vec<_> = compiler
+            .check(file)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{}:\n{}",
+                name(dir),
+                compiler.render(&problems, false)
+            ));
+            continue;
+        }
+        for variant in expected(dir)["variants"]
+            .as_object()
+            .expect("variants")
+            .keys()
+        {
+            let ident = blubber::write::ident(variant);
+            if let Err(d) = compiler.compile(file, &ident) {
+                failures.push(format!(
+                    "{}#{variant}:\n{}",
+                    name(dir),
+                    compiler.render(&d, false)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What one stage of a compiled Dockerfile says, read back from its text.
+#[derive(Debug, Default)]
+struct Stage {
+    base: Option<String>,
+    user: Option<String>,
+    workdir: Option<String>,
+    /// The first `WORKDIR`: `lives.in`, where relative copies land.
+    first_workdir: Option<String>,
+    entrypoint: Option<Vec<String>>,
+    env: BTreeMap<String, String>,
+    /// (from, sources, destination, owner)
+    copies: Vec<(String, Vec<String>, String, Option<String>)>,
+    runs: Vec<String>,
+}
+
+fn json_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn target_stage(dockerfile: &str, stage: &str) -> Stage {
+    let mut out = Stage::default();
+    let mut inside = false;
+    for line in dockerfile.lines() {
+        if let Some(rest) = line.strip_prefix("FROM ") {
+            let (image, name) = rest.split_once(" AS ").unwrap_or((rest, ""));
+            inside = name == stage;
+            if inside {
+                out = Stage {
+                    base: (image != "scratch").then(|| image.to_string()),
+                    ..Stage::default()
+                };
+            }
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if let Some(u) = line.strip_prefix("USER ") {
+            out.user = Some(u.to_string());
+        } else if let Some(w) = line.strip_prefix("WORKDIR ") {
+            out.workdir = Some(w.trim_matches('"').to_string());
+            if out.first_workdir.is_none() {
+                out.first_workdir = out.workdir.clone();
+            }
+        } else if let Some(e) = line.strip_prefix("ENTRYPOINT ") {
+            out.entrypoint = Some(json_list(e));
+        } else if let Some(e) = line.strip_prefix("ENV ") {
+            if let Some((k, v)) = e.split_once('=') {
+                out.env
+                    .insert(k.to_string(), v.trim_matches('"').replace("\\\"", "\""));
+            }
+        } else if let Some(c) = line.strip_prefix("COPY ") {
+            let mut from = "local".to_string();
+            let mut owner = None;
+            let mut rest = c;
+            while let Some(flag) = rest.strip_prefix("--") {
+                let (word, after) = flag.split_once(' ').unwrap_or((flag, ""));
+                if let Some(f) = word.strip_prefix("from=") {
+                    from = f.to_string();
+                } else if let Some(o) = word.strip_prefix("chown=") {
+                    owner = Some(o.to_string());
+                }
+                rest = after;
+            }
+            let mut parts = json_list(rest);
+            let dest = parts.pop().unwrap_or_default();
+            out.copies.push((from, parts, dest, owner));
+        } else if let Some(r) = line.strip_prefix("RUN ") {
+            // Mount flags come first; the command follows them.
+            let mut rest = r;
+            while let Some(flag) = rest.strip_prefix("--") {
+                rest = flag.split_once(' ').map_or("", |(_, a)| a);
+            }
+            out.runs.push(rest.to_string());
+        }
+    }
+    out
+}
+
+/// `/srv/app/./x/` and `/srv/app/x` are the same place.
+fn place(dir: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    };
+    let parts: Vec<&str> = joined
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Differences from Blubber that wbuild makes on purpose, documented in
+/// docs/migrating-from-blubber.md ("What changes"): `DEBIAN_FRONTEND` is set for
+/// wbuild's apt steps only, not left in the image's environment.
+const NOT_IN_THE_IMAGE: &[&str] = &["DEBIAN_FRONTEND"];
+
+#[test]
+fn compiled_dockerfiles_say_what_blubber_builds() {
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for dir in configs() {
+        let (manifest, _) = import(&dir);
+        let (compiler, file) = compiler(&manifest);
+        let expected = expected(&dir);
+        for (variant, facts) in expected["variants"].as_object().expect("variants") {
+            let ident = blubber::write::ident(variant);
+            let Ok(dockerfile) = compiler.compile(file, &ident) else {
+                continue;
+            };
+            let stage = target_stage(&dockerfile, &ident.to_lowercase());
+            let mut fail = |what: &str, want: String, got: String| {
+                failures.push(format!(
+                    "{}#{variant}: {what}: Blubber {want}, wbuild {got}",
+                    name(&dir)
+                ));
+            };
+            let workdir = stage.workdir.clone().unwrap_or_else(|| "/".into());
+            if let Some(base) = facts.get("base") {
+                compared += 1;
+                if base.as_str().map(String::from) != stage.base {
+                    fail("base", base.to_string(), format!("{:?}", stage.base));
+                }
+            }
+            if let Some(user) = facts.get("user") {
+                compared += 1;
+                let uid = stage
+                    .user
+                    .as_deref()
+                    .map(|u| u.split(':').next().unwrap_or(u).to_string());
+                if user.as_str().map(String::from) != uid {
+                    fail("user (uid)", user.to_string(), format!("{:?}", stage.user));
+                }
+            }
+            if let Some(w) = facts.get("workdir").and_then(Value::as_str) {
+                compared += 1;
+                if place("/", w) != place("/", &workdir) {
+                    fail("workdir", w.into(), workdir.clone());
+                }
+            }
+            if let Some(e) = facts.get("entrypoint") {
+                compared += 1;
+                let want = (!e.is_null()).then(|| strings(e)).filter(|e| !e.is_empty());
+                if want != stage.entrypoint.clone().filter(|e| !e.is_empty()) {
+                    fail(
+                        "entrypoint",
+                        e.to_string(),
+                        format!("{:?}", stage.entrypoint),
+                    );
+                }
+            }
+            if let Some(env) = facts.get("env").and_then(Value::as_object) {
+                for (k, v) in env {
+                    if NOT_IN_THE_IMAGE.contains(&k.as_str()) {
+                        continue;
+                    }
+                    compared += 1;
+                    let want = v.as_str().unwrap_or("");
+                    if stage.env.get(k).map(String::as_str) != Some(want) {
+                        fail(
+                            &format!("env {k}"),
+                            format!("{want:?}"),
+                            format!("{:?}", stage.env.get(k)),
+                        );
+                    }
+                }
+                for k in stage.env.keys() {
+                    if !env.contains_key(k)
+                        && !facts.get("env_prefix").is_some_and(|p| p.get(k).is_some())
+                    {
+                        compared += 1;
+                        fail(
+                            &format!("env {k}"),
+                            "does not set it".into(),
+                            format!("{:?}", stage.env.get(k)),
+                        );
+                    }
+                }
+            }
+            if let Some(prefix) = facts.get("env_prefix").and_then(Value::as_object) {
+                for (k, v) in prefix {
+                    compared += 1;
+                    let want = v.as_str().unwrap_or("");
+                    let got = stage.env.get(k).cloned().unwrap_or_default();
+                    if !got.starts_with(want.trim_end_matches(':'))
+                        || !got.contains(&format!("${{{k}"))
+                    {
+                        fail(
+                            &format!("env {k} (before the inherited value)"),
+                            want.into(),
+                            got,
+                        );
+                    }
+                }
+            }
+            if let Some(users) = facts.get("users_created").and_then(Value::as_array) {
+                for u in users {
+                    compared += 1;
+                    let needle = format!(
+                        "useradd -l -o -m -d {} -r -g {} -u {} {}",
+                        u["home"].as_str().unwrap_or(""),
+                        u["gid"],
+                        u["uid"],
+                        u["name"].as_str().unwrap_or("")
+                    );
+                    if !stage.runs.iter().any(|r| r.contains(&needle)) {
+                        fail(
+                            "user created",
+                            needle,
+                            format!(
+                                "{:?}",
+                                stage
+                                    .runs
+                                    .iter()
+                                    .filter(|r| r.contains("useradd"))
+                                    .collect::<Vec<_>>()
+                            ),
+                        );
+                    }
+                }
+            }
+            // Copies and requirements: every one Blubber makes, in wbuild's COPYs.
+            let lives_in = stage.first_workdir.clone().unwrap_or_else(|| "/".into());
+            let mut wanted: Vec<(String, Vec<String>, String, Option<String>)> = Vec::new();
+            for c in facts
+                .get("copies")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                wanted.push((
+                    c["from"].as_str().unwrap_or("local").to_string(),
+                    vec![c["source"].as_str().unwrap_or("").to_string()],
+                    c["destination"].as_str().unwrap_or("").to_string(),
+                    c["owner"].as_str().map(String::from),
+                ));
+            }
+            for r in facts
+                .get("requirements")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                wanted.push((
+                    r["from"].as_str().unwrap_or("local").to_string(),
+                    strings(&r["sources"]),
+                    r["destination"].as_str().unwrap_or("").to_string(),
+                    r["owner"].as_str().map(String::from),
+                ));
+            }
+            for (from, sources, dest, owner) in wanted {
+                compared += 1;
+                let from_stage = if from == "local" {
+                    "local".to_string()
+                } else {
+                    blubber::write::ident(&from).to_lowercase()
+                };
+                let found = stage.copies.iter().any(|(f, s, d, o)| {
+                    *f == from_stage
+                        && place(&lives_in, &dest) == place("/", d)
+                        && *o == owner
+                        && s.len() == sources.len()
+                        && s.iter().zip(&sources).all(|(a, b)| {
+                            a.trim_end_matches('/') == b.trim_end_matches('/')
+                                || place("/", a) == place(&lives_in, b)
+                        })
+                });
+                if !found {
+                    fail(
+                        "copy",
+                        format!("{from} {sources:?} → {dest} owned by {owner:?}"),
+                        format!("{:?}", stage.copies),
+                    );
+                }
+            }
+            if let Some(packages) = facts.get("apt_packages").and_then(Value::as_array) {
+                for p in packages.iter().filter_map(Value::as_str) {
+                    compared += 1;
+                    if !stage
+                        .runs
+                        .iter()
+                        .any(|r| r.contains("apt-get") && r.split_whitespace().any(|w| w == p))
+                    {
+                        fail("apt package", p.into(), "not installed".into());
+                    }
+                }
+            }
+            if let Some(by_release) = facts
+                .get("apt_packages_by_release")
+                .and_then(Value::as_object)
+            {
+                for (release, packages) in by_release {
+                    for p in strings(packages) {
+                        compared += 1;
+                        if !stage.runs.iter().any(|r| {
+                            r.contains(&format!("-t {release}"))
+                                && r.split_whitespace().any(|w| w == p)
+                        }) {
+                            fail(
+                                "apt package",
+                                format!("{p} from {release}"),
+                                "not installed from it".into(),
+                            );
+                        }
+                    }
+                }
+            }
+            for step in facts
+                .get("build_steps")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                compared += 1;
+                let found = if let Some(argv) = step.get("argv") {
+                    let argv = strings(argv);
+                    stage.runs.iter().any(|r| {
+                        json_list(r) == argv
+                            || r.starts_with(&argv.join(" "))
+                            || *r == shell_joined(&argv)
+                    })
+                } else if let Some(shell) = step.get("shell").and_then(Value::as_str) {
+                    stage
+                        .runs
+                        .iter()
+                        .any(|r| r == shell || json_list(r).last().is_some_and(|l| l == shell))
+                } else {
+                    stage.runs.iter().any(|r| r.contains("\"-c\""))
+                };
+                if !found {
+                    fail("build step", step.to_string(), format!("{:?}", stage.runs));
+                }
+            }
+        }
+    }
+    assert!(compared > 300, "only {compared} facts compared");
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} facts differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Blubber's shell line for a command list: the arguments in double quotes.
+fn shell_joined(argv: &[String]) -> String {
+    let mut line = argv.first().cloned().unwrap_or_default();
+    for a in argv.iter().skip(1) {
+        line.push_str(&format!(" \"{a}\""));
+    }
+    line
+}
+
+#[test]
+fn bad_inputs_point_at_their_line_and_column() {
+    let bad = corpus().join("bad");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&bad)
+        .expect("bad")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6);
+    let mut failures = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("yaml");
+        let expect = std::fs::read_to_string(path.with_extension("expect")).expect(".expect");
+        let at = expect
+            .lines()
+            .find_map(|l| l.strip_prefix("at: "))
+            .expect("at: LINE:COL")
+            .trim()
+            .to_string();
+        let imported = blubber::import(
+            &text,
+            FileId(0),
+            &blubber::Options {
+                image_name: "bad",
+                source_name: "bad.yaml",
+            },
+        );
+        let errors: Vec<_> = imported
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        let index = wbuild::span::LineIndex::new(&text);
+        let places: Vec<String> = errors
+            .iter()
+            .map(|d| {
+                let lc = index.line_col(d.primary.span.start);
+                format!("{}:{}", lc.line + 1, lc.column + 1)
+            })
+            .collect();
+        let shown = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if imported.manifest.is_some() || !places.contains(&at) {
+            failures.push(format!(
+                "{shown}: wanted an error at {at}, got {places:?}: {:?}",
+                errors.iter().map(|d| &d.message).collect::<Vec<_>>()
+            ));
+        }
+        insta::with_settings!({ snapshot_suffix => shown.trim_end_matches(".yaml").to_string(), prepend_module_to_snapshot => false, omit_expression => true }, {
+            let files = [wbuild::diagnostics::render::SourceInfo { id: FileId(0), path: &shown, text: &text, stdlib: false }];
+            insta::assert_snapshot!("blubber_bad", wbuild::diagnostics::render::to_terminal(&files, &imported.diagnostics, false));
+        });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn policy_files_convert_or_say_what_does_not() {
+    let dir = corpus().join("policy");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("policy")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2);
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("yaml");
+        let shown = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let converted = blubber::policy::convert(&text, FileId(1), &shown);
+        let files = [wbuild::diagnostics::render::SourceInfo {
+            id: FileId(1),
+            path: &shown,
+            text: &text,
+            stdlib: false,
+        }];
+        let rendered =
+            wbuild::diagnostics::render::to_terminal(&files, &converted.diagnostics, false);
+        if let Some(toml) = &converted.toml {
+            // The converted policy is one the organisation can use as it is.
+            let mut compiler = Compiler::new();
+            let problems = compiler.set_policy(&[PolicyFile {
+                layer: Layer::Organisation,
+                path: "policy.toml".into(),
+                text: toml.clone(),
+            }]);
+            assert!(problems.is_empty(), "{shown}: {problems:#?}");
+        }
+        insta::with_settings!({ snapshot_suffix => shown.trim_end_matches(".yaml").to_string(), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("blubber_policy", format!("{}\n{}", converted.toml.as_deref().unwrap_or("(not converted)"), rendered));
+        });
+    }
+}
