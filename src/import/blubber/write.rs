@@ -111,6 +111,10 @@ impl Users {
                     format!("base.{}", u.name)
                 } else {
                     let mut n = ident(&u.name);
+                    // A variant of the same name would be defined twice.
+                    if variants.iter().any(|v| ident(&v.name) == n) {
+                        n.push_str("_user");
+                    }
                     if taken.contains(&n) {
                         n = format!("{n}_{}", u.uid);
                     }
@@ -339,17 +343,28 @@ impl Body<'_> {
                 .destination
                 .as_ref()
                 .map_or(".", |d| d.value.as_str())));
-            let mut args = Vec::new();
+            let local = m.from.value == "local";
+            // Without a source, the whole filesystem: the build context's root,
+            // or the variant's or image's `/`.
+            let source = m.source.as_ref().map_or_else(
+                || {
+                    if local {
+                        ".".to_string()
+                    } else {
+                        "/".to_string()
+                    }
+                },
+                |s| env(&s.value),
+            );
+            let mut args = vec![
+                format!("source = {}", string(&source)),
+                format!("target = {}", string(&target)),
+            ];
             match m.from.value.as_str() {
                 "local" => {}
-                f if looks_like_image(f) => args.push(format!("image = {}", string(f))),
+                f if looks_like_image(f) => args.push(format!("from = {}", string(f))),
                 f => args.push(format!("from = {}", ident(f))),
             }
-            if let Some(s) = &m.source {
-                args.push(format!("source = {}", string(&env(&s.value))));
-            }
-            args.push(format!("target = {}", string(&target)));
-            args.push("writable = true".to_string());
             mounts.push(format!("bind({})", args.join(", ")));
         }
         for cache in c.caches.iter().flatten() {
@@ -977,6 +992,13 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
     }
     write_steps(out, &body.steps);
     let _ = writeln!(out, "  user = {}", run_user(v, users));
+    if final_user.uid == 0 {
+        // Blubber runs it as root (a zero uid at the top level is taken as
+        // written): the exception says so where the policy will read it.
+        let _ = writeln!(out, "  allow = {{");
+        let _ = writeln!(out, "    \"root-user\": \"imported from Blubber, whose config runs this variant as uid 0\",");
+        let _ = writeln!(out, "  }}");
+    }
     let _ = writeln!(
         out,
         "  workdir = {}",
