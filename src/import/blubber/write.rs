@@ -100,6 +100,8 @@ impl Users {
         let mut taken: Vec<String> = Vec::new();
         let mut uses_base = false;
         for v in variants.iter().filter(|v| v.base.is_some()) {
+            // Every stage on an image extends `base.runtime`.
+            uses_base = true;
             for u in [&v.lives, &v.runs] {
                 if names.contains_key(u) {
                     continue;
@@ -857,13 +859,13 @@ fn copies(body: &mut Body<'_>, v: &Expanded, count: usize) {
 }
 
 fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
-    let _ = writeln!(out, "variant {} {{", ident(&v.name));
     let mut body = Body::new(users, v);
     let Some(base) = &v.base else {
         // Scratch: Blubber emits only the copies and the entrypoint.
+        let _ = writeln!(out, "variant {} {{", ident(&v.name));
         let _ = writeln!(out, "  base = scratch");
         copies(&mut body, v, v.copies.len());
-        write_steps(out, &body.steps);
+        write_steps(out, &body.steps, "=");
         if let Some(e) = v.entrypoint.as_ref().filter(|e| !e.is_empty()) {
             let _ = writeln!(out, "  entrypoint = {}", list(e));
         }
@@ -876,7 +878,12 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
         let _ = writeln!(out, "}}");
         return;
     };
-    let _ = writeln!(out, "  base = {}", string(base));
+    let final_user = if v.insecurely { &v.lives } else { &v.runs };
+    // The stdlib's `base.runtime` makes Blubber's skeleton (both users with
+    // their homes, the application directory owned by the owner, the working
+    // directory, the run-time user); a zero id is left to Blubber's own
+    // commands, which keep an existing account where `useradd` would refuse it.
+    let preset = [&v.lives, &v.runs].iter().all(|u| u.uid != 0 && u.gid != 0);
     let mut arguments = v.arguments.clone();
     arguments.sort();
     for (k, d) in &arguments {
@@ -892,28 +899,56 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
     for (target, packages) in &targets {
         apt_step(&mut body, v, target, packages);
     }
-    body.step(format!(
-        "run {}",
-        string(&format!(
-            "{} && {} && mkdir -p {dir} && chown {uid}:{gid} {dir} && mkdir -p {LOCAL_LIB} && chown {uid}:{gid} {LOCAL_LIB}",
-            create_user(&v.lives),
-            create_user_passwd(&v.lives),
-            dir = v.lives_in,
-            uid = v.lives.uid,
-            gid = v.lives.gid,
-        ))
-    ));
-    if v.runs != v.lives {
+    if preset {
+        let _ = writeln!(
+            out,
+            "variant {} extends base.runtime(from_image = {}, dir = {}, owner = {}, run_as = {}) {{",
+            ident(&v.name),
+            string(base),
+            string(&v.lives_in),
+            users.of(&v.lives),
+            users.of(final_user),
+        );
         body.step(format!(
             "run {}",
             string(&format!(
-                "{} && {}",
-                create_user(&v.runs),
-                create_user_passwd(&v.runs)
+                "mkdir -p {LOCAL_LIB} && chown {}:{} {LOCAL_LIB}",
+                v.lives.uid, v.lives.gid
             ))
         ));
+        if final_user != &v.runs {
+            // `insecurely`: Blubber still creates the `runs` user.
+            body.step(format!(
+                "run {}",
+                string(&format!("{} && {}", create_user(&v.runs), create_user_passwd(&v.runs)))
+            ));
+        }
+    } else {
+        let _ = writeln!(out, "variant {} {{", ident(&v.name));
+        let _ = writeln!(out, "  base = {}", string(base));
+        body.step(format!(
+            "run {}",
+            string(&format!(
+                "{} && {} && mkdir -p {dir} && chown {uid}:{gid} {dir} && mkdir -p {LOCAL_LIB} && chown {uid}:{gid} {LOCAL_LIB}",
+                create_user(&v.lives),
+                create_user_passwd(&v.lives),
+                dir = v.lives_in,
+                uid = v.lives.uid,
+                gid = v.lives.gid,
+            ))
+        ));
+        if v.runs != v.lives {
+            body.step(format!(
+                "run {}",
+                string(&format!(
+                    "{} && {}",
+                    create_user(&v.runs),
+                    create_user_passwd(&v.runs)
+                ))
+            ));
+        }
+        body.step(format!("workdir {}", string(&v.lives_in)));
     }
-    body.step(format!("workdir {}", string(&v.lives_in)));
     for (k, value) in &v.environment {
         body.step(format!("env {k} = {}", string(value)));
     }
@@ -939,7 +974,6 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
     }
     copies(&mut body, v, v.copies.len());
     // Run time: Blubber's post-install phase, as the user the image runs as.
-    let final_user = if v.insecurely { &v.lives } else { &v.runs };
     body.set_home(&final_user.home());
     let node_envs: Vec<&NodeBuilder> = v
         .builders
@@ -990,8 +1024,16 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
             );
         }
     }
-    write_steps(out, &body.steps);
-    let _ = writeln!(out, "  user = {}", run_user(v, users));
+    if preset {
+        write_steps(out, &body.steps, "+=");
+        if let Some(dir) = v.runs_in.as_ref().filter(|d| **d != v.lives_in) {
+            let _ = writeln!(out, "  workdir = {}", string(dir));
+        }
+    } else {
+        write_steps(out, &body.steps, "=");
+        let _ = writeln!(out, "  user = {}", run_user(v, users));
+        let _ = writeln!(out, "  workdir = {}", string(v.runs_in.as_deref().unwrap_or(&v.lives_in)));
+    }
     if final_user.uid == 0 {
         // Blubber runs it as root (a zero uid at the top level is taken as
         // written): the exception says so where the policy will read it.
@@ -999,11 +1041,6 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
         let _ = writeln!(out, "    \"root-user\": \"imported from Blubber, whose config runs this variant as uid 0\",");
         let _ = writeln!(out, "  }}");
     }
-    let _ = writeln!(
-        out,
-        "  workdir = {}",
-        string(v.runs_in.as_deref().unwrap_or(&v.lives_in))
-    );
     if let Some(e) = v.entrypoint.as_ref().filter(|e| !e.is_empty()) {
         let _ = writeln!(out, "  entrypoint = {}", list(e));
     }
@@ -1058,11 +1095,11 @@ fn apt_step(body: &mut Body<'_>, v: &Expanded, target: &str, packages: &[String]
     body.step(format!("apt {}{with}", list(packages)));
 }
 
-fn write_steps(out: &mut String, steps: &[String]) {
+fn write_steps(out: &mut String, steps: &[String], op: &str) {
     if steps.is_empty() {
         return;
     }
-    let _ = writeln!(out, "  steps = {{");
+    let _ = writeln!(out, "  steps {op} {{");
     for s in steps {
         let _ = writeln!(out, "    {s}");
     }
