@@ -24,7 +24,9 @@ WORK=${2:?usage: presets.sh WBUILDC WORK_DIR}
 WBUILDC=$(cd "$(dirname "$WBUILDC")" && pwd)/$(basename "$WBUILDC")
 
 sub_suite_checks presets
-CTRS=() IMAGES=()
+# The images stay (like the examples'): their layers are the next run's cache,
+# which saves the apt downloads (3.5 minutes cold, well under one warm).
+CTRS=()
 cleanup() {
   local c
   for c in "${CTRS[@]}"; do
@@ -32,7 +34,6 @@ cleanup() {
     buildah umount "$c" > /dev/null 2>&1 || true
     buildah rm "$c" > /dev/null 2>&1 || true
   done
-  for c in "${IMAGES[@]}"; do buildah rmi "$c" > /dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
 
@@ -45,7 +46,6 @@ cp -a "$HERE/fixtures/presets/." "$WORK/"
 # WORK/DIR-VARIANT.log; returns the build's exit status.
 build() {
   local img=localhost/wbuild-e2e-presets-$1:$2 rc=0
-  IMAGES+=("$img")
   "$WBUILDC" build "$WORK/$1/service.wbuild" --variant "$2" --network host --tag "$img" > "$WORK/$1-$2.log" 2>&1 || rc=$?
   return "$rc"
 }
