@@ -49,8 +49,9 @@ build() {
   "$WBUILDC" build "$WORK/$1/service.wbuild" --variant "$2" --network host --tag "$img" > "$WORK/$1-$2.log" 2>&1 || rc=$?
   return "$rc"
 }
-# built DIR VARIANT: build that must pass; mounts the image, its root in $MNT.
-MNT=""
+# built DIR VARIANT: build that must pass; a container of the image in $CTR,
+# its root mounted at $MNT.
+MNT="" CTR=""
 built() {
   local rc=0 ctr
   MNT=""
@@ -62,7 +63,7 @@ built() {
   fi
   ok "$1: wbuildc build --variant $2"
   ctr=$(buildah from --pull-never "localhost/wbuild-e2e-presets-$1:$2") || return 1
-  CTRS+=("$ctr")
+  CTRS+=("$ctr") CTR=$ctr
   MNT=$(buildah mount "$ctr")
 }
 SITE=opt/lib/venv/lib/python3.11/site-packages
@@ -88,8 +89,11 @@ if built python isolated; then
     test "$(dist sortedcontainers)" = sortedcontainers-2.4.0
   check "python: system_site_packages = false makes an isolated virtualenv (include-system-site-packages = false)" \
     grep -qx 'include-system-site-packages = false' "$MNT/opt/lib/venv/pyvenv.cfg"
-  check "python: tools = [\"wheel==0.43.0\"] installs that wheel into the virtualenv ($(dist wheel))" \
-    test "$(dist wheel)" = wheel-0.43.0
+  check "python: tools = [\"pip==24.0\", \"wheel==0.43.0\"] installs them into the virtualenv ($(dist pip), $(dist wheel))" \
+    test "$(dist pip)" = pip-24.0 -a "$(dist wheel)" = wheel-0.43.0
+  got=$(buildah run "$CTR" -- pip --version 2>&1 | cut -d' ' -f1-4)
+  check "... and that pip is the one the stage's later steps run (pip --version: $got)" \
+    test "$got" = "pip 24.0 from /opt/lib/venv/lib/python3.11/site-packages/pip"
 fi
 
 # ---------------------------------------------------------------- python.poetry
