@@ -2,14 +2,15 @@
 # The language presets' knobs (docs/stdlib.md), built for real with buildah from
 # tests/e2e/fixtures/presets/: python.app with no_deps (pip check fails the step
 # when a requirement's dependency is not listed, passes when it is), the default
-# pulling dependencies, an isolated virtualenv and a pinned tool in it;
-# python.poetry installing the main group only by default and the dev group with
-# devel = true, Poetry itself outside the application's virtualenv, an empty
-# Poetry version failing the build; node.app
-# with npm ci, dev = "omit" and dedupe (no devDependency in node_modules, the
-# lockfile's nested duplicate gone), with the defaults (both there) and with npm
-# install from package.json alone (the devDependency too); php.app's default
-# production install (no require-dev) and flags = [] (require-dev too), offline.
+# pulling dependencies, an isolated virtualenv and pinned tools (pip among them)
+# in it; python.poetry installing the main group only by default, every group
+# with devel = true and the dev group alone with only = "dev", Poetry itself
+# outside the application's virtualenv, an empty Poetry version failing the
+# build; node.app with npm ci, dev = "omit" and dedupe (no devDependency in
+# node_modules, the lockfile's nested duplicate gone), with the defaults (both
+# there) and with npm install from package.json alone (the devDependency too);
+# php.app's default production install (no require-dev) and flags = []
+# (require-dev too), offline.
 #
 #   tests/e2e/presets.sh WBUILDC WORK_DIR
 #
@@ -111,6 +112,10 @@ check "... saying so, before any Poetry is installed" \
 if built poetry devel; then
   check "poetry: devel = true installs the dev group too (sortedcontainers: $(dist sortedcontainers), iniconfig: $(dist iniconfig))" \
     test "$(dist sortedcontainers)" = sortedcontainers-2.4.0 -a "$(dist iniconfig)" = iniconfig-2.0.0
+fi
+if built poetry only_dev; then
+  check "poetry: only = \"dev\" installs that group alone (iniconfig: $(dist iniconfig), sortedcontainers: $(dist sortedcontainers))" \
+    test "$(dist iniconfig)" = iniconfig-2.0.0 -a -z "$(dist sortedcontainers)"
 fi
 
 # ---------------------------------------------------------------- node.app
