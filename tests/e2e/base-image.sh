@@ -78,7 +78,7 @@ LAYOUT_DIGEST=$(cat "$LAYOUT.digest")
 # intercepts TLS, so pip/npm inside builds only reach PyPI/npm when the image trusts
 # the host's CA bundle. A layer on top of the base adds the host's bundle and its local
 # CA certificates (so an update-ca-certificates inside a build keeps them), and the
-# image gets PIP_CERT / NODE_EXTRA_CA_CERTS pointing at the bundle. Nothing in wbuild,
+# image gets PIP_CERT / NODE_EXTRA_CA_CERTS / REQUESTS_CA_BUNDLE pointing at the bundle. Nothing in wbuild,
 # the stdlib or the base definition changes; on a machine without interception the
 # extra files are harmless. See NOTES.md, "Host CA bundle".
 STAGE=""
@@ -91,9 +91,14 @@ if [ "${WBUILD_E2E_HOST_CA:-1}" = 1 ] && [ -s /etc/ssl/certs/ca-certificates.crt
   cp /etc/ssl/certs/ca-certificates.crt "$STAGE/etc/ssl/certs/"
   cp /usr/local/share/ca-certificates/*.crt "$STAGE/usr/local/share/ca-certificates/" 2>/dev/null || true
   ca_sum=$(cd "$STAGE" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
-  ENV_EXTRA=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+  # REQUESTS_CA_BUNDLE: Poetry (python.poetry) downloads through requests, which
+  # reads it and not PIP_CERT.
+  ENV_EXTRA=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt)
 fi
-DIGEST="$LAYOUT_DIGEST+ca-$ca_sum"
+# The environment is part of what the adaptation makes: an image loaded with
+# other variables is loaded again.
+env_sum=$(printf '%s\n' "${ENV_EXTRA[@]}" | sha256sum | cut -c1-8)
+DIGEST="$LAYOUT_DIGEST+ca-$ca_sum+env-$env_sum"
 LABEL_KEY=org.wbuild.e2e.base-digest
 
 # 2. buildah storage

@@ -9,7 +9,8 @@
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
 # stops it again, and works on copies of the examples in a temporary directory.
 # Beside the examples it runs docs/operations.md (ops-walkthrough.sh), publishing
-# against real registries (publish.sh, private.sh, plan-publish.sh), two
+# against real registries (publish.sh, private.sh, plan-publish.sh), the
+# presets' knobs (presets.sh), two
 # examples on Debian trixie (suites.sh) and the wbuildc image (wbuildc-image.sh);
 # after them, the README's install and first steps as written (quickstart.sh).
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
@@ -725,6 +726,13 @@ section "owners on copies and run ... with user (tests/e2e/ownership.sh)"
 t=$(now)
 sub_suite ownership
 record buildah ownership seconds "$(since "$t")"
+
+# docs/stdlib.md: the language presets' knobs (no_deps, Poetry, npm ci/install,
+# dedupe, composer's production install), built from tests/e2e/fixtures/presets.
+section "the language presets' knobs (tests/e2e/presets.sh)"
+t=$(now)
+sub_suite presets
+record buildah presets seconds "$(since "$t")"
 
 # docs/publishing.md, "Publishing a plan": plan, run-matrix.sh, publish-plan.
 section "publishing a plan (tests/e2e/plan-publish.sh)"
