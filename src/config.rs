@@ -415,7 +415,9 @@ policy_keys! {
     allowed_components: Vec<String> = "apt"."allowed_components", Subset, check_components,
         "Components such a repository line may name.";
     allow_keyrings: bool = "apt"."allow_keyrings", OnlyFalse, no_check,
-        "Whether an `apt` step may add a signing key (`with keyring = \"path/in/context.gpg\"`).";
+        "Whether an `apt` step may add a signing key (`with keyring = \"path/in/context.gpg\"`, or the armoured key itself: `with key = ...`).";
+    allowed_proxies: Vec<String> = "apt"."allowed_proxies", Subset, check_proxies,
+        "HTTP proxies an `apt` step may use for its downloads (`with proxy = \"http://HOST:PORT\"`); empty: none.";
     secret_min_length: u32 = "secrets"."min_length", AtMost, check_min_length,
         "A word at least this long whose characters carry at least `min_entropy` bits each counts as a credential.";
     secret_min_entropy_milli: Milli = "secrets"."min_entropy", AtMost, no_check,
@@ -521,6 +523,13 @@ fn check_repositories(values: &Vec<String>) -> Result<(), String> {
         (v.starts_with("http://") || v.starts_with("https://"))
             && v.bytes()
                 .all(|b| b.is_ascii_graphic() && !b"'\"\\`$".contains(&b))
+    })
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_proxies(values: &Vec<String>) -> Result<(), String> {
+    each(values, "an http://HOST[:PORT] proxy URL", |v| {
+        crate::language::apt::check_proxy(v).is_ok()
     })
 }
 

@@ -42,12 +42,20 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
         let at = step.origin;
         match &step.kind {
             StepKind::Apt {
-                repository: Some(repo),
+                repository,
                 keyring,
+                key,
+                proxy,
                 ..
             } => {
+                if let Some(proxy) = proxy {
+                    out.extend(proxy_findings(cx, proxy, at));
+                }
+                let Some(repo) = repository else {
+                    continue;
+                };
                 out.extend(repository_findings(cx, repo, at));
-                if keyring.is_some() && !cx.policy.allow_keyrings.value {
+                if (keyring.is_some() || key.is_some()) && !cx.policy.allow_keyrings.value {
                     out.push(
                         Diagnostic::new(
                             Code::AptKeyringNotAllowed,
@@ -192,6 +200,38 @@ const APT_FILE_NAMES: &[&str] = &[
     "apt.conf.d",
     "preferences.d",
 ];
+
+/// The policy's finding for an `apt` step's proxy: it must be one the policy
+/// lists (compared without a trailing `/`).
+fn proxy_findings(cx: &RuleContext<'_>, proxy: &str, at: crate::span::Origin) -> Option<Diagnostic> {
+    let allowed = &cx.policy.allowed_proxies;
+    if allowed
+        .value
+        .iter()
+        .any(|a| a.trim_end_matches('/') == proxy.trim_end_matches('/'))
+    {
+        return None;
+    }
+    let listed = if allowed.value.is_empty() {
+        "none".to_string()
+    } else {
+        allowed.value.join(", ")
+    };
+    Some(
+        Diagnostic::new(
+            Code::AptProxyNotAllowed,
+            format!("APT proxy `{proxy}` is not allowed"),
+            at.file,
+            at.span,
+            "proxy used here",
+        )
+        .with_note(format!(
+            "allowed proxies: {listed} (policy: {})",
+            allowed.source
+        ))
+        .with_help("use the organisation's package cache, or ask for the proxy to be added to apt.allowed_proxies"),
+    )
+}
 
 /// The policy's findings for one APT line `URI SUITE COMPONENT...` (an `apt`
 /// step's repository or a base image's source): the URI and every component
