@@ -56,13 +56,18 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
                 };
                 out.extend(repository_findings(cx, repo, at));
                 if (keyring.is_some() || key.is_some()) && !cx.policy.allow_keyrings.value {
+                    let (what, label) = if key.is_some() {
+                        ("adding an APT signing key (`key`) is not allowed", "key added here")
+                    } else {
+                        ("adding an APT keyring is not allowed", "keyring added here")
+                    };
                     out.push(
                         Diagnostic::new(
                             Code::AptKeyringNotAllowed,
-                            "adding an APT keyring is not allowed",
+                            what,
                             at.file,
                             at.span,
-                            "keyring added here",
+                            label,
                         )
                         .with_note(format!(
                             "apt.allow_keyrings = false (policy: {})",
