@@ -137,8 +137,7 @@ fn apt_script(apt: &AptScript<'_>) -> String {
     if let Some(repo) = apt.repository {
         let name = apt_source_name(repo);
         let signed_by = if let Some(key) = apt.key {
-            // APT's download methods read the key as the unprivileged `_apt`.
-            script.push_str(" && chmod 0755 \"$apt_etc\" && printf '%s\\n'");
+            script.push_str(" && printf '%s\\n'");
             for line in key.lines() {
                 script.push_str(&format!(" '{line}'"));
             }
