@@ -131,7 +131,7 @@ fn base64_value(b: u8) -> Option<u32> {
 /// Decodes base64 text (padding only at its end).
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let body = text.trim_end_matches('=');
-    if text.len() - body.len() > 2 || text.len() % 4 != 0 {
+    if text.len() - body.len() > 2 || !text.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(body.len() * 3 / 4);
@@ -244,7 +244,10 @@ pub fn parse_public_key(text: &str) -> Result<ArmouredKey, String> {
         }
         if let Some(sum) = line.strip_prefix('=') {
             if sum.len() != 4 || !sum.bytes().all(is_base64) {
-                return Err(format!("`{}` is not a checksum line (`=` and four base64 characters)", short(line)));
+                return Err(format!(
+                    "`{}` is not a checksum line (`=` and four base64 characters)",
+                    short(line)
+                ));
             }
             checksum = Some(line.to_string());
             continue;
@@ -272,7 +275,10 @@ pub fn parse_public_key(text: &str) -> Result<ArmouredKey, String> {
         let expected = decode_base64(&sum[1..]).unwrap_or_default();
         let crc = crc24(&data);
         if expected != [(crc >> 16) as u8, (crc >> 8) as u8, crc as u8] {
-            return Err("the armour's checksum does not match its body: the key was altered or truncated".into());
+            return Err(
+                "the armour's checksum does not match its body: the key was altered or truncated"
+                    .into(),
+            );
         }
         out.push(sum.clone());
     }
@@ -310,6 +316,7 @@ fn short(line: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test that fails says so
 mod tests {
     use super::*;
 
@@ -348,12 +355,19 @@ mod tests {
         let injected = KEY.replace(body_line, "'; rm -rf / #");
         assert!(parse_public_key(&injected).is_err());
         let twice = format!("{KEY}{KEY}");
-        assert!(parse_public_key(&twice).unwrap_err().contains("one key block"));
+        assert!(parse_public_key(&twice)
+            .unwrap_err()
+            .contains("one key block"));
     }
 
     #[test]
     fn releases_and_proxies() {
-        for ok in ["bookworm-backports", "stable", "trixie", "bookworm-security"] {
+        for ok in [
+            "bookworm-backports",
+            "stable",
+            "trixie",
+            "bookworm-security",
+        ] {
             assert_eq!(check_release(ok), Ok(()));
         }
         for bad in ["", "-t", "a b", "x;y", "bookworm/updates", "$(id)"] {

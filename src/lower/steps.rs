@@ -18,8 +18,8 @@ use super::{CopyRecord, Lowering, SHELL};
 use crate::check::types::{Command, ImageRef, Step, StepKind, User};
 use crate::db::Db;
 use crate::diagnostics::Code;
-use crate::language::apt::ArmouredKey;
 use crate::ir::{Flag, Instruction, JsonText, LineText, Mount, Owner, Script, ShellLine, VarName};
+use crate::language::apt::ArmouredKey;
 use crate::span::Origin;
 use crate::variants::Evaluated;
 
@@ -156,10 +156,7 @@ fn apt_script(apt: &AptScript<'_>) -> String {
         .proxy
         .map(|p| format!("Acquire::http::Proxy \"{p}\";\\n"))
         .unwrap_or_default();
-    let release = apt
-        .release
-        .map(|r| format!("-t {r} "))
-        .unwrap_or_default();
+    let release = apt.release.map(|r| format!("-t {r} ")).unwrap_or_default();
     script.push_str(&format!(
         " && printf 'Dir::Etc \"%s/\";\\n{proxy}' \"$apt_etc\" > \"$apt_etc/wbuild.conf\" && export APT_CONFIG=\"$apt_etc/wbuild.conf\" && apt-get update && apt-get install -y --no-install-recommends {release}{} && rm -rf \"$apt_etc\" /var/lib/apt/lists/*",
         apt.packages.join(" ")

@@ -57,22 +57,19 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
                 out.extend(repository_findings(cx, repo, at));
                 if (keyring.is_some() || key.is_some()) && !cx.policy.allow_keyrings.value {
                     let (what, label) = if key.is_some() {
-                        ("adding an APT signing key (`key`) is not allowed", "key added here")
+                        (
+                            "adding an APT signing key (`key`) is not allowed",
+                            "key added here",
+                        )
                     } else {
                         ("adding an APT keyring is not allowed", "keyring added here")
                     };
                     out.push(
-                        Diagnostic::new(
-                            Code::AptKeyringNotAllowed,
-                            what,
-                            at.file,
-                            at.span,
-                            label,
-                        )
-                        .with_note(format!(
-                            "apt.allow_keyrings = false (policy: {})",
-                            cx.policy.allow_keyrings.source
-                        )),
+                        Diagnostic::new(Code::AptKeyringNotAllowed, what, at.file, at.span, label)
+                            .with_note(format!(
+                                "apt.allow_keyrings = false (policy: {})",
+                                cx.policy.allow_keyrings.source
+                            )),
                     );
                 }
             }
@@ -208,7 +205,11 @@ const APT_FILE_NAMES: &[&str] = &[
 
 /// The policy's finding for an `apt` step's proxy: it must be one the policy
 /// lists (compared without a trailing `/`).
-fn proxy_findings(cx: &RuleContext<'_>, proxy: &str, at: crate::span::Origin) -> Option<Diagnostic> {
+fn proxy_findings(
+    cx: &RuleContext<'_>,
+    proxy: &str,
+    at: crate::span::Origin,
+) -> Option<Diagnostic> {
     let allowed = &cx.policy.allowed_proxies;
     if allowed
         .value

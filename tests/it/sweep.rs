@@ -304,11 +304,9 @@ fn step_positions(out: &mut Vec<Position>) {
                             format!("http://deb.debian.org/debian {value} main")
                         }
                         ("apt", "proxy") => format!("http://{value}:3128"),
-                        ("apt", "key") => TEST_KEY.replacen(
-                            "-----\n",
-                            &format!("-----\nComment: {value}\n"),
-                            1,
-                        ),
+                        ("apt", "key") => {
+                            TEST_KEY.replacen("-----\n", &format!("-----\nComment: {value}\n"), 1)
+                        }
                         _ => value.to_string(),
                     }
                 };

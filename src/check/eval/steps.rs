@@ -500,21 +500,6 @@ fn literal_reference(
     Some(d)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debian_package_names() {
-        assert!(is_debian_package("python3-venv"));
-        assert!(is_debian_package("g++"));
-        assert!(is_debian_package("libc6=2.36-9"));
-        assert!(!is_debian_package("Python3"));
-        assert!(!is_debian_package("a; rm -rf /"));
-        assert!(!is_debian_package("x"));
-    }
-}
-
 /// An `apt` step's `key`, `release` and `proxy` (see `check/apt.rs`), each
 /// reported where it is written.
 #[allow(clippy::type_complexity)]
@@ -577,14 +562,8 @@ fn apt_options(
         Some((release, span)) => {
             if let Err(why) = apt::check_release(&release) {
                 sink.push(
-                    Diagnostic::new(
-                        Code::InvalidName,
-                        why,
-                        env.id(),
-                        span,
-                        "not a suite",
-                    )
-                    .with_help("name the release as APT does: \"bookworm-backports\""),
+                    Diagnostic::new(Code::InvalidName, why, env.id(), span, "not a suite")
+                        .with_help("name the release as APT does: \"bookworm-backports\""),
                 );
                 return None;
             }
@@ -613,8 +592,14 @@ fn apt_options(
         Some((proxy, span)) => {
             if let Err(why) = apt::check_proxy(&proxy) {
                 sink.push(
-                    Diagnostic::new(Code::InvalidAptProxy, why, env.id(), span, "not a proxy URL")
-                        .with_help("write proxy = \"http://HOST:PORT\""),
+                    Diagnostic::new(
+                        Code::InvalidAptProxy,
+                        why,
+                        env.id(),
+                        span,
+                        "not a proxy URL",
+                    )
+                    .with_help("write proxy = \"http://HOST:PORT\""),
                 );
                 return None;
             }
@@ -623,4 +608,19 @@ fn apt_options(
         None => None,
     };
     Some((key, release, proxy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_package_names() {
+        assert!(is_debian_package("python3-venv"));
+        assert!(is_debian_package("g++"));
+        assert!(is_debian_package("libc6=2.36-9"));
+        assert!(!is_debian_package("Python3"));
+        assert!(!is_debian_package("a; rm -rf /"));
+        assert!(!is_debian_package("x"));
+    }
 }
