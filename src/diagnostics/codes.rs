@@ -365,10 +365,11 @@ agreement, written into the policy. Policy rule: `apt-source`.";
 
     AptKeyringNotAllowed = "WB5005", Error, "APT keyring or sources changed",
 "Adding an APT keyring (`with keyring = ...`) is only allowed when the policy sets
-`apt.allow_keyrings = true`, and run steps may not change APT's sources or keys at all
-(`/etc/apt/sources.list*`, `apt-key`, `add-apt-repository`, keyring directories): a
-repository is declared on the `apt` step, where the policy can check it. Policy rule:
-`apt-keyring`.";
+`apt.allow_keyrings = true`; an inline key (`with key = ...`) also when every primary
+key in it has its fingerprint in `apt.allowed_keys` (the note names them). Run
+steps may not change APT's sources or keys at all (`/etc/apt/sources.list*`,
+`apt-key`, `add-apt-repository`, keyring directories): a repository is declared on
+the `apt` step, where the policy can check it. Policy rule: `apt-keyring`.";
 
     RootUser = "WB5006", Error, "runs as root",
 "Processes run as an unprivileged user. This variant ends with no `user` (so the base

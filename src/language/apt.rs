@@ -96,6 +96,7 @@ pub fn check_proxy(url: &str) -> Result<(), String> {
 pub struct ArmouredKey {
     lines: Vec<String>,
     text: String,
+    fingerprints: Vec<String>,
 }
 
 impl ArmouredKey {
@@ -105,6 +106,11 @@ impl ArmouredKey {
     /// spaces).
     pub fn lines(&self) -> &[String] {
         &self.lines
+    }
+
+    /// The fingerprint of each primary key in the block, uppercase hex.
+    pub fn fingerprints(&self) -> &[String] {
+        &self.fingerprints
     }
 
     /// The armour as one text, lines ended by `\n`.
@@ -164,33 +170,91 @@ fn crc24(data: &[u8]) -> u32 {
     crc & 0x00FF_FFFF
 }
 
-/// The tag of the first OpenPGP packet and the version octet of its body.
-fn first_packet(data: &[u8]) -> Option<(u8, u8)> {
-    let header = *data.first()?;
-    if header & 0x80 == 0 {
-        return None;
-    }
-    if header & 0x40 != 0 {
-        // New format: the tag, then a one-, two- or five-octet length.
-        let tag = header & 0x3f;
-        let len_octet = *data.get(1)?;
-        let skip = match len_octet {
-            0..=191 => 2,
-            192..=223 => 3,
-            255 => 6,
-            _ => return None,
+/// The OpenPGP packets of `data` as (tag, body), or `None` when it is not a
+/// sequence of whole packets (RFC 4880 §4.2; partial and indeterminate lengths,
+/// which no key packet uses, are refused).
+fn packets(data: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while let Some(&header) = rest.first() {
+        if header & 0x80 == 0 {
+            return None;
+        }
+        let (tag, len, skip): (u8, usize, usize) = if header & 0x40 != 0 {
+            let tag = header & 0x3f;
+            match *rest.get(1)? {
+                n @ 0..=191 => (tag, usize::from(n), 2),
+                n @ 192..=223 => {
+                    let second = usize::from(*rest.get(2)?);
+                    (tag, ((usize::from(n) - 192) << 8) + second + 192, 3)
+                }
+                255 => {
+                    let b = rest.get(2..6)?;
+                    (
+                        tag,
+                        u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize,
+                        6,
+                    )
+                }
+                _ => return None,
+            }
+        } else {
+            let tag = (header >> 2) & 0x0f;
+            match header & 0x03 {
+                0 => (tag, usize::from(*rest.get(1)?), 2),
+                1 => {
+                    let b = rest.get(1..3)?;
+                    (tag, usize::from(u16::from_be_bytes([b[0], b[1]])), 3)
+                }
+                2 => {
+                    let b = rest.get(1..5)?;
+                    (
+                        tag,
+                        u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize,
+                        5,
+                    )
+                }
+                _ => return None,
+            }
         };
-        Some((tag, *data.get(skip)?))
-    } else {
-        let tag = (header >> 2) & 0x0f;
-        let skip = match header & 0x03 {
-            0 => 2,
-            1 => 3,
-            2 => 5,
-            _ => return None,
-        };
-        Some((tag, *data.get(skip)?))
+        let body = rest.get(skip..skip.checked_add(len)?)?;
+        out.push((tag, body));
+        rest = &rest[skip + len..];
     }
+    Some(out)
+}
+
+/// A primary key's fingerprint (RFC 4880 §12.2, RFC 9580 §5.5.4), uppercase
+/// hex: SHA-1 for a version 4 key, SHA-256 for versions 5 and 6.
+fn fingerprint(body: &[u8]) -> Option<String> {
+    use sha1::Digest as _;
+    let bytes: Vec<u8> = match body.first()? {
+        4 => {
+            let len = u16::try_from(body.len()).ok()?.to_be_bytes();
+            let mut h = sha1::Sha1::new();
+            h.update([0x99, len[0], len[1]]);
+            h.update(body);
+            h.finalize().to_vec()
+        }
+        v @ (5 | 6) => {
+            let len = u32::try_from(body.len()).ok()?.to_be_bytes();
+            let mut h = sha2::Sha256::new();
+            h.update([if *v == 5 { 0x9a } else { 0x9b }]);
+            h.update(len);
+            h.update(body);
+            h.finalize().to_vec()
+        }
+        _ => return None,
+    };
+    Some(bytes.iter().map(|b| format!("{b:02X}")).collect())
+}
+
+/// A fingerprint as the policy writes it, normalised: hex digits only,
+/// uppercase (`6ED0 E7B8 2643 E131` and `6ed0e7b82643e131` are the same).
+pub fn normalise_fingerprint(text: &str) -> Option<String> {
+    let hex: String = text.chars().filter(|c| *c != ' ').collect();
+    ((hex.len() == 40 || hex.len() == 64) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_uppercase())
 }
 
 /// Checks that `text` is one ASCII-armoured OpenPGP public key block and returns
@@ -282,18 +346,30 @@ pub fn parse_public_key(text: &str) -> Result<ArmouredKey, String> {
         }
         out.push(sum.clone());
     }
-    match first_packet(&data) {
-        Some((6, 4..=6)) => {}
-        Some((5, _)) => {
-            return Err("the block holds a secret key: APT needs the public key only".into())
-        }
-        Some((6, v)) => return Err(format!("a version {v} public key, which APT cannot read")),
+    let packets = packets(&data).ok_or("the block's body is not a sequence of OpenPGP packets")?;
+    if packets.iter().any(|(tag, _)| *tag == 5 || *tag == 7) {
+        return Err("the block holds a secret key: APT needs the public key only".into());
+    }
+    match packets.first() {
+        Some((6, _)) => {}
         Some((tag, _)) => {
             return Err(format!(
                 "the block's first packet has tag {tag}, not a public key (6)"
             ))
         }
-        None => return Err("the block's body is not an OpenPGP packet".into()),
+        None => return Err("the block's body is empty".into()),
+    }
+    let mut fingerprints = Vec::new();
+    for (_, body) in packets.iter().filter(|(tag, _)| *tag == 6) {
+        match fingerprint(body) {
+            Some(f) => fingerprints.push(f),
+            None => {
+                return Err(format!(
+                    "a version {} public key, which APT cannot read",
+                    body.first().copied().unwrap_or(0)
+                ))
+            }
+        }
     }
     out.push(END.to_string());
     let mut text = String::new();
@@ -301,7 +377,11 @@ pub fn parse_public_key(text: &str) -> Result<ArmouredKey, String> {
         text.push_str(line);
         text.push('\n');
     }
-    Ok(ArmouredKey { lines: out, text })
+    Ok(ArmouredKey {
+        lines: out,
+        text,
+        fingerprints,
+    })
 }
 
 /// The start of a line, for a message.
@@ -333,6 +413,11 @@ mod tests {
         for line in &key.lines()[2..key.lines().len() - 1] {
             assert!(line.bytes().all(|b| is_base64(b) || b == b'='), "{line}");
         }
+        // gpg --with-colons --show-keys says: fpr:::::::::EDBB6719D57B2129DDCA0078E3EA563973C9FEC5:
+        assert_eq!(
+            key.fingerprints(),
+            ["EDBB6719D57B2129DDCA0078E3EA563973C9FEC5"]
+        );
         // Read again, the kept form is the same key.
         assert_eq!(parse_public_key(key.text()).unwrap(), key);
     }

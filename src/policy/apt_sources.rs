@@ -55,22 +55,23 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
                     continue;
                 };
                 out.extend(repository_findings(cx, repo, at));
-                if (keyring.is_some() || key.is_some()) && !cx.policy.allow_keyrings.value {
-                    let (what, label) = if key.is_some() {
-                        (
-                            "adding an APT signing key (`key`) is not allowed",
-                            "key added here",
-                        )
-                    } else {
-                        ("adding an APT keyring is not allowed", "keyring added here")
-                    };
+                if keyring.is_some() && !cx.policy.allow_keyrings.value {
                     out.push(
-                        Diagnostic::new(Code::AptKeyringNotAllowed, what, at.file, at.span, label)
-                            .with_note(format!(
-                                "apt.allow_keyrings = false (policy: {})",
-                                cx.policy.allow_keyrings.source
-                            )),
+                        Diagnostic::new(
+                            Code::AptKeyringNotAllowed,
+                            "adding an APT keyring is not allowed",
+                            at.file,
+                            at.span,
+                            "keyring added here",
+                        )
+                        .with_note(format!(
+                            "apt.allow_keyrings = false (policy: {})",
+                            cx.policy.allow_keyrings.source
+                        )),
                     );
+                }
+                if let Some(key) = key {
+                    out.extend(key_finding(cx, key, at));
                 }
             }
             StepKind::Run { command, .. } => {
@@ -202,6 +203,56 @@ const APT_FILE_NAMES: &[&str] = &[
     "apt.conf.d",
     "preferences.d",
 ];
+
+/// The policy's finding for an `apt` step's inline key: allowed with
+/// `apt.allow_keyrings`, or when every primary key in it is one of
+/// `apt.allowed_keys`.
+fn key_finding(
+    cx: &RuleContext<'_>,
+    key: &crate::language::apt::ArmouredKey,
+    at: crate::span::Origin,
+) -> Option<Diagnostic> {
+    if cx.policy.allow_keyrings.value {
+        return None;
+    }
+    let allowed: Vec<String> = cx
+        .policy
+        .allowed_keys
+        .value
+        .iter()
+        .filter_map(|f| crate::language::apt::normalise_fingerprint(f))
+        .collect();
+    let unlisted: Vec<&str> = key
+        .fingerprints()
+        .iter()
+        .filter(|f| !allowed.contains(f))
+        .map(String::as_str)
+        .collect();
+    if unlisted.is_empty() {
+        return None;
+    }
+    let listed = if allowed.is_empty() {
+        "none".to_string()
+    } else {
+        allowed.join(", ")
+    };
+    Some(
+        Diagnostic::new(
+            Code::AptKeyringNotAllowed,
+            "adding this APT signing key (`key`) is not allowed",
+            at.file,
+            at.span,
+            "key added here",
+        )
+        .with_note(format!(
+            "apt.allow_keyrings = false (policy: {}), and apt.allowed_keys does not list {} (allowed keys: {listed}; policy: {})",
+            cx.policy.allow_keyrings.source,
+            unlisted.join(", "),
+            cx.policy.allowed_keys.source,
+        ))
+        .with_help("ask for the key's fingerprint to be added to the organisation's apt.allowed_keys"),
+    )
+}
 
 /// The policy's finding for an `apt` step's proxy: it must be one the policy
 /// lists (compared without a trailing `/`).

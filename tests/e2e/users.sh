@@ -14,6 +14,8 @@
 #   backports index and the .deb, the installed version is the backports one, and
 #   the image's /etc/apt is the base image's, byte for byte (no source, key or
 #   proxy left). A wrong key makes the build fail (signed-by is what APT used).
+#   With `apt.allowed_keys` naming the key by the fingerprint gpg prints, the step
+#   passes the policy without `apt.allow_keyrings`; without it, WB5005 names it.
 #
 #   tests/e2e/users.sh WBUILDC WORK_DIR
 #
@@ -160,6 +162,17 @@ check "the default runtime runs as the owner, 65533:65533 (got $user)" test "$us
 got="$(grep -c '^somebody:' "$imnt/etc/passwd") $(passwd_of "$imnt" runuser)"
 check "... created once, and no runner beside it ($got)" test "$got" = "1 missing"
 check "... who can write /srv/app" buildah run "$ictr" -- touch /srv/app/probe
+
+# apt.allowed_keys: the fingerprint wbuildc computes is the one gpg prints.
+fpr_of() { gpg --homedir "$WORK/gnupg" --batch --with-colons --show-keys "$1" 2> /dev/null | awk -F: '$1 == "fpr" {print $10; exit}'; }
+fpr=$(fpr_of "$WORK/debian.asc") wrong_fpr=$(fpr_of "$ROOT/tests/fixtures/data/test-key.asc")
+printf '[apt]\nallow_keyrings = false\nallowed_keys = ["%s", "%s"]\nallowed_proxies = ["%s"]\n' "$fpr" "$wrong_fpr" "$PROXY" > "$WORK/pinned.toml"
+printf '[apt]\nallow_keyrings = false\nallowed_proxies = ["%s"]\n' "$PROXY" > "$WORK/no-keys.toml"
+check "apt.allowed_keys with gpg's fingerprints of the two keys (the Debian key's $fpr) allows their steps without allow_keyrings" \
+  "$WBUILDC" check service.wbuild --policy "$WORK/pinned.toml"
+"$WBUILDC" check service.wbuild --policy "$WORK/no-keys.toml" > "$WORK/no-keys.out" 2>&1 && rc=0 || rc=$?
+check "... and without it the step is WB5005, whose note names that fingerprint (exit $rc)" \
+  bash -c '[ "$1" = 1 ] && grep -q "error\[WB5005\]" "$2" && grep -q "does not list $3" "$2"' _ "$rc" "$WORK/no-keys.out" "$fpr"
 
 if build wrongkey; then
   bad "a source signed with another key than the step's was used"
