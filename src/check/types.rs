@@ -308,6 +308,8 @@ pub enum StepKind {
         key: Option<crate::language::apt::ArmouredKey>,
         release: Option<String>,
         proxy: Option<String>,
+        /// `proxy_for`: the source URL the proxy is restricted to.
+        proxy_for: Option<String>,
     },
     Run {
         command: Command,
@@ -360,6 +362,7 @@ impl StepKind {
                 key,
                 release,
                 proxy,
+                proxy_for,
             } => {
                 out.extend(packages.iter().map(String::as_str));
                 out.extend(repository.as_deref());
@@ -367,6 +370,7 @@ impl StepKind {
                 out.extend(key.as_ref().map(|k| k.text()));
                 out.extend(release.as_deref());
                 out.extend(proxy.as_deref());
+                out.extend(proxy_for.as_deref());
             }
             // A user's name reaches neither the image nor its history:
             // `USER` and `--chown` are written by number.

@@ -282,7 +282,9 @@ step's temporary APT configuration and names the repository's key (`signed-by`).
 one step: `http://`, a host name or address (`[::1]` for IPv6), an optional port
 1-65535 and nothing else: no user or password (a credential does not belong in a
 manifest, nor in the image's history), no path. The proxy goes into the step's
-temporary APT configuration and is not left in the image.";
+temporary APT configuration and is not left in the image. `proxy_for`, the source the
+proxy is restricted to, is `http://HOST` or `https://HOST` (a path after the host is
+allowed and ignored; no port, no credentials).";
 
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help

@@ -91,6 +91,41 @@ pub fn check_proxy(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The scheme and host of the source a proxy is for (`proxy_for`):
+/// `http://HOST` or `https://HOST`, an optional `/...` path ignored (APT's
+/// per-host proxy setting names the host only).
+pub fn proxy_source(url: &str) -> Result<(&str, &str), String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "`{url}` is not a source for a proxy ({why}); write e.g. http://deb.debian.org"
+        ))
+    };
+    if url.len() > MAX_TOKEN {
+        return refuse("too long");
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return refuse("no scheme");
+    };
+    if scheme != "http" && scheme != "https" {
+        return refuse("the scheme is http or https");
+    }
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-".contains(&b))
+    {
+        return refuse("a host of letters, digits, `.` and `-`, without a port or credentials");
+    }
+    if !rest[host.len()..]
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._~-".contains(&b))
+    {
+        return refuse("a path of letters, digits and `/._~-`");
+    }
+    Ok((scheme, host))
+}
+
 /// A checked public key: its armour without headers, as lines.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ArmouredKey {
@@ -443,6 +478,28 @@ mod tests {
         assert!(parse_public_key(&twice)
             .unwrap_err()
             .contains("one key block"));
+    }
+
+    #[test]
+    fn proxy_sources() {
+        assert_eq!(
+            proxy_source("http://deb.debian.org/debian"),
+            Ok(("http", "deb.debian.org"))
+        );
+        assert_eq!(
+            proxy_source("https://apt.vendor.example"),
+            Ok(("https", "apt.vendor.example"))
+        );
+        for bad in [
+            "deb.debian.org",
+            "ftp://x",
+            "http://u@x",
+            "http://x:80",
+            "http://x/\"a",
+            "http://",
+        ] {
+            assert!(proxy_source(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -94,6 +94,12 @@ pub const STEPS: &[StepInfo] = &[
                 false,
                 "an HTTP proxy APT uses for this step only (http:// URL), in the step's temporary APT configuration",
             ),
+            expr(
+                "proxy_for",
+                || Ty::String,
+                false,
+                "the source the proxy is for (`http://HOST` or `https://HOST`); without it, every http:// source",
+            ),
         ],
         doc: "install Debian packages",
     },

@@ -19,7 +19,7 @@ use crate::check::types::{Command, ImageRef, Step, StepKind, User};
 use crate::db::Db;
 use crate::diagnostics::Code;
 use crate::ir::{Flag, Instruction, JsonText, LineText, Mount, Owner, Script, ShellLine, VarName};
-use crate::language::apt::ArmouredKey;
+use crate::language::apt::{proxy_source, ArmouredKey};
 use crate::span::Origin;
 use crate::variants::Evaluated;
 
@@ -127,6 +127,8 @@ struct AptScript<'a> {
     key: Option<&'a ArmouredKey>,
     release: Option<&'a str>,
     proxy: Option<&'a str>,
+    /// The source URL the proxy is for (`Acquire::SCHEME::Proxy::HOST`).
+    proxy_for: Option<&'a str>,
 }
 
 /// The script of an `apt` step (see the module documentation). An inline key
@@ -152,10 +154,13 @@ fn apt_script(apt: &AptScript<'_>) -> String {
             " && echo 'deb {signed_by}{repo}' > \"$apt_etc/sources.list.d/{name}.list\""
         ));
     }
-    let proxy = apt
-        .proxy
-        .map(|p| format!("Acquire::http::Proxy \"{p}\";\\n"))
-        .unwrap_or_default();
+    let proxy = match (apt.proxy, apt.proxy_for.map(proxy_source)) {
+        (Some(p), Some(Ok((scheme, host)))) => {
+            format!("Acquire::{scheme}::Proxy::{host} \"{p}\";\\n")
+        }
+        (Some(p), _) => format!("Acquire::http::Proxy \"{p}\";\\n"),
+        (None, _) => String::new(),
+    };
     let release = apt.release.map(|r| format!("-t {r} ")).unwrap_or_default();
     script.push_str(&format!(
         " && printf 'Dir::Etc \"%s/\";\\n{proxy}' \"$apt_etc\" > \"$apt_etc/wbuild.conf\" && export APT_CONFIG=\"$apt_etc/wbuild.conf\" && apt-get update && apt-get install -y --no-install-recommends {release}{} && rm -rf \"$apt_etc\" /var/lib/apt/lists/*",
@@ -181,6 +186,7 @@ impl Lowering<'_> {
                 key,
                 release,
                 proxy,
+                proxy_for,
             } => {
                 let Some(base) = cx.apt_base else {
                     self.error(
@@ -213,6 +219,7 @@ impl Lowering<'_> {
                     key: key.as_ref(),
                     release: release.as_deref(),
                     proxy: proxy.as_deref(),
+                    proxy_for: proxy_for.as_deref(),
                 });
                 let mount = Mount::Bind {
                     from: base.clone(),

@@ -10,7 +10,8 @@
 #   (`run_as` = the owner, Blubber's `insecurely`) runs as 65533, who can.
 # - apt: `tmux` from bookworm-backports (`release`), the source signed by Debian's
 #   archive key given inline (`key`, exported with gpg --armor here), downloaded
-#   through a local forwarding proxy (forward-proxy.py, `proxy`): the proxy saw the
+#   through a local forwarding proxy (forward-proxy.py, `proxy`, for deb.debian.org
+#   by `proxy_for`): the proxy saw the
 #   backports index and the .deb, the installed version is the backports one, and
 #   the image's /etc/apt is the base image's, byte for byte (no source, key or
 #   proxy left). A wrong key makes the build fail (signed-by is what APT used).
@@ -81,7 +82,7 @@ EOF
 # somebody (65533) owns /srv/app; runuser (900) runs the container.
 variant production extends base.runtime(owner = base.somebody, run_as = base.runuser) {
   steps += {
-    apt ["tmux"] with repository = "http://deb.debian.org/debian bookworm-backports main", release = "bookworm-backports", key = debian_key, proxy = "$PROXY"
+    apt ["tmux"] with repository = "http://deb.debian.org/debian bookworm-backports main", release = "bookworm-backports", key = debian_key, proxy = "$PROXY", proxy_for = "http://deb.debian.org"
     copy "data.txt" to "./data.txt" with chown = base.somebody
     run "id -un > /srv/app/written-by" with user = base.somebody
   }
@@ -112,8 +113,8 @@ for v in production insecure; do
 done
 "$WBUILDC" compile service.wbuild --policy "$WORK/policy.toml" --variant production > "$WORK/production.Dockerfile"
 apt_line=$(grep '^RUN --mount=type=bind.* apt-get install' "$WORK/production.Dockerfile")
-check "the apt step installs -t bookworm-backports, names its key with signed-by and sets the proxy in its APT_CONFIG" \
-  bash -c 'grep -q -- "--no-install-recommends -t bookworm-backports tmux" <<< "$1" && grep -q "signed-by=" <<< "$1" && grep -qF "Acquire::http::Proxy \"$2\";" <<< "$1"' _ "$apt_line" "$PROXY"
+check "the apt step installs -t bookworm-backports, names its key with signed-by and sets the proxy for deb.debian.org in its APT_CONFIG" \
+  bash -c 'grep -q -- "--no-install-recommends -t bookworm-backports tmux" <<< "$1" && grep -q "signed-by=" <<< "$1" && grep -qF "Acquire::http::Proxy::deb.debian.org \"$2\";" <<< "$1"' _ "$apt_line" "$PROXY"
 
 check "the proxy served the bookworm-backports index" grep -q '/dists/bookworm-backports/InRelease$' "$WORK/proxy.log"
 check "the proxy served tmux's backports package" grep -qE '/pool/main/t/tmux/tmux_[^/]*bpo12[^/]*\.deb$' "$WORK/proxy.log"

@@ -256,6 +256,7 @@ fn step_text(
             ("apt", "repository") if target == "keyring" || target == "key" => {
                 Some("\"http://deb.debian.org/debian bookworm main\"".into())
             }
+            ("apt", "proxy") if target == "proxy_for" => Some("\"http://wbmxrk:3128\"".into()),
             ("run", "command") => Some("[\"/bin/true\"]".into()),
             ("env", "value") | ("workdir", "path") => Some("\"/srv\"".into()),
             _ if p.required => Some(neutral(&(p.ty)())),
@@ -304,6 +305,7 @@ fn step_positions(out: &mut Vec<Position>) {
                             format!("http://deb.debian.org/debian {value} main")
                         }
                         ("apt", "proxy") => format!("http://{value}:3128"),
+                        ("apt", "proxy_for") => format!("http://{value}"),
                         ("apt", "key") => {
                             TEST_KEY.replacen("-----\n", &format!("-----\nComment: {value}\n"), 1)
                         }

@@ -281,7 +281,8 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 );
                 return None;
             }
-            let (key, release, proxy) = apt_options(env, sink, &options, repository.as_deref())?;
+            let (key, release, proxy, proxy_for) =
+                apt_options(env, sink, &options, repository.as_deref())?;
             if let (Some(_), Some(_), Some(o)) = (&key, &keyring, options.get("key")) {
                 sink.push(
                     Diagnostic::new(
@@ -302,6 +303,7 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 key,
                 release,
                 proxy,
+                proxy_for,
             }
         }
         ast::StepKind::Run(expr) => {
@@ -512,6 +514,7 @@ fn apt_options(
     Option<crate::language::apt::ArmouredKey>,
     Option<String>,
     Option<String>,
+    Option<String>,
 )> {
     use crate::language::apt;
     let single = |sink: &mut Sink, name: &str| -> Option<Option<(String, Span)>> {
@@ -607,7 +610,35 @@ fn apt_options(
         }
         None => None,
     };
-    Some((key, release, proxy))
+    let proxy_for = match single(sink, "proxy_for")? {
+        Some((source, span)) => {
+            if let Err(why) = apt::proxy_source(&source) {
+                sink.push(
+                    Diagnostic::new(Code::InvalidAptProxy, why, env.id(), span, "not a source URL")
+                        .with_help("write proxy_for = \"http://deb.debian.org\": the scheme and host of the source"),
+                );
+                return None;
+            }
+            if proxy.is_none() {
+                if let Some(o) = options.get("proxy_for") {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::UnknownOption,
+                            "`proxy_for` needs a `proxy` on the same step",
+                            env.id(),
+                            o.span,
+                            "restricts no proxy",
+                        )
+                        .with_help("write both: with proxy = \"http://HOST:PORT\", proxy_for = \"http://deb.debian.org\""),
+                    );
+                }
+                return None;
+            }
+            Some(source)
+        }
+        None => None,
+    };
+    Some((key, release, proxy, proxy_for))
 }
 
 #[cfg(test)]
