@@ -210,6 +210,15 @@ unclosed = {
     "copy-without-to": HEAD + '  steps = {\n    copy "a" "b"\n  }\n}\n',
     "copy-from-nowhere": HEAD + '  steps = {\n    copy from nowhere "a" to "b"\n  }\n}\n',
     "with-unknown-option": HEAD + '  steps = {\n    run "x" with nope = "y"\n  }\n}\n',
+    # apt's release, proxy and inline key: shell, APT configuration and armour
+    # injections, each refused where it is written.
+    "apt-release-injection": HEAD + '  cmd = ["x"]\n  user = user("app", 1000)\n  steps = {\n    apt "curl" with release = "bookworm\' && touch /pwned && echo \'"\n  }\n}\n',
+    "apt-release-option": HEAD + '  cmd = ["x"]\n  user = user("app", 1000)\n  steps = {\n    apt "curl" with release = "-oAPT::Get::AllowUnauthenticated=1"\n  }\n}\n',
+    "apt-proxy-injection": HEAD + '  cmd = ["x"]\n  user = user("app", 1000)\n  steps = {\n    apt "curl" with proxy = "http://p:1\\";\\nAcquire::AllowInsecureRepositories \\"1"\n  }\n}\n',
+    "apt-proxy-for-injection": HEAD + '  cmd = ["x"]\n  user = user("app", 1000)\n  steps = {\n    apt "curl" with proxy = "http://p:1", proxy_for = "http://deb.debian.org \\"http://evil\\";"\n  }\n}\n',
+    "apt-proxy-printf": HEAD + '  cmd = ["x"]\n  user = user("app", 1000)\n  steps = {\n    apt "curl" with proxy = "http://p%s%n:1"\n  }\n}\n',
+    "apt-key-injection": HEAD + '  cmd = ["x"]\n  user = user("app", 1000)\n  steps = {\n    apt "curl" with repository = "http://deb.debian.org/debian bookworm main", key = ["-----BEGIN PGP PUBLIC KEY BLOCK-----", "", "mDMEaxAo\' > /etc/passwd; echo \'", "-----END PGP PUBLIC KEY BLOCK-----"]\n  }\n}\n',
+    "apt-key-two-blocks": HEAD + '  cmd = ["x"]\n  user = user("app", 1000)\n  steps = {\n    apt "curl" with repository = "http://deb.debian.org/debian bookworm main", key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nmDME\\n-----END PGP PUBLIC KEY BLOCK-----\\nRUN touch /pwned\\n"\n  }\n}\n',
     "step-outside-steps": HEAD + '  run "x"\n}\n',
     "field-outside-body": 'image "svc" {}\ncmd = ["x"]\n',
     "import-empty": 'import ""\nimage "svc" {}\n',

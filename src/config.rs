@@ -415,7 +415,11 @@ policy_keys! {
     allowed_components: Vec<String> = "apt"."allowed_components", Subset, check_components,
         "Components such a repository line may name.";
     allow_keyrings: bool = "apt"."allow_keyrings", OnlyFalse, no_check,
-        "Whether an `apt` step may add a signing key (`with keyring = \"path/in/context.gpg\"`).";
+        "Whether an `apt` step may add a signing key (`with keyring = \"path/in/context.gpg\"`, or the armoured key itself: `with key = ...`).";
+    allowed_keys: Vec<String> = "apt"."allowed_keys", Subset, check_fingerprints,
+        "Fingerprints of the signing keys an `apt` step may give inline (`with key = ...`) where `allow_keyrings` is false: every primary key of the block must be listed (40 hex digits for a version 4 key, 64 for version 6; spaces and case do not matter).";
+    allowed_proxies: Vec<String> = "apt"."allowed_proxies", Subset, check_proxies,
+        "HTTP proxies an `apt` step may use for its downloads (`with proxy = \"http://HOST:PORT\"`); empty: none.";
     secret_min_length: u32 = "secrets"."min_length", AtMost, check_min_length,
         "A word at least this long whose characters carry at least `min_entropy` bits each counts as a credential.";
     secret_min_entropy_milli: Milli = "secrets"."min_entropy", AtMost, no_check,
@@ -521,6 +525,22 @@ fn check_repositories(values: &Vec<String>) -> Result<(), String> {
         (v.starts_with("http://") || v.starts_with("https://"))
             && v.bytes()
                 .all(|b| b.is_ascii_graphic() && !b"'\"\\`$".contains(&b))
+    })
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_fingerprints(values: &Vec<String>) -> Result<(), String> {
+    each(
+        values,
+        "an OpenPGP fingerprint (40 or 64 hex digits)",
+        |v| crate::language::apt::normalise_fingerprint(v).is_some(),
+    )
+}
+
+#[allow(clippy::ptr_arg)] // every check is `fn(&T)` for the key's type
+fn check_proxies(values: &Vec<String>) -> Result<(), String> {
+    each(values, "an http://HOST[:PORT] proxy URL", |v| {
+        crate::language::apt::check_proxy(v).is_ok()
     })
 }
 

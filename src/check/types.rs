@@ -298,11 +298,18 @@ pub struct Step {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
     /// `repository` is a one-line APT source (`URI SUITE COMPONENT...`); `keyring`
-    /// a file in the build context that signs it.
+    /// a file in the build context that signs it, `key` the armoured key that
+    /// signs it; `release` the target release (`apt-get install -t`), `proxy` the
+    /// HTTP proxy of this step's temporary APT configuration.
     Apt {
         packages: Vec<String>,
         repository: Option<String>,
         keyring: Option<String>,
+        key: Option<crate::language::apt::ArmouredKey>,
+        release: Option<String>,
+        proxy: Option<String>,
+        /// `proxy_for`: the source URL the proxy is restricted to.
+        proxy_for: Option<String>,
     },
     Run {
         command: Command,
@@ -352,10 +359,18 @@ impl StepKind {
                 packages,
                 repository,
                 keyring,
+                key,
+                release,
+                proxy,
+                proxy_for,
             } => {
                 out.extend(packages.iter().map(String::as_str));
                 out.extend(repository.as_deref());
                 out.extend(keyring.as_deref());
+                out.extend(key.as_ref().map(|k| k.text()));
+                out.extend(release.as_deref());
+                out.extend(proxy.as_deref());
+                out.extend(proxy_for.as_deref());
             }
             // A user's name reaches neither the image nor its history:
             // `USER` and `--chown` are written by number.

@@ -219,7 +219,7 @@ twice. Combine the two: one `=` followed by `+=` is not allowed either, because
 the order would be a hidden rule.";
 
     InvalidName = "WB2012", Error, "invalid name",
-"Environment variables and build arguments are named `[A-Za-z_][A-Za-z0-9_]*`. Label keys are reverse-DNS names (letters, digits, `.`, `-`, `_`, `/`, `:`), never containing `=`, because BuildKit splits `key=value` at the first `=`; `dev.wbuild.private` is written from the `private` field only. Debian package names follow Debian policy: lowercase `[a-z0-9+.-]`, optionally `=version`. Secret ids are `[A-Za-z0-9_.-]+`.";
+"Environment variables and build arguments are named `[A-Za-z_][A-Za-z0-9_]*`. Label keys are reverse-DNS names (letters, digits, `.`, `-`, `_`, `/`, `:`), never containing `=`, because BuildKit splits `key=value` at the first `=`; `dev.wbuild.private` is written from the `private` field only. Debian package names follow Debian policy: lowercase `[a-z0-9+.-]`, optionally `=version`. An `apt` step's `release` is an APT suite name (`[A-Za-z0-9][A-Za-z0-9.+~_-]*`), and with a `repository` it is that repository's suite. Secret ids are `[A-Za-z0-9_.-]+`.";
 
     InvalidDuration = "WB2013", Error, "invalid duration",
 "Healthcheck intervals and timeouts are written like `\"30s\"`, `\"1m30s\"`, `\"500ms\"`
@@ -267,6 +267,25 @@ say where the inherited value goes: `env PATH = \"/opt/bin\" with inherited =
 \"after\"` (`/opt/bin:` then the inherited value; `\"before\"` puts it first).
 Nothing is added, not even the `:`, when the variable is unset or empty. The fix
 rewrites the `X:$NAME` and `$NAME:X` forms.";
+
+    InvalidAptKey = "WB2020", Error, "not an armoured PGP public key",
+"`apt [...] with repository = \"...\", key = ...` takes the repository's signing key
+inline, as `gpg --export --armor KEYID` prints it: `-----BEGIN PGP PUBLIC KEY
+BLOCK-----`, optional armour headers, an empty line, the base64 body, the optional
+`=XXXX` checksum, `-----END PGP PUBLIC KEY BLOCK-----`. Give its lines as a list of
+strings (or one string with `\\n`). The checksum must match the body, the body's
+first packet must be a public key (a secret key is refused, whatever its armour
+says), and there is one block. The headers are dropped; the rest is written into the
+step's temporary APT configuration and names the repository's key (`signed-by`).";
+
+    InvalidAptProxy = "WB2021", Error, "not an APT proxy URL",
+"`apt [...] with proxy = \"http://HOST:PORT\"` names the HTTP proxy APT uses for that
+one step: `http://`, a host name or address (`[::1]` for IPv6), an optional port
+1-65535 and nothing else: no user or password (a credential does not belong in a
+manifest, nor in the image's history), no path. The proxy goes into the step's
+temporary APT configuration and is not left in the image. `proxy_for`, the source the
+proxy is restricted to, is `http://HOST` or `https://HOST` (a path after the host is
+allowed and ignored; no port, no credentials).";
 
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help
@@ -349,10 +368,11 @@ agreement, written into the policy. Policy rule: `apt-source`.";
 
     AptKeyringNotAllowed = "WB5005", Error, "APT keyring or sources changed",
 "Adding an APT keyring (`with keyring = ...`) is only allowed when the policy sets
-`apt.allow_keyrings = true`, and run steps may not change APT's sources or keys at all
-(`/etc/apt/sources.list*`, `apt-key`, `add-apt-repository`, keyring directories): a
-repository is declared on the `apt` step, where the policy can check it. Policy rule:
-`apt-keyring`.";
+`apt.allow_keyrings = true`; an inline key (`with key = ...`) also when every primary
+key in it has its fingerprint in `apt.allowed_keys` (the note names them). Run
+steps may not change APT's sources or keys at all (`/etc/apt/sources.list*`,
+`apt-key`, `add-apt-repository`, keyring directories): a repository is declared on
+the `apt` step, where the policy can check it. Policy rule: `apt-keyring`.";
 
     RootUser = "WB5006", Error, "runs as root",
 "Processes run as an unprivileged user. This variant ends with no `user` (so the base
@@ -445,6 +465,12 @@ from one (`copy from NAME`), or start from an image in the private namespace. Ma
 variant `private = true` too (it is then published in the private namespace), or build
 it from public parts only. There is no exception for this rule: an image is public by
 default, and whatever it holds is readable by everyone.";
+
+    AptProxyNotAllowed = "WB5017", Error, "APT proxy the policy does not allow",
+"A proxy sees every package an `apt` step downloads and decides what it receives (APT
+still checks the signatures): `apt [...] with proxy = \"URL\"` may only name a proxy
+listed in the policy's `apt.allowed_proxies` (empty by default: no proxies). Ask for
+the organisation's package cache to be listed there. Policy rule: `apt-proxy`.";
 
     BuildStepFailed = "WB6001", Error, "build step failed",
 "The image builder (buildah or Docker/BuildKit) ran the Dockerfile and one of its

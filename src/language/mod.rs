@@ -8,6 +8,7 @@
 //! Invariant: tables only, no phase: this module imports nothing of the crate
 //! but itself.
 
+pub mod apt;
 mod constructors;
 mod fields;
 pub mod runtimes;

@@ -8,7 +8,10 @@
 //! (read before any other configuration file, so `Dir::Etc` there decides where
 //! `sources.list*`, `apt.conf.d`, `preferences.d` and `trusted.gpg.d` are read
 //! from). Sources, keys or options that an earlier step put into the image's own
-//! `/etc/apt` are therefore never used.
+//! `/etc/apt` are therefore never used. What the step adds for itself alone
+//! lives in that directory too and goes with it: an inline `key` (an armoured
+//! file the repository line names with `signed-by`) and a `proxy`
+//! (`Acquire::http::Proxy` in the file `APT_CONFIG` names).
 
 use super::paths::{absolute, escapes_context};
 use super::{CopyRecord, Lowering, SHELL};
@@ -16,6 +19,7 @@ use crate::check::types::{Command, ImageRef, Step, StepKind, User};
 use crate::db::Db;
 use crate::diagnostics::Code;
 use crate::ir::{Flag, Instruction, JsonText, LineText, Mount, Owner, Script, ShellLine, VarName};
+use crate::language::apt::{proxy_source, ArmouredKey};
 use crate::span::Origin;
 use crate::variants::Evaluated;
 
@@ -110,14 +114,38 @@ fn apt_source_name(repository: &str) -> String {
     format!("wbuild-{:08x}", hash >> 32)
 }
 
-/// The script of an `apt` step (see the module documentation). Every part of it
-/// was validated: package names, the repository's words (URI, suite,
-/// components) and the derived file names use plain ASCII characters only.
-fn apt_script(packages: &[String], repository: Option<&str>, keyring: bool) -> String {
+/// What an `apt` step's script is made of, every part validated when the step
+/// was checked: package names, the repository's words (URI, suite,
+/// components), the release token, the proxy URL and the key's armour lines
+/// use plain ASCII characters that neither the shell's single quotes nor APT's
+/// configuration syntax read specially.
+struct AptScript<'a> {
+    packages: &'a [String],
+    repository: Option<&'a str>,
+    /// A keyring copied from the context to /usr/share/keyrings.
+    keyring: bool,
+    key: Option<&'a ArmouredKey>,
+    release: Option<&'a str>,
+    proxy: Option<&'a str>,
+    /// The source URL the proxy is for (`Acquire::SCHEME::Proxy::HOST`).
+    proxy_for: Option<&'a str>,
+}
+
+/// The script of an `apt` step (see the module documentation). An inline key
+/// and a proxy go into the temporary APT directory, removed at the end of the
+/// step with everything else in it.
+fn apt_script(apt: &AptScript<'_>) -> String {
     let mut script = format!("apt_etc=\"$(mktemp -d)\" && cp -a {APT_BASE_MOUNT}/. \"$apt_etc/\"");
-    if let Some(repo) = repository {
+    if let Some(repo) = apt.repository {
         let name = apt_source_name(repo);
-        let signed_by = if keyring {
+        let signed_by = if let Some(key) = apt.key {
+            script.push_str(" && printf '%s\\n'");
+            for line in key.lines() {
+                script.push_str(&format!(" '{line}'"));
+            }
+            script.push_str(&format!(" > \"$apt_etc/{name}.asc\""));
+            format!("[signed-by='\"$apt_etc\"'/{name}.asc] ")
+        } else if apt.keyring {
             format!("[signed-by=/usr/share/keyrings/{name}.gpg] ")
         } else {
             String::new()
@@ -126,9 +154,17 @@ fn apt_script(packages: &[String], repository: Option<&str>, keyring: bool) -> S
             " && echo 'deb {signed_by}{repo}' > \"$apt_etc/sources.list.d/{name}.list\""
         ));
     }
+    let proxy = match (apt.proxy, apt.proxy_for.map(proxy_source)) {
+        (Some(p), Some(Ok((scheme, host)))) => {
+            format!("Acquire::{scheme}::Proxy::{host} \"{p}\";\\n")
+        }
+        (Some(p), _) => format!("Acquire::http::Proxy \"{p}\";\\n"),
+        (None, _) => String::new(),
+    };
+    let release = apt.release.map(|r| format!("-t {r} ")).unwrap_or_default();
     script.push_str(&format!(
-        " && printf 'Dir::Etc \"%s/\";\\n' \"$apt_etc\" > \"$apt_etc/wbuild.conf\" && export APT_CONFIG=\"$apt_etc/wbuild.conf\" && apt-get update && apt-get install -y --no-install-recommends {} && rm -rf \"$apt_etc\" /var/lib/apt/lists/*",
-        packages.join(" ")
+        " && printf 'Dir::Etc \"%s/\";\\n{proxy}' \"$apt_etc\" > \"$apt_etc/wbuild.conf\" && export APT_CONFIG=\"$apt_etc/wbuild.conf\" && apt-get update && apt-get install -y --no-install-recommends {release}{} && rm -rf \"$apt_etc\" /var/lib/apt/lists/*",
+        apt.packages.join(" ")
     ));
     script
 }
@@ -147,6 +183,10 @@ impl Lowering<'_> {
                 packages,
                 repository,
                 keyring,
+                key,
+                release,
+                proxy,
+                proxy_for,
             } => {
                 let Some(base) = cx.apt_base else {
                     self.error(
@@ -172,7 +212,15 @@ impl Lowering<'_> {
                     };
                     self.pending.push(copy);
                 }
-                let script = apt_script(packages, repository.as_deref(), keyring.is_some());
+                let script = apt_script(&AptScript {
+                    packages,
+                    repository: repository.as_deref(),
+                    keyring: keyring.is_some(),
+                    key: key.as_ref(),
+                    release: release.as_deref(),
+                    proxy: proxy.as_deref(),
+                    proxy_for: proxy_for.as_deref(),
+                });
                 let mount = Mount::Bind {
                     from: base.clone(),
                     source: self.value(Flag::new, "a mount", "/etc/apt", origin)?,

@@ -42,10 +42,18 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
         let at = step.origin;
         match &step.kind {
             StepKind::Apt {
-                repository: Some(repo),
+                repository,
                 keyring,
+                key,
+                proxy,
                 ..
             } => {
+                if let Some(proxy) = proxy {
+                    out.extend(proxy_findings(cx, proxy, at));
+                }
+                let Some(repo) = repository else {
+                    continue;
+                };
                 out.extend(repository_findings(cx, repo, at));
                 if keyring.is_some() && !cx.policy.allow_keyrings.value {
                     out.push(
@@ -61,6 +69,9 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
                             cx.policy.allow_keyrings.source
                         )),
                     );
+                }
+                if let Some(key) = key {
+                    out.extend(key_finding(cx, key, at));
                 }
             }
             StepKind::Run { command, .. } => {
@@ -192,6 +203,92 @@ const APT_FILE_NAMES: &[&str] = &[
     "apt.conf.d",
     "preferences.d",
 ];
+
+/// The policy's finding for an `apt` step's inline key: allowed with
+/// `apt.allow_keyrings`, or when every primary key in it is one of
+/// `apt.allowed_keys`.
+fn key_finding(
+    cx: &RuleContext<'_>,
+    key: &crate::language::apt::ArmouredKey,
+    at: crate::span::Origin,
+) -> Option<Diagnostic> {
+    if cx.policy.allow_keyrings.value {
+        return None;
+    }
+    let allowed: Vec<String> = cx
+        .policy
+        .allowed_keys
+        .value
+        .iter()
+        .filter_map(|f| crate::language::apt::normalise_fingerprint(f))
+        .collect();
+    let unlisted: Vec<&str> = key
+        .fingerprints()
+        .iter()
+        .filter(|f| !allowed.contains(f))
+        .map(String::as_str)
+        .collect();
+    if unlisted.is_empty() {
+        return None;
+    }
+    let listed = if allowed.is_empty() {
+        "none".to_string()
+    } else {
+        allowed.join(", ")
+    };
+    Some(
+        Diagnostic::new(
+            Code::AptKeyringNotAllowed,
+            "adding this APT signing key (`key`) is not allowed",
+            at.file,
+            at.span,
+            "key added here",
+        )
+        .with_note(format!(
+            "apt.allow_keyrings = false (policy: {}), and apt.allowed_keys does not list {} (allowed keys: {listed}; policy: {})",
+            cx.policy.allow_keyrings.source,
+            unlisted.join(", "),
+            cx.policy.allowed_keys.source,
+        ))
+        .with_help("ask for the key's fingerprint to be added to the organisation's apt.allowed_keys"),
+    )
+}
+
+/// The policy's finding for an `apt` step's proxy: it must be one the policy
+/// lists (compared without a trailing `/`).
+fn proxy_findings(
+    cx: &RuleContext<'_>,
+    proxy: &str,
+    at: crate::span::Origin,
+) -> Option<Diagnostic> {
+    let allowed = &cx.policy.allowed_proxies;
+    if allowed
+        .value
+        .iter()
+        .any(|a| a.trim_end_matches('/') == proxy.trim_end_matches('/'))
+    {
+        return None;
+    }
+    let listed = if allowed.value.is_empty() {
+        "none".to_string()
+    } else {
+        allowed.value.join(", ")
+    };
+    Some(
+        Diagnostic::new(
+            Code::AptProxyNotAllowed,
+            format!("APT proxy `{proxy}` is not allowed"),
+            at.file,
+            at.span,
+            "proxy used here",
+        )
+        .with_note(format!(
+            "allowed proxies: {listed} (policy: {})",
+            allowed.source
+        ))
+        .with_help("use the organisation's package cache, or ask for the proxy to be added to apt.allowed_proxies"),
+    )
+}
 
 /// The policy's findings for one APT line `URI SUITE COMPONENT...` (an `apt`
 /// step's repository or a base image's source): the URI and every component

@@ -57,6 +57,7 @@ pub const RULES: &[(&str, &[Code])] = &[
     ("image-tag", &[Code::MutableImageTag]),
     ("apt-source", &[Code::AptSourceNotAllowed]),
     ("apt-keyring", &[Code::AptKeyringNotAllowed]),
+    ("apt-proxy", &[Code::AptProxyNotAllowed]),
     ("root-user", &[Code::RootUser]),
     ("secret", &[Code::SecretInValue, Code::SecretPersisted]),
     ("secret-file", &[Code::SecretFileCopied]),

@@ -27,6 +27,9 @@ pub(super) fn check_constants(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
     let (min_length, min_entropy) = thresholds(cx);
     let mut out = Vec::new();
     for (name, value) in &crate::check::eval::module_env(cx.db, cx.file).lets {
+        if is_public_key(value) {
+            continue;
+        }
         visit_strings(value, &mut |text, origin| {
             if let Some(why) = credential(text, min_length, min_entropy, true) {
                 out.push(secret_diagnostic(
@@ -38,6 +41,28 @@ pub(super) fn check_constants(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
         });
     }
     out
+}
+
+/// Whether a constant is an armoured PGP public key block (one string, or its
+/// lines as a list, as `apt ... with key` takes it): its base64 lines are
+/// high-entropy by nature and public by definition. A private key block is not
+/// one (`language::apt::parse_public_key` refuses it), so it is still scanned.
+fn is_public_key(value: &Val) -> bool {
+    let text = match &value.kind {
+        ValKind::Str(s) => s.clone(),
+        ValKind::List(items) => {
+            let mut lines = Vec::with_capacity(items.len());
+            for item in items {
+                match &item.kind {
+                    ValKind::Str(s) => lines.push(s.as_str()),
+                    _ => return false,
+                }
+            }
+            lines.join("\n")
+        }
+        _ => return false,
+    };
+    crate::language::apt::parse_public_key(&text).is_ok()
 }
 
 /// Every string inside a value, with where it was written: text, paths, list

@@ -34,16 +34,21 @@ pub fn duplicate_steps(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
         else {
             continue;
         };
-        let mut installed: HashMap<&str, Origin> = HashMap::new();
+        // By package and target release: the same package from another release
+        // (`with release`) is an upgrade, not a repetition.
+        let mut installed: HashMap<(&str, Option<&str>), Origin> = HashMap::new();
         let mut copies: Vec<(&StepKind, Origin)> = Vec::new();
         // Variables set since the last `run`, with the step that set them.
         let mut unread: HashMap<&str, Origin> = HashMap::new();
         for step in steps {
             let mine = step.origin.file == home;
             match &step.kind {
-                StepKind::Apt { packages, .. } => {
+                StepKind::Apt {
+                    packages, release, ..
+                } => {
                     for package in packages {
-                        match installed.get(package.as_str()) {
+                        let key = (package.as_str(), release.as_deref());
+                        match installed.get(&key) {
                             Some(first) if mine && *first != step.origin => report(
                                 Diagnostic::new(
                                     Code::Duplicate,
@@ -60,7 +65,7 @@ pub fn duplicate_steps(db: &dyn Db, file: SourceFile) -> Vec<Diagnostic> {
                             ),
                             Some(_) => {}
                             None => {
-                                installed.insert(package, step.origin);
+                                installed.insert(key, step.origin);
                             }
                         }
                     }

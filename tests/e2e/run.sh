@@ -734,6 +734,13 @@ t=$(now)
 sub_suite presets
 record buildah presets seconds "$(since "$t")"
 
+# docs/stdlib.md base.runtime (an owner and a runner) and docs/language.md `apt`
+# (a target release, an inline armoured key, a proxy that is not left behind).
+section "the owner and the runner, apt release, key and proxy (tests/e2e/users.sh)"
+t=$(now)
+sub_suite users
+record buildah users seconds "$(since "$t")"
+
 # docs/publishing.md, "Publishing a plan": plan, run-matrix.sh, publish-plan.
 section "publishing a plan (tests/e2e/plan-publish.sh)"
 t=$(now)

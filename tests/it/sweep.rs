@@ -22,7 +22,12 @@ const MARKER: &str = "wbmxrk";
 
 /// Positions of string type that accept only a fixed form (so not the marker
 /// either): every hostile value must be refused there.
-const CONSTRAINED: &[&str] = &["step `copy` chmod", "step `copy from` chmod"];
+/// (An armoured key is one block: a list of lines with another item before it is none.)
+const CONSTRAINED: &[&str] = &[
+    "step `copy` chmod",
+    "step `copy from` chmod",
+    "step `apt` key",
+];
 
 /// The hostile values, each also placed at the start and the end of the marker.
 fn hostile() -> Vec<(&'static str, String)> {
@@ -248,9 +253,10 @@ fn step_text(
             ("env", "name") | ("arg", "name") => Some("WB_VALUE".into()),
             ("arg", "type") => Some("string".into()),
             ("apt", "packages") => Some("[\"curl\"]".into()),
-            ("apt", "repository") if target == "keyring" => {
+            ("apt", "repository") if target == "keyring" || target == "key" => {
                 Some("\"http://deb.debian.org/debian bookworm main\"".into())
             }
+            ("apt", "proxy") if target == "proxy_for" => Some("\"http://wbmxrk:3128\"".into()),
             ("run", "command") => Some("[\"/bin/true\"]".into()),
             ("env", "value") | ("workdir", "path") => Some("\"/srv\"".into()),
             _ if p.required => Some(neutral(&(p.ty)())),
@@ -290,12 +296,20 @@ fn step_positions(out: &mut Vec<Position>) {
                 let (keyword, target, args, options) =
                     (step.keyword, p.name, step.args, step.options);
                 let ty = ty.clone();
-                // The repository line holds the value in its suite's place.
+                // The repository line holds the value in its suite's place, the
+                // proxy URL in its host's, the armoured key in a header (which
+                // the compiler drops: a value it keeps is one it refused).
                 let wrap = move |value: &str| -> String {
-                    if (keyword, target) == ("apt", "repository") {
-                        format!("http://deb.debian.org/debian {value} main")
-                    } else {
-                        value.to_string()
+                    match (keyword, target) {
+                        ("apt", "repository") => {
+                            format!("http://deb.debian.org/debian {value} main")
+                        }
+                        ("apt", "proxy") => format!("http://{value}:3128"),
+                        ("apt", "proxy_for") => format!("http://{value}"),
+                        ("apt", "key") => {
+                            TEST_KEY.replacen("-----\n", &format!("-----\nComment: {value}\n"), 1)
+                        }
+                        _ => value.to_string(),
                     }
                 };
                 out.push(Position {
@@ -431,14 +445,17 @@ fn positions() -> Vec<Position> {
     out
 }
 
-/// The policy the sweep compiles under: keyrings allowed, so that the keyring
-/// option is reachable.
+/// An armoured public key (a throwaway test key).
+const TEST_KEY: &str = include_str!("../fixtures/data/test-key.asc");
+
+/// The policy the sweep compiles under: keyrings and the marker's proxy
+/// allowed, so that the keyring, key and proxy options are reachable.
 fn compiler() -> Compiler {
     let mut compiler = Compiler::new();
     let problems = compiler.set_policy(&[wbuild::PolicyFile {
         layer: wbuild::config::Layer::Organisation,
         path: "sweep-policy.toml".into(),
-        text: "[apt]\nallow_keyrings = true\n[debian_first]\nenabled = false\n".into(),
+        text: "[apt]\nallow_keyrings = true\nallowed_proxies = [\"http://wbmxrk:3128\"]\n[debian_first]\nenabled = false\n".into(),
     }]);
     assert!(problems.is_empty(), "{problems:?}");
     compiler

@@ -281,10 +281,29 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 );
                 return None;
             }
+            let (key, release, proxy, proxy_for) =
+                apt_options(env, sink, &options, repository.as_deref())?;
+            if let (Some(_), Some(_), Some(o)) = (&key, &keyring, options.get("key")) {
+                sink.push(
+                    Diagnostic::new(
+                        Code::UnknownOption,
+                        "`key` and `keyring` both sign the repository: give one",
+                        env.id(),
+                        o.span,
+                        "a second key",
+                    )
+                    .with_help("`keyring` names a key file in the build context, `key` holds the armoured key itself"),
+                );
+                return None;
+            }
             StepKind::Apt {
                 packages,
                 repository,
                 keyring,
+                key,
+                release,
+                proxy,
+                proxy_for,
             }
         }
         ast::StepKind::Run(expr) => {
@@ -481,6 +500,145 @@ fn literal_reference(
         }
     }
     Some(d)
+}
+
+/// An `apt` step's `key`, `release` and `proxy` (see `check/apt.rs`), each
+/// reported where it is written.
+#[allow(clippy::type_complexity)]
+fn apt_options(
+    env: &Env<'_>,
+    sink: &mut Sink,
+    options: &IndexMap<&str, &ast::NamedArg>,
+    repository: Option<&str>,
+) -> Option<(
+    Option<crate::language::apt::ArmouredKey>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+)> {
+    use crate::language::apt;
+    let single = |sink: &mut Sink, name: &str| -> Option<Option<(String, Span)>> {
+        match options.get(name) {
+            Some(o) => match eval_as(env, sink, &o.value, &Ty::String)?.kind {
+                ValKind::Str(s) => Some(Some((s, o.value.span))),
+                _ => None,
+            },
+            None => Some(None),
+        }
+    };
+    let key = match options.get("key") {
+        Some(o) => {
+            let lines = strings(env, sink, &o.value, &Ty::String)?;
+            if repository.is_none() {
+                sink.push(
+                    Diagnostic::new(
+                        Code::UnknownOption,
+                        "`key` needs a `repository` on the same step",
+                        env.id(),
+                        o.span,
+                        "signs no repository",
+                    )
+                    .with_help("the key signs the step's repository: apt [\"pkg\"] with repository = \"URI SUITE COMPONENT\", key = vendor_key"),
+                );
+                return None;
+            }
+            match apt::parse_public_key(&lines.join("\n")) {
+                Ok(key) => Some(key),
+                Err(why) => {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::InvalidAptKey,
+                            "this is not an ASCII-armoured PGP public key block",
+                            env.id(),
+                            o.value.span,
+                            why,
+                        )
+                        .with_help("export the repository's public key with `gpg --export --armor KEYID` and give its lines as a list of strings (or one string with \\n)"),
+                    );
+                    return None;
+                }
+            }
+        }
+        None => None,
+    };
+    let release = match single(sink, "release")? {
+        Some((release, span)) => {
+            if let Err(why) = apt::check_release(&release) {
+                sink.push(
+                    Diagnostic::new(Code::InvalidName, why, env.id(), span, "not a suite")
+                        .with_help("name the release as APT does: \"bookworm-backports\""),
+                );
+                return None;
+            }
+            // With a repository, the release is its suite: packages from another
+            // suite would come from sources the step does not declare, and the
+            // repository would be added for nothing.
+            let suite = repository.and_then(|r| r.split_whitespace().nth(1));
+            if let Some(suite) = suite.filter(|s| *s != release) {
+                sink.push(
+                    Diagnostic::new(
+                        Code::InvalidName,
+                        format!("the release `{release}` is not the suite of the step's repository (`{suite}`)"),
+                        env.id(),
+                        span,
+                        "another suite",
+                    )
+                    .with_help(format!("write release = \"{suite}\", or drop the repository to take `{release}` from the base image's sources")),
+                );
+                return None;
+            }
+            Some(release)
+        }
+        None => None,
+    };
+    let proxy = match single(sink, "proxy")? {
+        Some((proxy, span)) => {
+            if let Err(why) = apt::check_proxy(&proxy) {
+                sink.push(
+                    Diagnostic::new(
+                        Code::InvalidAptProxy,
+                        why,
+                        env.id(),
+                        span,
+                        "not a proxy URL",
+                    )
+                    .with_help("write proxy = \"http://HOST:PORT\""),
+                );
+                return None;
+            }
+            Some(proxy)
+        }
+        None => None,
+    };
+    let proxy_for = match single(sink, "proxy_for")? {
+        Some((source, span)) => {
+            if let Err(why) = apt::proxy_source(&source) {
+                sink.push(
+                    Diagnostic::new(Code::InvalidAptProxy, why, env.id(), span, "not a source URL")
+                        .with_help("write proxy_for = \"http://deb.debian.org\": the scheme and host of the source"),
+                );
+                return None;
+            }
+            if proxy.is_none() {
+                if let Some(o) = options.get("proxy_for") {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::UnknownOption,
+                            "`proxy_for` needs a `proxy` on the same step",
+                            env.id(),
+                            o.span,
+                            "restricts no proxy",
+                        )
+                        .with_help("write both: with proxy = \"http://HOST:PORT\", proxy_for = \"http://deb.debian.org\""),
+                    );
+                }
+                return None;
+            }
+            Some(source)
+        }
+        None => None,
+    };
+    Some((key, release, proxy, proxy_for))
 }
 
 #[cfg(test)]
