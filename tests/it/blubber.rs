@@ -366,28 +366,17 @@ fn compiled_dockerfiles_say_what_blubber_builds() {
                 }
             }
             if let Some(users) = facts.get("users_created").and_then(Value::as_array) {
+                let created = users_created(&stage.runs);
                 for u in users {
                     compared += 1;
-                    let needle = format!(
-                        "useradd -l -o -m -d {} -r -g {} -u {} {}",
-                        u["home"].as_str().unwrap_or(""),
-                        u["gid"],
-                        u["uid"],
-                        u["name"].as_str().unwrap_or("")
+                    let want = (
+                        u["name"].as_str().unwrap_or("").to_string(),
+                        u["uid"].to_string(),
+                        u["gid"].to_string(),
+                        u["home"].as_str().unwrap_or("").to_string(),
                     );
-                    if !stage.runs.iter().any(|r| r.contains(&needle)) {
-                        fail(
-                            "user created",
-                            needle,
-                            format!(
-                                "{:?}",
-                                stage
-                                    .runs
-                                    .iter()
-                                    .filter(|r| r.contains("useradd"))
-                                    .collect::<Vec<_>>()
-                            ),
-                        );
+                    if !created.contains(&want) {
+                        fail("user created", format!("{want:?}"), format!("{created:?}"));
                     }
                 }
             }
@@ -529,6 +518,34 @@ fn compiled_dockerfiles_say_what_blubber_builds() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The users the RUN steps create with `useradd`: (name, uid, gid, home).
+fn users_created(runs: &[String]) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for run in runs {
+        for command in run.split("&&").flat_map(|c| c.split("||")) {
+            let words = shell_words(command.trim().trim_matches(|c| c == '(' || c == ')'));
+            let Some(at) = words.iter().position(|w| w == "useradd") else { continue };
+            let (mut uid, mut gid, mut home) = (String::new(), String::new(), String::new());
+            let mut args = words[at + 1..].iter();
+            let mut name = String::new();
+            while let Some(w) = args.next() {
+                match w.as_str() {
+                    "-u" | "--uid" => uid = args.next().cloned().unwrap_or_default(),
+                    "-g" | "--gid" => gid = args.next().cloned().unwrap_or_default(),
+                    "-d" | "--home-dir" => home = args.next().cloned().unwrap_or_default(),
+                    "-s" | "--shell" => {
+                        args.next();
+                    }
+                    w if w.starts_with('-') => {}
+                    w => name = w.trim_end_matches(')').to_string(),
+                }
+            }
+            out.push((name, uid, gid, home));
+        }
+    }
+    out
 }
 
 /// A shell line's words: quotes removed (enough for the commands compared).
