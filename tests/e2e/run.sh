@@ -9,7 +9,8 @@
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
 # stops it again, and works on copies of the examples in a temporary directory.
 # Beside the examples it runs docs/operations.md (ops-walkthrough.sh), publishing
-# against real registries (publish.sh, private.sh, plan-publish.sh), two
+# against real registries (publish.sh, private.sh, plan-publish.sh), Blubber
+# configs imported with `wbuildc import-blubber` and built (blubber.sh), two
 # examples on Debian trixie (suites.sh) and the wbuildc image (wbuildc-image.sh);
 # after them, the README's install and first steps as written (quickstart.sh).
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --no-docker) DO_DOCKER=0; shift ;;
     --examples) EXAMPLES=$2; shift 2 ;;
     --init-examples) INIT_EXAMPLES=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -725,6 +726,12 @@ section "owners on copies and run ... with user (tests/e2e/ownership.sh)"
 t=$(now)
 sub_suite ownership
 record buildah ownership seconds "$(since "$t")"
+
+# docs/migrating-from-blubber.md: Blubber configs imported, built, compared with Blubber.
+section "Blubber configs imported and built (tests/e2e/blubber.sh)"
+t=$(now)
+sub_suite blubber
+record buildah blubber seconds "$(since "$t")"
 
 # docs/publishing.md, "Publishing a plan": plan, run-matrix.sh, publish-plan.
 section "publishing a plan (tests/e2e/plan-publish.sh)"
