@@ -271,7 +271,7 @@ section_python() {
     expect "$n/$v" "the entrypoint's output (iniconfig, uid, gid)" "iniconfig 900 900" "$got"
     # python3-six is installed by apt (in /usr/lib/python3/dist-packages): the venv sees it only with
     # use-system-site-packages
-    got=$(as_user python3 -c 'import six; print(six.__file__)' || echo "not importable")
+    got=$(as_user python3 -c 'import importlib.util as u; s = u.find_spec("six"); print(s.origin if s else "not importable")' || echo failed)
     if [ "$v" = isolated ]; then
       expect "$n/$v" "Debian's six from the venv (no system site packages)" "not importable" "$got"
       check "$n/$v: control: Debian's python3 itself imports six" \
