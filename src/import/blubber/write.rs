@@ -1085,6 +1085,7 @@ fn create_user_passwd(u: &User) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)] // a test that fails says so
 mod tests {
     use super::*;
 
