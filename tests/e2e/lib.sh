@@ -24,8 +24,14 @@ WBUILD_E2E_BASE_IMAGE=${WBUILD_E2E_BASE_IMAGE:-registry.example.org/debian:bookw
 WBUILD_E2E_DOCKER_CLIENT=${WBUILD_E2E_DOCKER_CLIENT:-/usr/bin/docker}
 export WBUILD_E2E_STATE WBUILD_E2E_CACHE WBUILD_E2E_STORAGE_DRIVER WBUILD_E2E_BASE_IMAGE WBUILD_E2E_DOCKER_CLIENT
 
+# The runroot (mount counts, locks) is the state's own: containers/storage keeps
+# one runroot per graphroot, and runs with different WBUILD_E2E_STATE sharing one
+# saw `buildah mount` return a merged directory with nothing mounted on it.
 e2e_storage_conf() {
   local conf=$WBUILD_E2E_STATE/storage-$WBUILD_E2E_STORAGE_DRIVER.conf
+  local runroot=/run/wbuild-e2e-containers-$WBUILD_E2E_STORAGE_DRIVER
+  [ "$WBUILD_E2E_STATE" = /var/lib/wbuild-e2e ] ||
+    runroot=/run/wbuild-e2e-containers-$(basename "$WBUILD_E2E_STATE")-$WBUILD_E2E_STORAGE_DRIVER
   mkdir -p "$WBUILD_E2E_STATE"
   if [ ! -s "$conf" ]; then
     cat > "$conf.tmp.$$" <<CONF
@@ -33,7 +39,7 @@ e2e_storage_conf() {
 [storage]
 driver = "$WBUILD_E2E_STORAGE_DRIVER"
 graphroot = "$WBUILD_E2E_STATE/containers-$WBUILD_E2E_STORAGE_DRIVER"
-runroot = "/run/wbuild-e2e-containers-$WBUILD_E2E_STORAGE_DRIVER"
+runroot = "$runroot"
 CONF
     mv "$conf.tmp.$$" "$conf"
   fi

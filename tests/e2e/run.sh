@@ -9,9 +9,12 @@
 # caches the base image (base-image.sh), starts a private dockerd (dockerd.sh) and
 # stops it again, and works on copies of the examples in a temporary directory.
 # Beside the examples it runs docs/operations.md (ops-walkthrough.sh), publishing
-# against real registries (publish.sh, private.sh, plan-publish.sh), the
-# presets' knobs (presets.sh), two
-# examples on Debian trixie (suites.sh) and the wbuildc image (wbuildc-image.sh);
+# against real registries (publish.sh, private.sh, plan-publish.sh), owners and
+# step users (ownership.sh), the presets' knobs (presets.sh), owner and runner
+# users and apt release/key/proxy (users.sh), Blubber configs imported with
+# `wbuildc import-blubber` and built (blubber.sh), copy excludes and step mounts
+# (steps.sh), two examples on Debian trixie (suites.sh) and the wbuildc image
+# (wbuildc-image.sh);
 # after them, the README's install and first steps as written (quickstart.sh).
 # Prints one line per check and ends with the plain line `e2e: N passed, N failed`;
 # exits non-zero when any check failed. Timings and sizes of the last run go to
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
     --no-docker) DO_DOCKER=0; shift ;;
     --examples) EXAMPLES=$2; shift 2 ;;
     --init-examples) INIT_EXAMPLES=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -740,6 +743,12 @@ section "the owner and the runner, apt release, key and proxy (tests/e2e/users.s
 t=$(now)
 sub_suite users
 record buildah users seconds "$(since "$t")"
+
+# docs/migrating-from-blubber.md: Blubber configs imported, built, compared with Blubber.
+section "Blubber configs imported and built (tests/e2e/blubber.sh)"
+t=$(now)
+sub_suite blubber
+record buildah blubber seconds "$(since "$t")"
 
 # docs/publishing.md, "Publishing a plan": plan, run-matrix.sh, publish-plan.
 section "publishing a plan (tests/e2e/plan-publish.sh)"

@@ -681,6 +681,22 @@ fn appends_to(parent: &Expanded, child: &Expanded) -> bool {
             .iter()
             .zip(&child.environment)
             .all(|(a, b)| a == b)
+        && appended_environment_keeps_its_place(parent, child)
+}
+
+/// Blubber sets `runs.environment` before the builders run and before the
+/// `HOME` it sets for run time; `env` steps added with `+=` come after both. So
+/// a variable is only appended when no builder of the parent ran without it,
+/// and it is not `HOME`; otherwise the variant is written out whole.
+fn appended_environment_keeps_its_place(parent: &Expanded, child: &Expanded) -> bool {
+    let added = &child.environment[parent.environment.len().min(child.environment.len())..];
+    added.is_empty()
+        || (parent.builders.is_empty()
+            && parent.node.is_none()
+            && parent.php.is_none()
+            && parent.python.is_none()
+            && parent.builder.is_none()
+            && added.iter().all(|(k, _)| k != "HOME"))
 }
 
 /// The manifest text.
@@ -1128,6 +1144,7 @@ fn create_user_passwd(u: &User) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)] // a test that fails says so
 mod tests {
     use super::*;
 
@@ -1141,6 +1158,43 @@ mod tests {
         assert_eq!(ident("build-prod"), "build_prod");
         assert_eq!(ident("1x"), "_1x");
         assert_eq!(ident("image"), "image_");
+    }
+
+    fn imported(yaml: &str) -> String {
+        let options = crate::import::blubber::Options {
+            image_name: "svc",
+            source_name: "blubber.yaml",
+        };
+        crate::import::blubber::import(yaml, crate::span::FileId(0), &options)
+            .manifest
+            .expect("imports")
+    }
+
+    /// Blubber's `runs.environment` is set before the builders (the phase it
+    /// writes it in comes first), so the parent's `npm install` sees it: an
+    /// `extends` that appends the variable after the parent's steps would not.
+    #[test]
+    fn environment_added_over_builders_is_written_before_them() {
+        let manifest = imported(
+            "version: v4\nbase: registry.example.org/debian:bookworm\nvariants:\n  build:\n    builders:\n      - node:\n          requirements: [package.json]\n  prod:\n    includes: [build]\n    runs:\n      environment:\n        NODE_ENV: production\n",
+        );
+        let prod = &manifest[manifest.find("variant prod").expect("prod")..];
+        assert!(!prod.starts_with("variant prod extends"), "{manifest}");
+        let env = prod.find("env NODE_ENV = \"production\"").expect("env");
+        let npm = prod.find("run [\"npm\", \"install\"]").expect("npm");
+        assert!(env < npm, "{manifest}");
+    }
+
+    /// Without builders, an added variable is still an append, unless it is
+    /// `HOME`, which Blubber sets after it.
+    #[test]
+    fn environment_added_without_builders_extends_except_home() {
+        let config = |var: &str| {
+            format!("version: v4\nbase: registry.example.org/debian:bookworm\nvariants:\n  one:\n    copies: [local]\n  two:\n    includes: [one]\n    runs:\n      environment:\n        {var}: x\n")
+        };
+        assert!(imported(&config("MODE")).contains("variant two extends one"));
+        let home = imported(&config("HOME"));
+        assert!(!home.contains("variant two extends one"), "{home}");
     }
 
     #[test]
