@@ -317,6 +317,8 @@ pub enum StepKind {
         dest: String,
         chmod: Option<String>,
         chown: Option<User>,
+        /// `with exclude`: checked patterns (docs/language.md, "Excluding files").
+        exclude: Vec<String>,
     },
     CopyFrom {
         stage: VariantRef,
@@ -324,6 +326,7 @@ pub enum StepKind {
         dest: String,
         chmod: Option<String>,
         chown: Option<User>,
+        exclude: Vec<String>,
     },
     Env {
         name: String,
@@ -375,17 +378,20 @@ impl StepKind {
                 sources,
                 dest,
                 chmod,
+                exclude,
                 ..
             }
             | StepKind::CopyFrom {
                 sources,
                 dest,
                 chmod,
+                exclude,
                 ..
             } => {
                 out.extend(sources.iter().map(String::as_str));
                 out.push(dest);
                 out.extend(chmod.as_deref());
+                out.extend(exclude.iter().map(String::as_str));
             }
             StepKind::Env { name, value, .. } => out.extend([name.as_str(), value.as_str()]),
             StepKind::Arg { name, default, .. } => {

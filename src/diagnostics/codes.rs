@@ -267,6 +267,16 @@ say where the inherited value goes: `env PATH = \"/opt/bin\" with inherited =
 Nothing is added, not even the `:`, when the variable is unset or empty. The fix
 rewrites the `X:$NAME` and `$NAME:X` forms.";
 
+    InvalidExcludePattern = "WB2020", Error, "invalid exclude pattern",
+"A pattern of `copy ... with exclude = [...]` names files below the copied tree, so
+that they reach no layer of the image. It is a relative path: `*` matches any
+characters but `/`, `?` one character but `/`, a `**` segment any number of
+segments; a pattern of one segment matches at any depth (`*.md`, `tests/`), one of
+several from the root of the copied tree (`assets/**/*.png`); a trailing `/` matches
+only directories. An empty pattern, an absolute one, a `.` or `..` segment, an empty
+segment (`a//b`), `**` inside a segment (`a**`), `[`, `]`, `\\` and a leading `!`
+are refused: each would mean something else to another tool, or nothing.";
+
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help
 line suggests the closest option, with the fix that writes it.";

@@ -24,6 +24,17 @@ use crate::variants::Evaluated;
 /// behind in the layer (buildah keeps a mount point it had to create).
 pub const APT_BASE_MOUNT: &str = "/mnt";
 
+/// Where a filter stage (`copy ... with exclude`) copies the sources to, and
+/// where it puts what is left of them.
+pub const EXCLUDE_IN: &str = "/wbuild-exclude/in";
+pub const EXCLUDE_OUT: &str = "/wbuild-exclude/out";
+
+/// The filter stage's script, run in `EXCLUDE_IN`: its arguments are the `find` tests of the
+/// patterns (`-regex RE`, `( -type d -regex RE )`, joined by `-o`). What they
+/// match is pruned (a directory with everything in it); the rest goes through
+/// tar, which keeps modes and owners, into the output directory.
+const EXCLUDE_SCRIPT: &str = "set -eu; export LC_ALL=C.UTF-8; find . -mindepth 1 -regextype posix-extended \\( \"$@\" \\) -prune -o -print0 > ../list; mkdir ../out; if [ -s ../list ]; then tar --null --no-recursion -T ../list -cf ../files.tar; tar -xpf ../files.tar -C ../out; fi";
+
 /// What lowering a step needs to know about its stage.
 pub(super) struct StepContext<'a> {
     pub evaluated: &'a Evaluated,
@@ -260,6 +271,7 @@ impl Lowering<'_> {
                 dest,
                 chmod,
                 chown,
+                exclude,
             } => {
                 for s in sources {
                     if !self.context_path(s, origin) {
@@ -275,9 +287,15 @@ impl Lowering<'_> {
                     from_variant: None,
                     origin,
                 });
+                let sources = self.json_args("a copy source", sources, origin)?;
+                let (from, sources) = if exclude.is_empty() {
+                    (None, sources)
+                } else {
+                    self.filtered(db, cx.apt_base, None, sources, exclude, origin)?
+                };
                 Instruction::Copy {
-                    from: None,
-                    sources: self.json_args("a copy source", sources, origin)?,
+                    from,
+                    sources,
                     dest: self.value(JsonText::new, "a destination", &dest, origin)?,
                     chmod: match chmod {
                         Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
@@ -292,6 +310,7 @@ impl Lowering<'_> {
                 dest,
                 chmod,
                 chown,
+                exclude,
             } => {
                 let from = self.variant_dep(db, cx.evaluated, stage, origin)?;
                 let dest = absolute(dest, workdir);
@@ -308,9 +327,18 @@ impl Lowering<'_> {
                     from_variant: Some(stage.name.clone()),
                     origin,
                 });
+                let sources = self.json_args("a path", &sources, origin)?;
+                let (from, sources) = if exclude.is_empty() {
+                    (Some(from), sources)
+                } else {
+                    // A stage chain from scratch filters in the image the
+                    // copied variant's chain starts from.
+                    let base = cx.apt_base.or_else(|| cx.graph.root_image(&stage.name));
+                    self.filtered(db, base, Some(from), sources, exclude, origin)?
+                };
                 Instruction::Copy {
-                    from: Some(from),
-                    sources: self.json_args("a path", &sources, origin)?,
+                    from,
+                    sources,
                     dest: self.value(JsonText::new, "a destination", &dest, origin)?,
                     chmod: match chmod {
                         Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
@@ -344,6 +372,85 @@ impl Lowering<'_> {
                 Instruction::Workdir(text)
             }
         })
+    }
+
+    /// `copy ... with exclude`: a filter stage of the compiler's, built on the
+    /// trusted base image, copies the sources into `EXCLUDE_IN` as the copy
+    /// would (a directory's contents, a file by its name; from the context
+    /// through its ignore file, or from `from`), then copies that tree without
+    /// what the patterns match into `EXCLUDE_OUT`. The variant's stage copies
+    /// only `EXCLUDE_OUT`: the excluded files are in none of its layers. What
+    /// the copy then needs: the stage to copy from and its source.
+    fn filtered(
+        &mut self,
+        db: &dyn Db,
+        base: Option<&ImageRef>,
+        from: Option<crate::ir::StageName>,
+        sources: Vec<JsonText>,
+        exclude: &[String],
+        origin: Origin,
+    ) -> Option<(Option<crate::ir::StageName>, Vec<JsonText>)> {
+        let Some(base) = base else {
+            self.error(
+                Code::UnrepresentableValue,
+                "a copy `with exclude` needs a stage chain built on an image".into(),
+                origin,
+                "the stage (and the one copied from) starts from scratch",
+                "the files are filtered in the base image the stage chain starts from; build the stage, or the variant copied from, on one",
+            );
+            return None;
+        };
+        let name = format!("{}.exclude.{}", self.variant, self.helpers.len() + 1);
+        let name = self.value(
+            crate::ir::StageName::new,
+            "a filter stage name",
+            &name,
+            origin,
+        )?;
+        let mut args: Vec<String> = ["/bin/sh", "-c", EXCLUDE_SCRIPT, "wbuild-exclude"]
+            .map(String::from)
+            .to_vec();
+        for (i, pattern) in exclude.iter().enumerate() {
+            let (regex, dir_only) = crate::check::exclude::regex(pattern);
+            if i > 0 {
+                args.push("-o".into());
+            }
+            if dir_only {
+                args.extend(["(", "-type", "d", "-regex"].map(String::from));
+                args.push(regex);
+                args.push(")".into());
+            } else {
+                args.push("-regex".into());
+                args.push(regex);
+            }
+        }
+        let instructions = vec![
+            Instruction::Copy {
+                from: from.clone(),
+                sources,
+                dest: self.value(JsonText::new, "a path", &format!("{EXCLUDE_IN}/"), origin)?,
+                chmod: None,
+                chown: None,
+            },
+            Instruction::Workdir(self.value(LineText::new, "a path", EXCLUDE_IN, origin)?),
+            Instruction::Run {
+                script: Script::Exec(self.json_args("an exclude pattern", &args, origin)?),
+                mounts: Vec::new(),
+            },
+        ];
+        let mut located = Vec::new();
+        for instruction in instructions {
+            if !self.push(&mut located, instruction, origin) {
+                return None;
+            }
+        }
+        self.helpers.push(crate::ir::Stage {
+            name: name.clone(),
+            from: crate::ir::From::Image(super::pinned(db, base)),
+            instructions: located,
+        });
+        let out = self.value(JsonText::new, "a path", &format!("{EXCLUDE_OUT}/"), origin)?;
+        Some((Some(name), vec![out]))
     }
 
     /// A build-context source: relative, inside the context.

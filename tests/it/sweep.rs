@@ -76,6 +76,24 @@ struct Position {
     manifest: Box<dyn Fn(&str) -> String + Send + Sync>,
 }
 
+/// A pattern without `**` as `find -regex` text (without its root): `*` and `?`
+/// stand for any characters but `/`, ERE's other specials are escaped.
+fn exclude_regex_text(segment: &str) -> String {
+    let mut out = String::new();
+    for c in segment.chars() {
+        match c {
+            '*' => out.push_str("[^/]*"),
+            '?' => out.push_str("[^/]"),
+            c if ".^$+(){}|".contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn lit(text: &str) -> String {
     wbuild::fmt::string_literal(text)
 }
@@ -599,7 +617,24 @@ fn every_position_refuses_or_carries_every_hostile_value_unchanged() {
         let p = &positions[case.position];
         let base = parsed(&case.baseline);
         let got = parsed(dockerfile);
-        let subst = |s: &str| s.replace(MARKER, &case.placed);
+        // An exclude pattern reaches the filter stage as the regular expression
+        // docs/language.md defines ("Excluding files"): its characters escaped.
+        // (A pattern with a `/` inside is anchored at the root; no hostile
+        // value ends with `/` or holds `**`.)
+        let exclude = p.name.contains(" exclude ");
+        let floating = format!("\\./(.*/)?{MARKER}");
+        let subst = |s: &str| {
+            if exclude && s == floating {
+                let root = if case.placed.contains('/') {
+                    "\\./"
+                } else {
+                    "\\./(.*/)?"
+                };
+                format!("{root}{}", exclude_regex_text(&case.placed))
+            } else {
+                s.replace(MARKER, &case.placed)
+            }
+        };
         let context = || {
             format!(
                 "{} with {} ({:?}):\n{dockerfile}",

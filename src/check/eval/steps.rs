@@ -306,6 +306,7 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
             dest: path(sink, dest)?,
             chmod: chmod(sink)?,
             chown: user(sink, "chown")?,
+            exclude: exclude(env, sink, options.get("exclude").copied())?,
         },
         ast::StepKind::CopyFrom {
             stage,
@@ -332,6 +333,7 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 dest: path(sink, dest)?,
                 chmod: chmod(sink)?,
                 chown: user(sink, "chown")?,
+                exclude: exclude(env, sink, options.get("exclude").copied())?,
             }
         }
         ast::StepKind::Env { name, value: expr } => {
@@ -393,6 +395,32 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
         ast::StepKind::Error => return None,
     };
     known.then_some(Step { kind, origin })
+}
+
+/// `with exclude = PATTERNS` of `copy` and `copy from`: each pattern checked
+/// where it is written (WB2020), all of them reported.
+fn exclude(env: &Env<'_>, sink: &mut Sink, option: Option<&ast::NamedArg>) -> Option<Vec<String>> {
+    let Some(option) = option else {
+        return Some(Vec::new());
+    };
+    let patterns = texts(env, sink, &option.value, &Ty::String)?;
+    let mut ok = true;
+    for (pattern, origin) in &patterns {
+        if let Err(why) = crate::check::exclude::check(pattern) {
+            ok = false;
+            sink.push(
+                Diagnostic::new(
+                    Code::InvalidExcludePattern,
+                    format!("`{pattern}` is not an exclude pattern: {why}"),
+                    origin.file,
+                    origin.span,
+                    "invalid pattern",
+                )
+                .with_help("patterns are relative paths below the copied tree: `*.md`, `tests/`, `assets/**/*.png`"),
+            );
+        }
+    }
+    ok.then(|| patterns.into_iter().map(|(p, _)| p).collect())
 }
 
 fn check_env_name(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident) -> Option<()> {
