@@ -277,6 +277,16 @@ only directories. An empty pattern, an absolute one, a `.` or `..` segment, an e
 segment (`a//b`), `**` inside a segment (`a**`), `[`, `]`, `\\` and a leading `!`
 are refused: each would mean something else to another tool, or nothing.";
 
+    InvalidMount = "WB2021", Error, "invalid mount",
+"A mount of `run ... with mounts = [...]` is `bind(...)`, which shows files read-only
+at `target` for this one step, or `cache(...)`, a directory kept between builds. A
+bind mount reads from the build context (no `from`), from another variant's stage
+(`from = VARIANT`) or from an image (`from = \"REF\"`, under the same policy as a
+`base`); `scratch` has nothing to read. A cache's `id` names it for every step that
+uses it and matches `[A-Za-z0-9_.-]+`. A context source is a relative path inside the
+build context (`WB2007` otherwise, as for copy sources). The files a mount shows are in
+no layer of the image, and the cache's contents neither.";
+
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help
 line suggests the closest option, with the fix that writes it.";

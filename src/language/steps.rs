@@ -101,6 +101,12 @@ pub const STEPS: &[StepInfo] = &[
                 false,
                 "the user this one command runs as, by uid:gid; the steps after it run as root",
             ),
+            expr(
+                "mounts",
+                || Ty::List(Box::new(Ty::Mount)),
+                false,
+                "bind(...) and cache(...) mounts for this command",
+            ),
         ],
         doc: "run a command",
     },

@@ -185,7 +185,7 @@ impl Lowering<'_> {
                 }
                 let script = apt_script(packages, repository.as_deref(), keyring.is_some());
                 let mount = Mount::Bind {
-                    from: base.clone(),
+                    from: crate::ir::BindFrom::Image(base.clone()),
                     source: self.value(Flag::new, "a mount", "/etc/apt", origin)?,
                     target: self.value(Flag::new, "a mount", APT_BASE_MOUNT, origin)?,
                 };
@@ -204,6 +204,7 @@ impl Lowering<'_> {
                 caches,
                 secrets,
                 user,
+                mounts: specs,
             } => {
                 // A step run as another user gets its caches and secrets as that
                 // user's: a root-owned cache it could not write, a secret (mode
@@ -216,7 +217,12 @@ impl Lowering<'_> {
                     mounts.push(Mount::Cache {
                         target,
                         owner: mount_owner,
+                        id: None,
+                        sharing: None,
                     });
+                }
+                for spec in specs {
+                    mounts.push(self.mount(db, cx, spec, mount_owner, workdir)?);
                 }
                 for id in secrets {
                     if id.is_empty()
@@ -451,6 +457,77 @@ impl Lowering<'_> {
         });
         let out = self.value(JsonText::new, "a path", &format!("{EXCLUDE_OUT}/"), origin)?;
         Some((Some(name), vec![out]))
+    }
+
+    /// One mount of `run ... with mounts` (docs/language.md, "Mounts"). A
+    /// relative target is joined with the working directory (targets are
+    /// `abspath`, so only a preset could pass one); a relative source in another
+    /// stage with the working directory that stage ends in, as `copy from`'s.
+    fn mount(
+        &mut self,
+        db: &dyn Db,
+        cx: &StepContext<'_>,
+        spec: &crate::check::types::MountSpec,
+        owner: Option<Owner>,
+        workdir: &str,
+    ) -> Option<Mount> {
+        use crate::check::types::{BindFrom, MountKind};
+        let origin = spec.origin;
+        Some(match &spec.kind {
+            MountKind::Cache {
+                target,
+                id,
+                sharing,
+            } => Mount::Cache {
+                target: self.value(
+                    Flag::new,
+                    "a mount target",
+                    &absolute(target, workdir),
+                    origin,
+                )?,
+                owner,
+                id: match id {
+                    Some(id) => Some(self.value(Flag::new, "a cache id", id, origin)?),
+                    None => None,
+                },
+                sharing: *sharing,
+            },
+            MountKind::Bind {
+                from,
+                source,
+                target,
+            } => {
+                let target = self.value(
+                    Flag::new,
+                    "a mount target",
+                    &absolute(target, workdir),
+                    origin,
+                )?;
+                let (from, source) = match from {
+                    BindFrom::Context => {
+                        if !self.context_path(source, origin) {
+                            return None;
+                        }
+                        (crate::ir::BindFrom::Context, source.clone())
+                    }
+                    BindFrom::Variant(stage) => {
+                        let name = self.variant_dep(db, cx.evaluated, stage, origin)?;
+                        let there =
+                            super::paths::final_workdir(cx.evaluated, cx.graph, &stage.name);
+                        (crate::ir::BindFrom::Stage(name), absolute(source, &there))
+                    }
+                    BindFrom::Image(image) => (
+                        crate::ir::BindFrom::Image(super::pinned(db, image)),
+                        absolute(source, "/"),
+                    ),
+                };
+                Mount::Bind {
+                    from,
+                    source: self.value(Flag::new, "a mount source", &source, origin)?,
+                    target,
+                }
+            }
+        })
     }
 
     /// A build-context source: relative, inside the context.

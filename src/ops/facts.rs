@@ -76,12 +76,11 @@ pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
         let mut context_paths: Vec<String> = Vec::new();
         if let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) {
             for step in steps {
-                let paths: &[String] = match &step.kind {
-                    StepKind::Copy { sources, .. } => sources,
+                let paths: Vec<&String> = match &step.kind {
                     StepKind::Apt {
                         keyring: Some(k), ..
-                    } => std::slice::from_ref(k),
-                    _ => &[],
+                    } => vec![k],
+                    kind => kind.context_sources(),
                 };
                 for p in paths {
                     if !context_paths.contains(p) {

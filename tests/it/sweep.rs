@@ -165,6 +165,18 @@ fn forms_keyed(ty: &Ty, text: &str, key: Option<&str>) -> Vec<(String, bool)> {
             (format!("healthcheck(cmd = [{l}])"), true),
             (format!("healthcheck(cmd = {l})"), true),
         ],
+        Ty::Mount => vec![
+            (format!("bind(source = {l}, target = \"/mnt/x\")"), true),
+            (
+                format!("bind(from = helper, source = {l}, target = \"/mnt/x\")"),
+                true,
+            ),
+            (
+                format!("cache(target = {})", lit(&format!("/{text}"))),
+                true,
+            ),
+            (format!("cache(target = \"/c\", id = {l})"), true),
+        ],
         // Names, not text: written as identifiers, swept by the grammar's tests.
         Ty::Variant | Ty::Steps => Vec::new(),
         // Typed scalars: text is never valid there.
@@ -332,12 +344,16 @@ fn step_positions(out: &mut Vec<Position>) {
 
 fn constructor_positions(out: &mut Vec<Position>) {
     for constructor in CONSTRUCTORS {
-        let field = Field::lookup(constructor.name).unwrap_or_else(|| {
-            panic!(
+        // A constructor is swept in the field of its name, or, for a mount,
+        // in a `run` step's `mounts`.
+        let at: &'static str = match Field::lookup(constructor.name) {
+            Some(field) => field.name(),
+            None if (constructor.name == "bind" || constructor.name == "cache") => "mounts",
+            None => panic!(
                 "constructor `{}` has no field to sweep it in",
                 constructor.name
-            )
-        });
+            ),
+        };
         for p in constructor.params {
             let ty = (p.ty)();
             for (index, (_, text)) in forms(&ty, MARKER).into_iter().enumerate() {
@@ -364,12 +380,13 @@ fn constructor_positions(out: &mut Vec<Position>) {
                                 }
                             })
                             .collect();
-                        manifest(
-                            "",
-                            "",
-                            "",
-                            &format!("  {} = {name}({})\n", field.name(), args.join(", ")),
-                        )
+                        let call = format!("{name}({})", args.join(", "));
+                        let line = if at == "mounts" {
+                            format!("  steps = {{\n    run [\"/bin/true\"] with mounts = {call}\n  }}\n")
+                        } else {
+                            format!("  {at} = {call}\n")
+                        };
+                        manifest("", "", "", &line)
                     }),
                 });
             }

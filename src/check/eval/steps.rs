@@ -294,11 +294,39 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
             };
             let caches = option_strings(sink, "cache", &Ty::Path)?;
             let secrets = option_strings(sink, "secret", &Ty::String)?;
+            let mounts = match options.get("mounts") {
+                Some(o) => {
+                    let ty = Ty::List(Box::new(Ty::Mount));
+                    let value = eval(env, sink, &o.value, Some(&ty))?;
+                    let value = match value.kind {
+                        ValKind::List(_) => coerce_reporting(sink, value, &ty)?,
+                        _ => {
+                            let v = coerce_reporting(sink, value, &Ty::Mount)?;
+                            Val {
+                                origin: v.origin,
+                                kind: ValKind::List(vec![v]),
+                            }
+                        }
+                    };
+                    let ValKind::List(items) = value.kind else {
+                        return None;
+                    };
+                    items
+                        .into_iter()
+                        .filter_map(|v| match v.kind {
+                            ValKind::Mount(m) => Some(*m),
+                            _ => None,
+                        })
+                        .collect()
+                }
+                None => Vec::new(),
+            };
             StepKind::Run {
                 command,
                 caches,
                 secrets,
                 user: user(sink, "user")?,
+                mounts,
             }
         }
         ast::StepKind::Copy { sources, dest } => StepKind::Copy {
