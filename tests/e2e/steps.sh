@@ -11,7 +11,11 @@
 #
 #   tests/e2e/steps.sh WBUILDC WORK_DIR
 #
-# Needs the suite's base image (base-image.sh) in the storage of lib.sh. Prints one
+# With DOCKER_HOST set (run.sh does unless --no-docker), the same builds with
+# Docker/BuildKit, whose layers (`docker save`) and files are checked too.
+#
+# Needs the suite's base image (base-image.sh) in the storage of lib.sh (and in
+# that Docker engine). Prints one
 # line per check and ends with `steps: N passed, N failed`.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -76,10 +80,12 @@ variant production extends base.runtime() {
   cmd = ["/bin/true"]
 }
 
-# Another build, another target, the same cache id.
+# Another build, another target, the same cache id (and the same owner:
+# BuildKit keeps the caches of different owners apart).
 variant reader extends base.runtime() {
   steps += {
-    run "mkdir -p /srv/seen && cat /mnt/cache/token /mnt/cache/writer > /srv/seen/cache" with mounts = cache(target = "/mnt/cache", id = "wbuild-e2e-steps")
+    run "mkdir -p /srv/seen && chown 65533:65533 /srv/seen"
+    run "cat /mnt/cache/token /mnt/cache/writer > /srv/seen/cache" with user = base.somebody, mounts = cache(target = "/mnt/cache", id = "wbuild-e2e-steps")
   }
   cmd = ["/bin/true"]
 }
@@ -88,28 +94,67 @@ for v in production reader; do
   "$WBUILDC" build service.wbuild --variant "$v" --network host --tag "$IMG:$v" > "$WORK/build-$v.log" 2>&1 ||
     { tail -30 "$WORK/build-$v.log"; die "wbuildc build --variant $v failed"; }
 done
+# With Docker (run.sh exports DOCKER_HOST unless --no-docker): the same two
+# builds with BuildKit, checked below like buildah's.
+if [ -n "${DOCKER_HOST:-}" ]; then
+  export WBUILDC_DOCKER=${WBUILDC_DOCKER:-$WBUILD_E2E_DOCKER_CLIENT}
+  for v in production reader; do
+    "$WBUILDC" build service.wbuild --variant "$v" --engine docker --network host --tag "$IMG:docker-$v" > "$WORK/docker-$v.log" 2>&1 ||
+      { tail -30 "$WORK/docker-$v.log"; die "wbuildc build --engine docker --variant $v failed"; }
+  done
+fi
+
+# Every file of every layer of the image, by path (the layer tarballs
+# themselves, not a mounted view that whiteouts could hide things from): of an
+# `oci:` export (buildah) or of `docker save`.
+list_layers() {  # ENGINE LISTING
+  local dir=$WORK/$1-image layer
+  rm -rf "$dir"; mkdir -p "$dir"
+  : > "$2"
+  if [ "$1" = buildah ]; then
+    buildah push --quiet "$IMG:production" "oci:$dir:production" > /dev/null || return 1
+    local manifest; manifest=$(jq -r '.manifests[0].digest' "$dir/index.json" | cut -d: -f2)
+    for layer in $(jq -r '.layers[].digest' "$dir/blobs/sha256/$manifest" | cut -d: -f2); do
+      tar --numeric-owner -tvf "$dir/blobs/sha256/$layer" >> "$2" || return 1
+    done
+  else
+    "$WBUILD_E2E_DOCKER_CLIENT" save "$IMG:docker-production" | tar -C "$dir" -xf - || return 1
+    for layer in $(jq -r '.[0].Layers[]' "$dir/manifest.json"); do
+      tar --numeric-owner -tvf "$dir/$layer" >> "$2" || return 1
+    done
+  fi
+}
+layer_checks() {  # ENGINE
+  local listing=$WORK/$1-layers.txt f
+  list_layers "$1" "$listing" || die "$1: cannot list the image's layers"
+  check "$1: the layers hold files (the listing worked: srv/app/src/main.py is there)" \
+    grep -qE " \.?/?srv/app/src/main\.py\$" "$listing"
+  for f in srv/app/README.md srv/app/src/NOTES.md srv/app/tests srv/app/tests/unit/test_a.py srv/app/docs/img/shot.png \
+    srv/dist/app.js.map srv/dist/maps/b.js.map; do
+    check "$1: excluded $f is in no layer of the image" bash -c '! grep -qE " \.?/?$1/?$" "$2"' _ "$f" "$listing"
+  done
+  for f in mnt/dist/app.js mnt/ctx/in.txt mnt/licenses/GPL-3 var/cache/wbuild-steps/token; do
+    check "$1: mounted $f is in no layer of the image" bash -c '! grep -qE " \.?/?$1/?$" "$2"' _ "$f" "$listing"
+  done
+  for f in srv/app/src/main.py srv/app/src/tests srv/app/docs/guide.txt; do
+    check "$1: kept $f is in a layer, owned by 65533/65533" grep -qE " 65533/65533 .* \.?/?$f\$" "$listing"
+  done
+}
 "$WBUILDC" compile service.wbuild --variant production > "$WORK/production.Dockerfile"
 check "the Dockerfile has the two filter stages, and the variant copies only what they leave" \
   bash -c '[ "$(grep -c "^FROM .* AS production\.exclude\.[12]$" "$1")" = 2 ] && [ "$(grep -c "^COPY --from=production\.exclude\.[12] .*\"/wbuild-exclude/out/\"" "$1")" = 2 ]' _ "$WORK/production.Dockerfile"
-
-# Every file of every layer of the image, by path (an `oci:` export: the layer
-# tarballs themselves, not a mounted view that whiteouts could hide things from).
-rm -rf "$WORK/oci"
-buildah push --quiet "$IMG:production" "oci:$WORK/oci:production" > /dev/null || die "buildah push oci: failed"
-manifest=$(jq -r '.manifests[0].digest' "$WORK/oci/index.json" | cut -d: -f2)
-: > "$WORK/layers.txt"
-for layer in $(jq -r '.layers[].digest' "$WORK/oci/blobs/sha256/$manifest" | cut -d: -f2); do
-  tar -tvf "$WORK/oci/blobs/sha256/$layer" >> "$WORK/layers.txt" || die "cannot list layer $layer"
-done
-in_layers() { grep -qE " \.?/?$1/?\$" "$WORK/layers.txt"; }
-check "the layers hold files (the listing worked: srv/app/src/main.py is there)" in_layers srv/app/src/main.py
-for f in srv/app/README.md srv/app/src/NOTES.md srv/app/tests srv/app/tests/unit/test_a.py srv/app/docs/img/shot.png \
-  srv/dist/app.js.map srv/dist/maps/b.js.map; do
-  check "excluded $f is in no layer of the image" bash -c '! grep -qE " \.?/?$1/?$" "$2"' _ "$f" "$WORK/layers.txt"
-done
-for f in mnt/dist/app.js mnt/ctx/in.txt mnt/licenses/GPL-3 var/cache/wbuild-steps/token; do
-  check "mounted $f is in no layer of the image" bash -c '! grep -qE " \.?/?$1/?$" "$2"' _ "$f" "$WORK/layers.txt"
-done
+layer_checks buildah
+if [ -n "${DOCKER_HOST:-}" ]; then
+  layer_checks docker
+  in_image() { "$WBUILD_E2E_DOCKER_CLIENT" run --rm --network none --entrypoint cat "$IMG:docker-$1" "$2" 2>/dev/null; }
+  expected=$(printf 'js %s\ncontext %s\n/mnt/licenses/GPL-3' "$RUN_ID" "$RUN_ID")
+  check "docker: the step read the build stage, the build context and the image through its bind mounts" \
+    test "$(in_image production /srv/seen/read)" = "$expected"
+  got=$(in_image reader /srv/seen/cache | tr '\n' ' ')
+  check "docker: another build's step with the same cache id and owner (at another target) read what the first wrote ($got)" \
+    test "$got" = "cached $RUN_ID 65533 "
+  "$WBUILD_E2E_DOCKER_CLIENT" rmi "$IMG:docker-production" "$IMG:docker-reader" > /dev/null 2>&1 || true
+fi
 
 ctr=$(buildah from --pull-never "$IMG:production") || die "buildah from $IMG:production failed"
 CTRS+=("$ctr")
@@ -138,7 +183,7 @@ ctr=$(buildah from --pull-never "$IMG:reader") || die "buildah from $IMG:reader 
 CTRS+=("$ctr")
 mnt=$(buildah mount "$ctr") || die "buildah mount failed"
 got=$(tr '\n' ' ' < "$mnt/srv/seen/cache" 2>/dev/null || echo missing)
-check "another build's step with the same cache id (at another target) read what the first wrote, as 65533 ($got)" \
+check "another build's step with the same cache id and owner (at another target) read what the first wrote, as 65533 ($got)" \
   test "$got" = "cached $RUN_ID 65533 "
 buildah umount "$ctr" > /dev/null
 cleanup; CTRS=()
