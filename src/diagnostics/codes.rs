@@ -283,7 +283,8 @@ at `target` for this one step, or `cache(...)`, a directory kept between builds.
 bind mount reads from the build context (no `from`), from another variant's stage
 (`from = VARIANT`) or from an image (`from = \"REF\"`, under the same policy as a
 `base`); `scratch` has nothing to read. A cache's `id` names it for every step that
-uses it and matches `[A-Za-z0-9_.-]+`. A context source is a relative path inside the
+uses it and matches `[A-Za-z0-9_.-]+`. Two mounts of one step (its `with cache`
+paths included) cannot share a target. A context source is a relative path inside the
 build context (`WB2007` otherwise, as for copy sources). The files a mount shows are in
 no layer of the image, and the cache's contents neither.";
 

@@ -224,6 +224,31 @@ impl Lowering<'_> {
                 for spec in specs {
                     mounts.push(self.mount(db, cx, spec, mount_owner, workdir)?);
                 }
+                // Engines refuse two mounts at one place (`with cache` and a
+                // `cache(...)` or `bind(...)` of the same target).
+                let targets: Vec<&str> = mounts
+                    .iter()
+                    .filter_map(|m| match m {
+                        Mount::Cache { target, .. } | Mount::Bind { target, .. } => {
+                            Some(target.as_str())
+                        }
+                        Mount::Secret { .. } => None,
+                    })
+                    .collect();
+                if let Some((_, twice)) = targets
+                    .iter()
+                    .enumerate()
+                    .find(|(i, t)| targets[..*i].contains(t))
+                {
+                    self.error(
+                        Code::InvalidMount,
+                        format!("two mounts of this step are at `{twice}`"),
+                        origin,
+                        "mounts at the same place",
+                        "give each mount of a step its own target",
+                    );
+                    return None;
+                }
                 for id in secrets {
                     if id.is_empty()
                         || !id
