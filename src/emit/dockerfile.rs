@@ -147,7 +147,6 @@ fn text_len(instruction: &Instruction) -> usize {
                             target,
                         } => {
                             let from = match from {
-                                BindFrom::Context => 0,
                                 BindFrom::Stage(s) => s.as_str().len(),
                                 BindFrom::Image(i) => i.to_string().len(),
                             };
@@ -226,7 +225,6 @@ fn emit_instruction(out: &mut String, instruction: &Instruction) {
                     } => {
                         text.push_str("--mount=type=bind,");
                         match from {
-                            BindFrom::Context => {}
                             BindFrom::Stage(stage) => {
                                 let _ = write!(text, "from={stage},");
                             }

@@ -133,9 +133,10 @@ pub enum Mount {
     },
     /// `owner`: who may read the secret file (a step run as that user).
     Secret { id: Flag, owner: Option<Owner> },
-    /// A read-only view of files for one step: of the build context, of another
-    /// stage, or of an image (the trusted base image's APT configuration, for
-    /// the compiler's own `apt` steps).
+    /// A read-only view of files for one step: of another stage (a variant's,
+    /// or the compiler's copy of a build-context path), or of an image (the
+    /// trusted base image's APT configuration, for the compiler's own `apt`
+    /// steps).
     Bind {
         from: BindFrom,
         source: Flag,
@@ -146,7 +147,6 @@ pub enum Mount {
 /// What a bind mount shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BindFrom {
-    Context,
     Stage(StageName),
     Image(ImageRef),
 }

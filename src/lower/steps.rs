@@ -35,6 +35,9 @@ pub const EXCLUDE_OUT: &str = "/wbuild-exclude/out";
 /// tar, which keeps modes and owners, into the output directory.
 const EXCLUDE_SCRIPT: &str = "set -eu; export LC_ALL=C.UTF-8; find . -mindepth 1 -regextype posix-extended \\( \"$@\" \\) -prune -o -print0 > ../list; mkdir ../out; if [ -s ../list ]; then tar --null --no-recursion -T ../list -cf ../files.tar; tar -xpf ../files.tar -C ../out; fi";
 
+/// Where a context stage (`bind(source = ...)` without `from`) puts the source.
+pub const CONTEXT_MOUNT: &str = "/wbuild-context";
+
 /// What lowering a step needs to know about its stage.
 pub(super) struct StepContext<'a> {
     pub evaluated: &'a Evaluated,
@@ -533,7 +536,7 @@ impl Lowering<'_> {
                         if !self.context_path(source, origin) {
                             return None;
                         }
-                        (crate::ir::BindFrom::Context, source.clone())
+                        self.context_stage(source, origin)?
                     }
                     BindFrom::Variant(stage) => {
                         let name = self.variant_dep(db, cx.evaluated, stage, origin)?;
@@ -553,6 +556,49 @@ impl Lowering<'_> {
                 }
             }
         })
+    }
+
+    /// A bind mount of the build context goes through a stage of the
+    /// compiler's, `VARIANT.context.N` from scratch, that copies the source to
+    /// `CONTEXT_MOUNT/SOURCE`: a COPY reads the context through its ignore
+    /// file, a context bind mount does not in buildah 1.28 (it showed the
+    /// `.env` the ignore file hides from copies). The step mounts that path of
+    /// the stage (a file or a directory, as the source is).
+    fn context_stage(
+        &mut self,
+        source: &str,
+        origin: Origin,
+    ) -> Option<(crate::ir::BindFrom, String)> {
+        let name = format!("{}.context.{}", self.variant, self.helpers.len() + 1);
+        let name = self.value(
+            crate::ir::StageName::new,
+            "a context stage name",
+            &name,
+            origin,
+        )?;
+        let relative = source.trim_end_matches('/');
+        let relative = relative.strip_prefix("./").unwrap_or(relative);
+        let path = match relative {
+            "" | "." => CONTEXT_MOUNT.to_string(),
+            rest => format!("{CONTEXT_MOUNT}/{rest}"),
+        };
+        let copy = Instruction::Copy {
+            from: None,
+            sources: vec![self.value(JsonText::new, "a mount source", source, origin)?],
+            dest: self.value(JsonText::new, "a mount source", &path, origin)?,
+            chmod: None,
+            chown: None,
+        };
+        let mut located = Vec::new();
+        if !self.push(&mut located, copy, origin) {
+            return None;
+        }
+        self.helpers.push(crate::ir::Stage {
+            name: name.clone(),
+            from: crate::ir::From::Scratch,
+            instructions: located,
+        });
+        Some((crate::ir::BindFrom::Stage(name), path))
     }
 
     /// A build-context source: relative, inside the context.

@@ -6,7 +6,7 @@
 #     listed), the kept ones are there with the copy's owner;
 #   - `run ... with mounts`: a bind mount of another variant's stage, of an image
 #     and of the build context are readable during the step and absent from the
-#     image; a cache mount with an id is the same cache for another variant's step
+#     image, and the context mount hides what the ignore file hides from copies; a cache mount with an id is the same cache for another variant's step
 #     that names the id at another target, and stays out of the image.
 #
 #   tests/e2e/steps.sh WBUILDC WORK_DIR
@@ -53,6 +53,8 @@ echo "main $RUN_ID" > app/src/main.py
 # A file named like the directory pattern: `tests/` matches directories only.
 echo "kept $RUN_ID" > app/src/tests
 echo "context $RUN_ID" > native/in.txt
+# Hidden from copies by the policy's ignore file: a context mount hides it too.
+echo "SECRET=$RUN_ID" > native/.env
 # The run id in the steps: each run writes the cache anew (no layer reuse).
 cat > service.wbuild <<EOF
 # Built by tests/e2e/steps.sh.
@@ -70,7 +72,7 @@ variant production extends base.runtime() {
   steps += {
     copy "app/" to "./" with exclude = ["*.md", "tests/", "docs/**/*.png"], chown = base.somebody
     copy from build "dist/" to "/srv/dist/" with exclude = "*.map"
-    run "mkdir -p /srv/seen && cat /mnt/dist/app.js /mnt/ctx/in.txt > /srv/seen/read && ls /mnt/licenses/GPL-3 >> /srv/seen/read" with mounts = [
+    run "mkdir -p /srv/seen && cat /mnt/dist/app.js /mnt/ctx/in.txt > /srv/seen/read && ls /mnt/licenses/GPL-3 >> /srv/seen/read && ls -A /mnt/ctx > /srv/seen/context" with mounts = [
       bind(from = build, source = "dist", target = "/mnt/dist"),
       bind(from = "$WBUILD_E2E_BASE_IMAGE", source = "/usr/share/common-licenses", target = "/mnt/licenses"),
       bind(source = "native", target = "/mnt/ctx"),
@@ -85,7 +87,7 @@ variant production extends base.runtime() {
 variant reader extends base.runtime() {
   steps += {
     run "mkdir -p /srv/seen && chown 65533:65533 /srv/seen"
-    run "cat /mnt/cache/token /mnt/cache/writer > /srv/seen/cache" with user = base.somebody, mounts = cache(target = "/mnt/cache", id = "wbuild-e2e-steps")
+    run "true $RUN_ID && cat /mnt/cache/token /mnt/cache/writer > /srv/seen/cache" with user = base.somebody, mounts = cache(target = "/mnt/cache", id = "wbuild-e2e-steps")
   }
   cmd = ["/bin/true"]
 }
@@ -150,6 +152,8 @@ if [ -n "${DOCKER_HOST:-}" ]; then
   expected=$(printf 'js %s\ncontext %s\n/mnt/licenses/GPL-3' "$RUN_ID" "$RUN_ID")
   check "docker: the step read the build stage, the build context and the image through its bind mounts" \
     test "$(in_image production /srv/seen/read)" = "$expected"
+  check "docker: the context mount showed in.txt and not the .env the ignore file hides ($(in_image production /srv/seen/context | tr '\n' ' '))" \
+    test "$(in_image production /srv/seen/context)" = in.txt
   got=$(in_image reader /srv/seen/cache | tr '\n' ' ')
   check "docker: another build's step with the same cache id and owner (at another target) read what the first wrote ($got)" \
     test "$got" = "cached $RUN_ID 65533 "
@@ -174,6 +178,8 @@ check "the excluded files are not in the image's file system either" \
 expected=$(printf 'js %s\ncontext %s\n/mnt/licenses/GPL-3' "$RUN_ID" "$RUN_ID")
 check "the step read the build stage, the build context and the image through its bind mounts" \
   test "$(cat "$mnt/srv/seen/read" 2>/dev/null)" = "$expected"
+check "the context mount showed in.txt and not the .env the ignore file hides ($(tr '\n' ' ' < "$mnt/srv/seen/context" 2>/dev/null))" \
+  test "$(cat "$mnt/srv/seen/context" 2>/dev/null)" = in.txt
 check "the bind-mounted files are not in the image" \
   bash -c '[ ! -e "$1/mnt/dist/app.js" ] && [ ! -e "$1/mnt/ctx/in.txt" ] && [ ! -e "$1/mnt/licenses/GPL-3" ]' _ "$mnt"
 check "the cache mount's files are not in the image" test ! -e "$mnt/var/cache/wbuild-steps/token"
