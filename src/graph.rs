@@ -1,14 +1,14 @@
 //! The dependency graph of a file's variants, as plain data: for each variant
 //! the variants it extends, the presets it uses (with their module and call
 //! site), the stage it is built on (`base`: an image, `scratch` or a variant)
-//! and the variants it copies from.
+//! and the variants it copies from or mounts.
 //!
 //! Invariant: this is the one owner of "what does this variant depend on".
 //! Lowering's stage order, the release-pinning rule, build arguments, the
 //! policy's stage chains and stage-cycle detection read it; nobody walks
 //! `base` links or `copy from` steps themselves.
 
-use crate::check::types::{ImageRef, StepKind, ValKind};
+use crate::check::types::{BindFrom, ImageRef, MountKind, StepKind, ValKind};
 use crate::db::{Db, SourceFile};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::language::Field;
@@ -35,11 +35,14 @@ pub struct Node {
     pub presets: Vec<PresetUse>,
     /// The variants whose stages it copies from (`copy from`), in step order.
     pub copies_from: Vec<(String, Origin)>,
+    /// The variants whose stages its steps mount (`bind(from = VARIANT)`), in
+    /// step order.
+    pub mounts_from: Vec<(String, Origin)>,
 }
 
 impl Node {
     /// The stages this one needs built first: its base variant, then the ones
-    /// it copies from.
+    /// it copies from, then the ones it mounts.
     pub fn stage_deps(&self) -> impl Iterator<Item = (&str, Origin)> {
         let base = match &self.base {
             Some((Base::Variant(name), origin)) => Some((name.as_str(), *origin)),
@@ -48,6 +51,7 @@ impl Node {
         base.into_iter().chain(
             self.copies_from
                 .iter()
+                .chain(&self.mounts_from)
                 .map(|(name, origin)| (name.as_str(), *origin)),
         )
     }
@@ -205,12 +209,27 @@ pub fn dependencies(db: &dyn Db, file: SourceFile) -> Graph {
             Some((base, v.origin))
         });
         let mut copies_from = Vec::new();
+        let mut mounts_from = Vec::new();
         if let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) {
             for step in steps {
-                if let StepKind::CopyFrom { stage, .. } = &step.kind {
-                    if own(stage) {
+                match &step.kind {
+                    StepKind::CopyFrom { stage, .. } if own(stage) => {
                         copies_from.push((stage.name.clone(), step.origin));
                     }
+                    StepKind::Run { mounts, .. } => {
+                        for mount in mounts {
+                            if let MountKind::Bind {
+                                from: BindFrom::Variant(stage),
+                                ..
+                            } = &mount.kind
+                            {
+                                if own(stage) {
+                                    mounts_from.push((stage.name.clone(), mount.origin));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -221,6 +240,7 @@ pub fn dependencies(db: &dyn Db, file: SourceFile) -> Graph {
                 extends: variant.extends.clone(),
                 presets: variant.presets.clone(),
                 copies_from,
+                mounts_from,
             },
         );
     }

@@ -358,11 +358,10 @@ impl Compiler {
             };
             for step in steps {
                 let paths: Vec<&String> = match &step.kind {
-                    check::types::StepKind::Copy { sources, .. } => sources.iter().collect(),
                     check::types::StepKind::Apt {
                         keyring: Some(k), ..
                     } => vec![k],
-                    _ => Vec::new(),
+                    kind => kind.context_sources(),
                 };
                 for p in paths {
                     if !out.iter().any(|(q, o)| q == p && *o == step.origin) {

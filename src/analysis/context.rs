@@ -48,11 +48,10 @@ pub fn copied_paths(db: &dyn Db, file: SourceFile) -> Vec<CopiedPath> {
         };
         for step in steps {
             let paths: Vec<&String> = match &step.kind {
-                StepKind::Copy { sources, .. } => sources.iter().collect(),
                 StepKind::Apt {
                     keyring: Some(k), ..
                 } => vec![k],
-                _ => Vec::new(),
+                kind => kind.context_sources(),
             };
             for path in paths {
                 // A step that several variants inherit is reported once, for

@@ -130,6 +130,12 @@ fn kind_size(kind: &ValKind) -> u64 {
         ValKind::User(u) => text(&u.name),
         ValKind::Variant(r) => text(&r.name),
         ValKind::Healthcheck(h) => command_size(&h.command),
+        ValKind::Mount(m) => match &m.kind {
+            crate::check::types::MountKind::Bind { source, target, .. } => texts([source, target]),
+            crate::check::types::MountKind::Cache { target, id, .. } => {
+                texts(std::iter::once(target).chain(id))
+            }
+        },
         ValKind::Command(c) => command_size(c),
         ValKind::List(items) => items.iter().map(size).sum(),
         ValKind::Map(map) => map.iter().map(|(k, v)| NODE + text(k) + size(v)).sum(),

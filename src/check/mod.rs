@@ -6,4 +6,5 @@
 
 pub mod budget;
 pub mod eval;
+pub mod exclude;
 pub mod types;

@@ -32,6 +32,7 @@ pub enum ValKind {
     Port(Port),
     Duration(Duration),
     Healthcheck(Box<Healthcheck>),
+    Mount(Box<MountSpec>),
     Steps(Vec<Step>),
     Variant(VariantRef),
     Command(Command),
@@ -54,6 +55,7 @@ impl ValKind {
             ValKind::Port(_) => "a port",
             ValKind::Duration(_) => "a duration",
             ValKind::Healthcheck(_) => "a healthcheck",
+            ValKind::Mount(_) => "a mount",
             ValKind::Steps(_) => "a step block",
             ValKind::Variant(_) => "a variant",
             ValKind::Command(_) => "a command",
@@ -295,6 +297,60 @@ pub struct Step {
     pub origin: Origin,
 }
 
+/// A mount of `run ... with mounts`, and where its constructor was called.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountSpec {
+    pub kind: MountKind,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MountKind {
+    /// `bind(...)`: files shown read-only at `target` for one step.
+    Bind {
+        from: BindFrom,
+        source: String,
+        target: String,
+    },
+    /// `cache(...)`: a directory kept between builds.
+    Cache {
+        target: String,
+        id: Option<String>,
+        sharing: Option<Sharing>,
+    },
+}
+
+/// Where a bind mount's files come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BindFrom {
+    /// The build context (neither `from` nor `image`).
+    Context,
+    /// `from = VARIANT`: that variant's stage.
+    Variant(VariantRef),
+    /// `image = "REF"`.
+    Image(ImageRef),
+}
+
+/// `cache(sharing = ...)`: how builds running at once share the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    Shared,
+    Private,
+    Locked,
+}
+
+impl Sharing {
+    pub const NAMES: [&'static str; 3] = ["shared", "private", "locked"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sharing::Shared => "shared",
+            Sharing::Private => "private",
+            Sharing::Locked => "locked",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
     /// `repository` is a one-line APT source (`URI SUITE COMPONENT...`); `keyring`
@@ -317,6 +373,8 @@ pub enum StepKind {
         secrets: Vec<String>,
         /// `with user`: the command runs as this user, the steps after it as root.
         user: Option<User>,
+        /// `with mounts`: bind and cache mounts for this step.
+        mounts: Vec<MountSpec>,
     },
     /// `chown`: the owner of the copied files (`COPY --chown=uid:gid`).
     Copy {
@@ -324,6 +382,8 @@ pub enum StepKind {
         dest: String,
         chmod: Option<String>,
         chown: Option<User>,
+        /// `with exclude`: checked patterns (docs/language.md, "Excluding files").
+        exclude: Vec<String>,
     },
     CopyFrom {
         stage: VariantRef,
@@ -331,6 +391,7 @@ pub enum StepKind {
         dest: String,
         chmod: Option<String>,
         chown: Option<User>,
+        exclude: Vec<String>,
     },
     Env {
         name: String,
@@ -349,6 +410,27 @@ pub enum StepKind {
 }
 
 impl StepKind {
+    /// The paths the step reads from the build context: a copy's sources and a
+    /// run's context bind mounts' (what the context probe, the secret-file rule
+    /// and the workspace graph look at).
+    pub fn context_sources(&self) -> Vec<&String> {
+        match self {
+            StepKind::Copy { sources, .. } => sources.iter().collect(),
+            StepKind::Run { mounts, .. } => mounts
+                .iter()
+                .filter_map(|m| match &m.kind {
+                    MountKind::Bind {
+                        from: BindFrom::Context,
+                        source,
+                        ..
+                    } => Some(source),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Every text the step holds (package names, scripts and arguments, paths,
     /// names, values), in order: what reaches the image or its history. Rules
     /// that scan a step's text and the evaluation budget read this one list.
@@ -378,6 +460,7 @@ impl StepKind {
                 command,
                 caches,
                 secrets,
+                mounts,
                 ..
             } => {
                 match command {
@@ -385,22 +468,36 @@ impl StepKind {
                     Command::Exec(args) => out.extend(args.iter().map(String::as_str)),
                 }
                 out.extend(caches.iter().chain(secrets).map(String::as_str));
+                for mount in mounts {
+                    match &mount.kind {
+                        MountKind::Bind { source, target, .. } => {
+                            out.extend([source.as_str(), target.as_str()])
+                        }
+                        MountKind::Cache { target, id, .. } => {
+                            out.push(target);
+                            out.extend(id.as_deref());
+                        }
+                    }
+                }
             }
             StepKind::Copy {
                 sources,
                 dest,
                 chmod,
+                exclude,
                 ..
             }
             | StepKind::CopyFrom {
                 sources,
                 dest,
                 chmod,
+                exclude,
                 ..
             } => {
                 out.extend(sources.iter().map(String::as_str));
                 out.push(dest);
                 out.extend(chmod.as_deref());
+                out.extend(exclude.iter().map(String::as_str));
             }
             StepKind::Env { name, value, .. } => out.extend([name.as_str(), value.as_str()]),
             StepKind::Arg { name, default, .. } => {

@@ -287,6 +287,27 @@ temporary APT configuration and is not left in the image. `proxy_for`, the sourc
 proxy is restricted to, is `http://HOST` or `https://HOST` (a path after the host is
 allowed and ignored; no port, no credentials).";
 
+    InvalidExcludePattern = "WB2022", Error, "invalid exclude pattern",
+"A pattern of `copy ... with exclude = [...]` names files below the copied tree, so
+that they reach no layer of the image. It is a relative path: `*` matches any
+characters but `/`, `?` one character but `/`, a `**` segment any number of
+segments; a pattern of one segment matches at any depth (`*.md`, `tests/`), one of
+several from the root of the copied tree (`assets/**/*.png`); a trailing `/` matches
+only directories. An empty pattern, an absolute one, a `.` or `..` segment, an empty
+segment (`a//b`), `**` inside a segment (`a**`), `[`, `]`, `\\` and a leading `!`
+are refused: each would mean something else to another tool, or nothing.";
+
+    InvalidMount = "WB2023", Error, "invalid mount",
+"A mount of `run ... with mounts = [...]` is `bind(...)`, which shows files read-only
+at `target` for this one step, or `cache(...)`, a directory kept between builds. A
+bind mount reads from the build context (no `from`), from another variant's stage
+(`from = VARIANT`) or from an image (`from = \"REF\"`, under the same policy as a
+`base`); `scratch` has nothing to read. A cache's `id` names it for every step that
+uses it and matches `[A-Za-z0-9_.-]+`. Two mounts of one step (its `with cache`
+paths included) cannot share a target. A context source is a relative path inside the
+build context (`WB2007` otherwise, as for copy sources). The files a mount shows are in
+no layer of the image, and the cache's contents neither.";
+
     UnknownOption = "WB2015", Error, "unknown step option",
 "The `with ...` options a step accepts: {step_options}. Others are rejected; the help
 line suggests the closest option, with the fix that writes it.";

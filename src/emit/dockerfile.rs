@@ -7,7 +7,9 @@
 //! and `\\` escaped, flag values and names from positive character sets, and
 //! shell lines the parser keeps verbatim. No value can end an instruction early.
 
-use crate::ir::{Dockerfile, From, Inherited, Instruction, JsonText, Mount, Owner, Script, Stage};
+use crate::ir::{
+    BindFrom, Dockerfile, From, Inherited, Instruction, JsonText, Mount, Owner, Script, Stage,
+};
 use std::fmt::Write;
 
 /// The longest physical line BuildKit's and buildah's Dockerfile parsers read
@@ -135,13 +137,21 @@ fn text_len(instruction: &Instruction) -> usize {
                 + mounts
                     .iter()
                     .map(|m| match m {
-                        Mount::Cache { target, .. } => target.as_str().len(),
+                        Mount::Cache { target, id, .. } => {
+                            target.as_str().len() + id.as_ref().map_or(0, |i| i.as_str().len())
+                        }
                         Mount::Secret { id, .. } => id.as_str().len(),
                         Mount::Bind {
                             from,
                             source,
                             target,
-                        } => from.to_string().len() + source.as_str().len() + target.as_str().len(),
+                        } => {
+                            let from = match from {
+                                BindFrom::Stage(s) => s.as_str().len(),
+                                BindFrom::Image(i) => i.to_string().len(),
+                            };
+                            from + source.as_str().len() + target.as_str().len()
+                        }
                     })
                     .sum::<usize>()
         }
@@ -189,8 +199,19 @@ fn emit_instruction(out: &mut String, instruction: &Instruction) {
             let mut text = String::new();
             for mount in mounts {
                 match mount {
-                    Mount::Cache { target, owner } => {
+                    Mount::Cache {
+                        target,
+                        owner,
+                        id,
+                        sharing,
+                    } => {
                         let _ = write!(text, "--mount=type=cache,target={target}");
+                        if let Some(id) = id {
+                            let _ = write!(text, ",id={id}");
+                        }
+                        if let Some(sharing) = sharing {
+                            let _ = write!(text, ",sharing={}", sharing.as_str());
+                        }
                         mount_owner(&mut text, *owner);
                     }
                     Mount::Secret { id, owner } => {
@@ -202,10 +223,16 @@ fn emit_instruction(out: &mut String, instruction: &Instruction) {
                         source,
                         target,
                     } => {
-                        let _ = write!(
-                            text,
-                            "--mount=type=bind,from={from},source={source},target={target} "
-                        );
+                        text.push_str("--mount=type=bind,");
+                        match from {
+                            BindFrom::Stage(stage) => {
+                                let _ = write!(text, "from={stage},");
+                            }
+                            BindFrom::Image(image) => {
+                                let _ = write!(text, "from={image},");
+                            }
+                        }
+                        let _ = write!(text, "source={source},target={target} ");
                     }
                 }
             }

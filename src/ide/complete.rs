@@ -134,6 +134,19 @@ pub fn completions(db: &dyn Db, file: SourceFile, offset: u32) -> Vec<Completion
         }
         return out;
     }
+    // `cache(target = "/c", `: the constructor's parameters not given yet.
+    if let Some((constructor, given)) = open_call(before) {
+        for param in constructor.params {
+            if !given.contains(&param.name) {
+                add(
+                    param.name,
+                    CompletionKind::Parameter,
+                    Some(param.doc.to_string()),
+                );
+            }
+        }
+        return out;
+    }
     // `run "…" with `: the step's options.
     if let Some(step) = with_of(before) {
         for option in step_options(step) {
@@ -227,6 +240,41 @@ fn after_keyword(before: &str, keyword: &str) -> bool {
         && trimmed.ends_with(',')
         && trimmed.contains(" extends ")
         && !trimmed.contains('{')
+}
+
+/// The constructor whose call is open at the end of `before`, when the cursor
+/// is where a parameter name goes (`NAME(` or after a `,`), with the names
+/// already given in it. Strings are skipped, nested calls closed.
+fn open_call(before: &str) -> Option<(&'static crate::language::ConstructorInfo, Vec<&str>)> {
+    let mut opens: Vec<usize> = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in before.char_indices() {
+        match (in_string, c) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') => in_string = false,
+            (true, _) => {}
+            (false, '"') => in_string = true,
+            (false, '(') => opens.push(i),
+            (false, ')') => {
+                opens.pop();
+            }
+            _ => {}
+        }
+    }
+    let open = *opens.last()?;
+    let inside = &before[open + 1..];
+    let tail = inside.trim_end();
+    if in_string || !(tail.is_empty() || tail.ends_with(',')) {
+        return None;
+    }
+    let constructor = crate::language::ConstructorInfo::lookup(last_word(&before[..open]))?;
+    let given = inside
+        .split(',')
+        .filter_map(|arg| arg.split_once('=').map(|(name, _)| name.trim()))
+        .collect();
+    Some((constructor, given))
 }
 
 /// The step keyword of a line that ends in `with ` or `with a = 1, `.

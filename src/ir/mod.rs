@@ -8,8 +8,8 @@
 
 pub mod values;
 
-pub use crate::check::types::Inherited;
 use crate::check::types::{Duration, ImageRef, Port};
+pub use crate::check::types::{Inherited, Sharing};
 use crate::span::Origin;
 pub use values::{
     Comment, Flag, JsonText, LabelKey, LineText, Refusal, ShellLine, StageName, VarName,
@@ -124,14 +124,29 @@ pub enum Script {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mount {
     /// `owner`: the uid and gid of the cache directory (a step run as that user).
-    Cache { target: Flag, owner: Option<Owner> },
+    /// `id`: the cache's name (default: its target); `sharing`: BuildKit's mode.
+    Cache {
+        target: Flag,
+        owner: Option<Owner>,
+        id: Option<Flag>,
+        sharing: Option<Sharing>,
+    },
     /// `owner`: who may read the secret file (a step run as that user).
     Secret { id: Flag, owner: Option<Owner> },
-    /// A read-only view of a directory of an image for one step (the trusted
-    /// base image's APT configuration, for the compiler's own `apt` steps).
+    /// A read-only view of files for one step: of another stage (a variant's,
+    /// or the compiler's copy of a build-context path), or of an image (the
+    /// trusted base image's APT configuration, for the compiler's own `apt`
+    /// steps).
     Bind {
-        from: ImageRef,
+        from: BindFrom,
         source: Flag,
         target: Flag,
     },
+}
+
+/// What a bind mount shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BindFrom {
+    Stage(StageName),
+    Image(ImageRef),
 }

@@ -41,6 +41,54 @@ pub const CONSTRUCTORS: &[ConstructorInfo] = &[
         ],
         doc: "how the engine checks the container",
     },
+    ConstructorInfo {
+        name: "bind",
+        params: &[
+            expr(
+                "source",
+                || Ty::Path,
+                true,
+                "the path read: in the build context, or in `from`",
+            ),
+            expr(
+                "target",
+                || Ty::AbsPath,
+                true,
+                "where the step sees it (read-only)",
+            ),
+            expr(
+                "from",
+                || Ty::Base,
+                false,
+                "a variant (its stage) or an image that is read (default: the build context)",
+            ),
+        ],
+        doc: "files shown read-only to one `run` step, in no layer of the image",
+    },
+    ConstructorInfo {
+        name: "cache",
+        params: &[
+            expr(
+                "target",
+                || Ty::AbsPath,
+                true,
+                "where the step sees the cache",
+            ),
+            expr(
+                "id",
+                || Ty::String,
+                false,
+                "the cache's name, shared by every step that names it (default: the target)",
+            ),
+            expr(
+                "sharing",
+                || Ty::Enum(vec!["shared".into(), "private".into(), "locked".into()]),
+                false,
+                "steps using it at once: `\"shared\"` (default), `\"private\"` (a copy each), `\"locked\"` (one at a time)",
+            ),
+        ],
+        doc: "a directory one `run` step keeps between builds",
+    },
 ];
 
 impl ConstructorInfo {

@@ -18,6 +18,8 @@ pub enum Ty {
     Port,
     Duration,
     Healthcheck,
+    /// A mount for one `run` step: `bind(...)` or `cache(...)`.
+    Mount,
     Steps,
     Variant,
     /// What `base` accepts: an image or a variant of the same file.
@@ -51,6 +53,7 @@ impl Ty {
             "port" => Ty::Port,
             "duration" => Ty::Duration,
             "healthcheck" => Ty::Healthcheck,
+            "mount" => Ty::Mount,
             "steps" => Ty::Steps,
             "variant" => Ty::Variant,
             "command" => Ty::Command,
@@ -70,6 +73,7 @@ impl Ty {
         "port",
         "duration",
         "healthcheck",
+        "mount",
         "steps",
         "variant",
         "command",
@@ -107,6 +111,7 @@ impl fmt::Display for Ty {
             Ty::Port => f.write_str("port"),
             Ty::Duration => f.write_str("duration"),
             Ty::Healthcheck => f.write_str("healthcheck"),
+            Ty::Mount => f.write_str("mount"),
             Ty::Steps => f.write_str("steps"),
             Ty::Variant => f.write_str("variant"),
             Ty::Base => f.write_str("image or variant"),

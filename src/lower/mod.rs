@@ -59,6 +59,9 @@ pub struct LoweredFile {
     pub stages: IndexMap<String, ir::Stage>,
     /// Each variant's copies, with absolute destinations.
     pub copies: IndexMap<String, Vec<CopyRecord>>,
+    /// The compiler's own stages a variant's stage needs, emitted just before
+    /// it (the filter stages of `copy ... with exclude`).
+    pub helpers: IndexMap<String, Vec<ir::Stage>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -72,6 +75,8 @@ pub fn lower_file(db: &dyn Db, file: SourceFile) -> LoweredFile {
             diagnostics: Vec::new(),
             pending: Vec::new(),
             copies: Vec::new(),
+            helpers: Vec::new(),
+            variant: variant.name.to_ascii_lowercase(),
             file,
             root: file.id(db),
             source: file.text(db),
@@ -80,6 +85,9 @@ pub fn lower_file(db: &dyn Db, file: SourceFile) -> LoweredFile {
             out.stages.insert(variant.name.clone(), stage);
         }
         out.copies.insert(variant.name.clone(), lowering.copies);
+        if !lowering.helpers.is_empty() {
+            out.helpers.insert(variant.name.clone(), lowering.helpers);
+        }
         out.diagnostics.extend(
             lowering
                 .diagnostics
@@ -105,7 +113,10 @@ pub fn dockerfile(
     let mut stages = Vec::new();
     for name in &order {
         match lowered.stages.get(name) {
-            Some(stage) => stages.push(stage.clone()),
+            Some(stage) => {
+                stages.extend(lowered.helpers.get(name).into_iter().flatten().cloned());
+                stages.push(stage.clone());
+            }
             None => return Err(Vec::new()), // already reported by `check`
         }
     }
@@ -141,6 +152,10 @@ struct Lowering<'db> {
     /// Instructions a step needs emitted before its own (an APT keyring's COPY).
     pending: Vec<Instruction>,
     copies: Vec<CopyRecord>,
+    /// The compiler's stages this variant's stage needs (see [`LoweredFile`]).
+    helpers: Vec<ir::Stage>,
+    /// The variant's stage name, which its helper stages' names start with.
+    variant: String,
     file: SourceFile,
     root: crate::span::FileId,
     /// The root file's text, to offer fixes that rewrite what the user wrote

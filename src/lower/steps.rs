@@ -28,6 +28,20 @@ use crate::variants::Evaluated;
 /// behind in the layer (buildah keeps a mount point it had to create).
 pub const APT_BASE_MOUNT: &str = "/mnt";
 
+/// Where a filter stage (`copy ... with exclude`) copies the sources to, and
+/// where it puts what is left of them.
+pub const EXCLUDE_IN: &str = "/wbuild-exclude/in";
+pub const EXCLUDE_OUT: &str = "/wbuild-exclude/out";
+
+/// The filter stage's script, run in `EXCLUDE_IN`: its arguments are the `find` tests of the
+/// patterns (`-regex RE`, `( -type d -regex RE )`, joined by `-o`). What they
+/// match is pruned (a directory with everything in it); the rest goes through
+/// tar, which keeps modes and owners, into the output directory.
+const EXCLUDE_SCRIPT: &str = "set -eu; export LC_ALL=C.UTF-8; find . -mindepth 1 -regextype posix-extended \\( \"$@\" \\) -prune -o -print0 > ../list; mkdir ../out; if [ -s ../list ]; then tar --null --no-recursion -T ../list -cf ../files.tar; tar -xpf ../files.tar -C ../out; fi";
+
+/// Where a context stage (`bind(source = ...)` without `from`) puts the source.
+pub const CONTEXT_MOUNT: &str = "/wbuild-context";
+
 /// What lowering a step needs to know about its stage.
 pub(super) struct StepContext<'a> {
     pub evaluated: &'a Evaluated,
@@ -222,7 +236,7 @@ impl Lowering<'_> {
                     proxy_for: proxy_for.as_deref(),
                 });
                 let mount = Mount::Bind {
-                    from: base.clone(),
+                    from: crate::ir::BindFrom::Image(base.clone()),
                     source: self.value(Flag::new, "a mount", "/etc/apt", origin)?,
                     target: self.value(Flag::new, "a mount", APT_BASE_MOUNT, origin)?,
                 };
@@ -241,6 +255,7 @@ impl Lowering<'_> {
                 caches,
                 secrets,
                 user,
+                mounts: specs,
             } => {
                 // A step run as another user gets its caches and secrets as that
                 // user's: a root-owned cache it could not write, a secret (mode
@@ -253,7 +268,37 @@ impl Lowering<'_> {
                     mounts.push(Mount::Cache {
                         target,
                         owner: mount_owner,
+                        id: None,
+                        sharing: None,
                     });
+                }
+                for spec in specs {
+                    mounts.push(self.mount(db, cx, spec, mount_owner, workdir)?);
+                }
+                // Engines refuse two mounts at one place (`with cache` and a
+                // `cache(...)` or `bind(...)` of the same target).
+                let targets: Vec<&str> = mounts
+                    .iter()
+                    .filter_map(|m| match m {
+                        Mount::Cache { target, .. } | Mount::Bind { target, .. } => {
+                            Some(target.as_str())
+                        }
+                        Mount::Secret { .. } => None,
+                    })
+                    .collect();
+                if let Some((_, twice)) = targets
+                    .iter()
+                    .enumerate()
+                    .find(|(i, t)| targets[..*i].contains(t))
+                {
+                    self.error(
+                        Code::InvalidMount,
+                        format!("two mounts of this step are at `{twice}`"),
+                        origin,
+                        "mounts at the same place",
+                        "give each mount of a step its own target",
+                    );
+                    return None;
                 }
                 for id in secrets {
                     if id.is_empty()
@@ -308,6 +353,7 @@ impl Lowering<'_> {
                 dest,
                 chmod,
                 chown,
+                exclude,
             } => {
                 for s in sources {
                     if !self.context_path(s, origin) {
@@ -323,9 +369,15 @@ impl Lowering<'_> {
                     from_variant: None,
                     origin,
                 });
+                let sources = self.json_args("a copy source", sources, origin)?;
+                let (from, sources) = if exclude.is_empty() {
+                    (None, sources)
+                } else {
+                    self.filtered(db, cx.apt_base, None, sources, exclude, origin)?
+                };
                 Instruction::Copy {
-                    from: None,
-                    sources: self.json_args("a copy source", sources, origin)?,
+                    from,
+                    sources,
                     dest: self.value(JsonText::new, "a destination", &dest, origin)?,
                     chmod: match chmod {
                         Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
@@ -340,6 +392,7 @@ impl Lowering<'_> {
                 dest,
                 chmod,
                 chown,
+                exclude,
             } => {
                 let from = self.variant_dep(db, cx.evaluated, stage, origin)?;
                 let dest = absolute(dest, workdir);
@@ -356,9 +409,18 @@ impl Lowering<'_> {
                     from_variant: Some(stage.name.clone()),
                     origin,
                 });
+                let sources = self.json_args("a path", &sources, origin)?;
+                let (from, sources) = if exclude.is_empty() {
+                    (Some(from), sources)
+                } else {
+                    // A stage chain from scratch filters in the image the
+                    // copied variant's chain starts from.
+                    let base = cx.apt_base.or_else(|| cx.graph.root_image(&stage.name));
+                    self.filtered(db, base, Some(from), sources, exclude, origin)?
+                };
                 Instruction::Copy {
-                    from: Some(from),
-                    sources: self.json_args("a path", &sources, origin)?,
+                    from,
+                    sources,
                     dest: self.value(JsonText::new, "a destination", &dest, origin)?,
                     chmod: match chmod {
                         Some(mode) => Some(self.value(Flag::new, "a mode", mode, origin)?),
@@ -392,6 +454,199 @@ impl Lowering<'_> {
                 Instruction::Workdir(text)
             }
         })
+    }
+
+    /// `copy ... with exclude`: a filter stage of the compiler's, built on the
+    /// trusted base image, copies the sources into `EXCLUDE_IN` as the copy
+    /// would (a directory's contents, a file by its name; from the context
+    /// through its ignore file, or from `from`), then copies that tree without
+    /// what the patterns match into `EXCLUDE_OUT`. The variant's stage copies
+    /// only `EXCLUDE_OUT`: the excluded files are in none of its layers. What
+    /// the copy then needs: the stage to copy from and its source.
+    fn filtered(
+        &mut self,
+        db: &dyn Db,
+        base: Option<&ImageRef>,
+        from: Option<crate::ir::StageName>,
+        sources: Vec<JsonText>,
+        exclude: &[String],
+        origin: Origin,
+    ) -> Option<(Option<crate::ir::StageName>, Vec<JsonText>)> {
+        let Some(base) = base else {
+            self.error(
+                Code::UnrepresentableValue,
+                "a copy `with exclude` needs a stage chain built on an image".into(),
+                origin,
+                "the stage (and the one copied from) starts from scratch",
+                "the files are filtered in the base image the stage chain starts from; build the stage, or the variant copied from, on one",
+            );
+            return None;
+        };
+        let name = format!("{}.exclude.{}", self.variant, self.helpers.len() + 1);
+        let name = self.value(
+            crate::ir::StageName::new,
+            "a filter stage name",
+            &name,
+            origin,
+        )?;
+        let mut args: Vec<String> = ["/bin/sh", "-c", EXCLUDE_SCRIPT, "wbuild-exclude"]
+            .map(String::from)
+            .to_vec();
+        for (i, pattern) in exclude.iter().enumerate() {
+            let (regex, dir_only) = crate::check::exclude::regex(pattern);
+            if i > 0 {
+                args.push("-o".into());
+            }
+            if dir_only {
+                args.extend(["(", "-type", "d", "-regex"].map(String::from));
+                args.push(regex);
+                args.push(")".into());
+            } else {
+                args.push("-regex".into());
+                args.push(regex);
+            }
+        }
+        let instructions = vec![
+            Instruction::Copy {
+                from: from.clone(),
+                sources,
+                dest: self.value(JsonText::new, "a path", &format!("{EXCLUDE_IN}/"), origin)?,
+                chmod: None,
+                chown: None,
+            },
+            Instruction::Workdir(self.value(LineText::new, "a path", EXCLUDE_IN, origin)?),
+            Instruction::Run {
+                script: Script::Exec(self.json_args("an exclude pattern", &args, origin)?),
+                mounts: Vec::new(),
+            },
+        ];
+        let mut located = Vec::new();
+        for instruction in instructions {
+            if !self.push(&mut located, instruction, origin) {
+                return None;
+            }
+        }
+        self.helpers.push(crate::ir::Stage {
+            name: name.clone(),
+            from: crate::ir::From::Image(super::pinned(db, base)),
+            instructions: located,
+        });
+        let out = self.value(JsonText::new, "a path", &format!("{EXCLUDE_OUT}/"), origin)?;
+        Some((Some(name), vec![out]))
+    }
+
+    /// One mount of `run ... with mounts` (docs/language.md, "Mounts"). A
+    /// relative target is joined with the working directory (targets are
+    /// `abspath`, so only a preset could pass one); a relative source in another
+    /// stage with the working directory that stage ends in, as `copy from`'s.
+    fn mount(
+        &mut self,
+        db: &dyn Db,
+        cx: &StepContext<'_>,
+        spec: &crate::check::types::MountSpec,
+        owner: Option<Owner>,
+        workdir: &str,
+    ) -> Option<Mount> {
+        use crate::check::types::{BindFrom, MountKind};
+        let origin = spec.origin;
+        Some(match &spec.kind {
+            MountKind::Cache {
+                target,
+                id,
+                sharing,
+            } => Mount::Cache {
+                target: self.value(
+                    Flag::new,
+                    "a mount target",
+                    &absolute(target, workdir),
+                    origin,
+                )?,
+                owner,
+                id: match id {
+                    Some(id) => Some(self.value(Flag::new, "a cache id", id, origin)?),
+                    None => None,
+                },
+                sharing: *sharing,
+            },
+            MountKind::Bind {
+                from,
+                source,
+                target,
+            } => {
+                let target = self.value(
+                    Flag::new,
+                    "a mount target",
+                    &absolute(target, workdir),
+                    origin,
+                )?;
+                let (from, source) = match from {
+                    BindFrom::Context => {
+                        if !self.context_path(source, origin) {
+                            return None;
+                        }
+                        self.context_stage(source, origin)?
+                    }
+                    BindFrom::Variant(stage) => {
+                        let name = self.variant_dep(db, cx.evaluated, stage, origin)?;
+                        let there =
+                            super::paths::final_workdir(cx.evaluated, cx.graph, &stage.name);
+                        (crate::ir::BindFrom::Stage(name), absolute(source, &there))
+                    }
+                    BindFrom::Image(image) => (
+                        crate::ir::BindFrom::Image(super::pinned(db, image)),
+                        absolute(source, "/"),
+                    ),
+                };
+                Mount::Bind {
+                    from,
+                    source: self.value(Flag::new, "a mount source", &source, origin)?,
+                    target,
+                }
+            }
+        })
+    }
+
+    /// A bind mount of the build context goes through a stage of the
+    /// compiler's, `VARIANT.context.N` from scratch, that copies the source to
+    /// `CONTEXT_MOUNT/SOURCE`: a COPY reads the context through its ignore
+    /// file, a context bind mount does not in buildah 1.28 (it showed the
+    /// `.env` the ignore file hides from copies). The step mounts that path of
+    /// the stage (a file or a directory, as the source is).
+    fn context_stage(
+        &mut self,
+        source: &str,
+        origin: Origin,
+    ) -> Option<(crate::ir::BindFrom, String)> {
+        let name = format!("{}.context.{}", self.variant, self.helpers.len() + 1);
+        let name = self.value(
+            crate::ir::StageName::new,
+            "a context stage name",
+            &name,
+            origin,
+        )?;
+        let relative = source.trim_end_matches('/');
+        let relative = relative.strip_prefix("./").unwrap_or(relative);
+        let path = match relative {
+            "" | "." => CONTEXT_MOUNT.to_string(),
+            rest => format!("{CONTEXT_MOUNT}/{rest}"),
+        };
+        let copy = Instruction::Copy {
+            from: None,
+            sources: vec![self.value(JsonText::new, "a mount source", source, origin)?],
+            dest: self.value(JsonText::new, "a mount source", &path, origin)?,
+            chmod: None,
+            chown: None,
+        };
+        let mut located = Vec::new();
+        if !self.push(&mut located, copy, origin) {
+            return None;
+        }
+        self.helpers.push(crate::ir::Stage {
+            name: name.clone(),
+            from: crate::ir::From::Scratch,
+            instructions: located,
+        });
+        Some((crate::ir::BindFrom::Stage(name), path))
     }
 
     /// A build-context source: relative, inside the context.

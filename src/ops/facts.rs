@@ -5,7 +5,7 @@
 //! variant graph owns "what does this variant depend on"); nothing is derived
 //! twice.
 
-use crate::check::types::{ImageRef, StepKind, ValKind};
+use crate::check::types::{BindFrom, ImageRef, MountKind, StepKind, ValKind};
 use crate::db::{Db, SourceFile};
 use crate::graph::{self, Base};
 use crate::language::Field;
@@ -31,6 +31,8 @@ pub struct VariantFacts {
     /// The image its own `base` names (`None` for `scratch`, a variant of the
     /// file, which is in `stage_deps`, or a missing base).
     pub from_image: Option<ImageRef>,
+    /// The images its steps mount (`bind(from = "REF")`), in step order, each once.
+    pub mounted_images: Vec<ImageRef>,
     /// The variants of the same file it needs built first (its base variant and
     /// the ones it copies from).
     pub stage_deps: Vec<String>,
@@ -74,14 +76,27 @@ pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
             _ => None,
         };
         let mut context_paths: Vec<String> = Vec::new();
+        let mut mounted_images: Vec<ImageRef> = Vec::new();
         if let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) {
             for step in steps {
-                let paths: &[String] = match &step.kind {
-                    StepKind::Copy { sources, .. } => sources,
+                if let StepKind::Run { mounts, .. } = &step.kind {
+                    for mount in mounts {
+                        if let MountKind::Bind {
+                            from: BindFrom::Image(image),
+                            ..
+                        } = &mount.kind
+                        {
+                            if !mounted_images.contains(image) {
+                                mounted_images.push(image.clone());
+                            }
+                        }
+                    }
+                }
+                let paths: Vec<&String> = match &step.kind {
                     StepKind::Apt {
                         keyring: Some(k), ..
-                    } => std::slice::from_ref(k),
-                    _ => &[],
+                    } => vec![k],
+                    kind => kind.context_sources(),
                 };
                 for p in paths {
                     if !context_paths.contains(p) {
@@ -93,6 +108,7 @@ pub fn file_facts(db: &dyn Db, file: SourceFile) -> FileFacts {
         out.variants.push(VariantFacts {
             name: name.clone(),
             from_image,
+            mounted_images,
             stage_deps,
             context_paths,
             private: variant.is_private(),

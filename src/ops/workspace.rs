@@ -215,7 +215,8 @@ impl Workspace {
             }
         }
         // 2. Edges: each variant needs its base (producer or external), the
-        //    stages of its file it uses and the modules it reads.
+        //    images its steps mount, the stages of its file it uses and the
+        //    modules it reads.
         for (fi, _file, node) in &variant_nodes {
             let (path, _, f) = facts[*fi];
             let NodeKind::Variant { name, .. } = &ws.nodes[*node] else {
@@ -225,7 +226,7 @@ impl Workspace {
                 continue;
             };
             let mut deps = Vec::new();
-            if let Some(from) = &v.from_image {
+            for from in v.from_image.iter().chain(&v.mounted_images) {
                 let key = link_key(from);
                 let dep = match producers.get(&key) {
                     Some((producer, _)) => *producer,

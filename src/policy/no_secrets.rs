@@ -83,6 +83,18 @@ fn visit_strings(value: &Val, f: &mut dyn FnMut(&str, Origin)) {
         ValKind::Command(command) => f(&shell::script_text(command), origin),
         ValKind::Healthcheck(h) => f(&shell::script_text(&h.command), origin),
         ValKind::User(user) => f(&user.name, origin),
+        ValKind::Mount(m) => match &m.kind {
+            crate::check::types::MountKind::Bind { source, target, .. } => {
+                f(source, origin);
+                f(target, origin);
+            }
+            crate::check::types::MountKind::Cache { target, id, .. } => {
+                f(target, origin);
+                if let Some(id) = id {
+                    f(id, origin);
+                }
+            }
+        },
         // Steps are checked where a variant has them (`check`), with the rules for
         // scripts (no entropy test) and secret files.
         ValKind::Steps(_) => {}
@@ -205,6 +217,19 @@ pub(super) fn check<'a>(cx: &RuleContext<'a>, variant: &'a ResolvedVariant) -> V
             StepKind::Run {
                 command, secrets, ..
             } => {
+                // A context bind mount shows the step what a copy would copy:
+                // secret files go through `with secret`, not the context.
+                for source in step.kind.context_sources() {
+                    if let Some(pattern) =
+                        super::forbidden_in_copy_source(source, &cx.policy.forbidden_files.value)
+                    {
+                        out.push(
+                            Diagnostic::new(Code::SecretFileCopied, format!("`{source}` would mount secret files from the build context"), at.file, at.span, format!("matches `{pattern}`"))
+                                .with_note(format!("forbidden files (policy: {})", cx.policy.forbidden_files.source))
+                                .with_help("mount only what the step needs; secrets for the build go through `with secret = \"ID\"`"),
+                        );
+                    }
+                }
                 let text = shell::script_text(command);
                 if let Some(why) = credential(&text, min_length, min_entropy, false) {
                     out.push(secret_diagnostic("this command", &why, at));

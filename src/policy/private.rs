@@ -35,6 +35,11 @@ pub(super) fn check(cx: &RuleContext<'_>, variant: &ResolvedVariant) -> Vec<Diag
             node.copies_from
                 .iter()
                 .map(|(name, at)| (name.as_str(), *at, "copies from")),
+        )
+        .chain(
+            node.mounts_from
+                .iter()
+                .map(|(name, at)| (name.as_str(), *at, "mounts")),
         );
     for (name, at, how) in uses {
         let Some(marked) = private_variant(name) else {

@@ -1,10 +1,12 @@
-//! Rules `registry`, `image-tag` and `unpinned-image`: base images come from the
-//! allowed registries, carry a real tag, and release stages are pinned by digest.
+//! Rules `registry`, `image-tag` and `unpinned-image`: base images (and images
+//! a step mounts) come from the allowed registries, carry a real tag, and
+//! release stages are pinned by digest.
 
 use super::RuleContext;
-use crate::check::types::ValKind;
+use crate::check::types::{BindFrom, ImageRef, MountKind, StepKind, ValKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::language::Field;
+use crate::span::Origin;
 use crate::variants::ResolvedVariant;
 
 /// The variants that release variants need (themselves and their stage
@@ -36,13 +38,92 @@ pub(super) fn check(
     variant: &ResolvedVariant,
     release_stages: &[String],
 ) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let release = cx.release && release_stages.contains(&variant.name);
+    // An image a step mounts (`bind(image = ...)`) is read by the build as a
+    // base is: the same rules.
+    if let Some(ValKind::Steps(steps)) = variant.fields.get(&Field::Steps).map(|v| &v.kind) {
+        for step in steps {
+            let StepKind::Run { mounts, .. } = &step.kind else {
+                continue;
+            };
+            for mount in mounts {
+                let MountKind::Bind {
+                    from: BindFrom::Image(image),
+                    ..
+                } = &mount.kind
+                else {
+                    continue;
+                };
+                let at = mount.origin;
+                out.extend(image_findings(
+                    cx,
+                    image,
+                    at,
+                    format!("a step of variant `{}` mounts {image}", variant.name),
+                    "mount an image of the organisation's registry",
+                ));
+                if release && crate::lower::pinned(cx.db, image).digest.is_none() {
+                    out.push(
+                        Diagnostic::new(
+                            Code::UnpinnedImage,
+                            format!(
+                                "release stage `{}` mounts `{image}` without a digest",
+                                variant.name
+                            ),
+                            at.file,
+                            at.span,
+                            "not pinned",
+                        )
+                        .with_help("lock it: `wbuildc lock` pins every reference in wbuild.lock (or write `registry/repo:tag@sha256:<digest>`)")
+                        .with_note(format!(
+                            "release variants: {} (policy: {})",
+                            cx.policy.release_variants.value.join(", "),
+                            cx.policy.release_variants.source
+                        )),
+                    );
+                }
+            }
+        }
+    }
     let Some(base) = variant.fields.get(&Field::Base) else {
-        return Vec::new();
+        return out;
     };
     let ValKind::Image(image) = &base.kind else {
-        return Vec::new();
+        return out;
     };
-    let at = base.origin;
+    out.extend(image_findings(
+        cx,
+        image,
+        base.origin,
+        format!("variant `{}` starts from {image}", variant.name),
+        "start from the organisation's base image: `import \"base\"` and `base = base.debian`",
+    ));
+    // Pinning is a release requirement (DESIGN: "pinned by digest for release
+    // builds"); day-to-day checks and test builds use tags.
+    if release {
+        out.extend(unpinned(
+            cx.db,
+            variant,
+            &format!(
+                "release variants: {} (policy: {})",
+                cx.policy.release_variants.value.join(", "),
+                cx.policy.release_variants.source
+            ),
+        ));
+    }
+    out
+}
+
+/// WB5001 for an image outside the approved registries, WB5003 for one
+/// without a tag or with a moving one.
+fn image_findings(
+    cx: &RuleContext<'_>,
+    image: &ImageRef,
+    at: Origin,
+    label: String,
+    help: &str,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let allowed = &cx.policy.allowed_registries;
     if !allowed.value.contains(&image.registry) {
@@ -52,10 +133,14 @@ pub(super) fn check(
                 format!("`{}` is not an approved registry", image.registry),
                 at.file,
                 at.span,
-                format!("variant `{}` starts from {image}", variant.name),
+                label,
             )
-            .with_note(format!("allowed registries: {} (policy: {})", allowed.value.join(", "), allowed.source))
-            .with_help("start from the organisation's base image: `import \"base\"` and `base = base.debian`"),
+            .with_note(format!(
+                "allowed registries: {} (policy: {})",
+                allowed.value.join(", "),
+                allowed.source
+            ))
+            .with_help(help),
         );
     }
     match image.tag.as_deref() {
@@ -80,19 +165,6 @@ pub(super) fn check(
             .with_help("name a version tag, e.g. `:bookworm`"),
         ),
         _ => {}
-    }
-    // Pinning is a release requirement (DESIGN: "pinned by digest for release
-    // builds"); day-to-day checks and test builds use tags.
-    if cx.release && release_stages.contains(&variant.name) {
-        out.extend(unpinned(
-            cx.db,
-            variant,
-            &format!(
-                "release variants: {} (policy: {})",
-                cx.policy.release_variants.value.join(", "),
-                cx.policy.release_variants.source
-            ),
-        ));
     }
     out
 }

@@ -73,6 +73,8 @@ pub enum UseKind {
     Extends,
     /// The variant of `copy from`.
     CopyFrom,
+    /// The variant of a mount, `bind(from = VARIANT, ...)`.
+    MountFrom,
     /// `NAME` in `alias.NAME`.
     Member,
     /// The name of a preset argument (`python.app(version = …)`).
@@ -538,8 +540,24 @@ impl<'db> Walker<'db> {
             }
             ast::ExprKind::Call { name, args } => {
                 self.constructor(name);
-                for arg in args {
-                    self.expr(&arg.value);
+                let params = CONSTRUCTORS
+                    .iter()
+                    .find(|c| c.name == name.name)
+                    .map_or(&[][..], |c| c.params);
+                for (position, arg) in args.iter().enumerate() {
+                    let param = match &arg.name {
+                        Some(n) => params.iter().find(|p| p.name == n.name),
+                        None => params.get(position),
+                    };
+                    // A mount's `from` names a stage (a dependency) or an image.
+                    match (&arg.value.kind, param) {
+                        (ast::ExprKind::Name(q), Some(p))
+                            if name.name == "bind" && p.name == "from" =>
+                        {
+                            self.value(q, UseKind::MountFrom)
+                        }
+                        _ => self.expr(&arg.value),
+                    }
                 }
             }
             ast::ExprKind::Name(q) => self.value(q, UseKind::Value),
@@ -707,8 +725,8 @@ impl<'db> Walker<'db> {
             }
             return;
         } else {
-            if kind == UseKind::CopyFrom {
-                self.unknown_stage(first);
+            if kind == UseKind::CopyFrom || kind == UseKind::MountFrom {
+                self.unknown_stage(first, kind);
             } else if name.segments.len() < 2 || !self.near_failed_import(text) {
                 self.unknown_value(first, "");
             }
@@ -744,7 +762,12 @@ impl<'db> Walker<'db> {
 
     /// `copy from NAME` naming no variant: the suggestions are the file's other
     /// variants (a variant cannot copy from itself) and the preset's parameters.
-    fn unknown_stage(&mut self, name: &ast::Ident) {
+    fn unknown_stage(&mut self, name: &ast::Ident, kind: UseKind) {
+        let (to, what) = if kind == UseKind::MountFrom {
+            ("to mount", "`bind(from = ...)`")
+        } else {
+            ("to copy from", "`copy from`")
+        };
         let current = self.variant;
         let others: Vec<&str> = self
             .scope
@@ -756,7 +779,7 @@ impl<'db> Walker<'db> {
         let params = self.params.clone();
         let d = Diagnostic::new(
             Code::UnknownName,
-            format!("there is no variant `{}` to copy from", name.name),
+            format!("there is no variant `{}` {to}", name.name),
             self.id,
             name.span,
             "not a variant of this file",
@@ -765,10 +788,9 @@ impl<'db> Walker<'db> {
             &name.name,
             others.iter().copied().chain(params.iter().copied()),
             || match others.as_slice() {
-                [] => "`copy from` takes another variant of this file; this file has no other"
-                    .to_string(),
+                [] => format!("{what} takes another variant of this file; this file has no other"),
                 list => format!(
-                    "`copy from` takes another variant of this file: {}",
+                    "{what} takes another variant of this file: {}",
                     list.join(", ")
                 ),
             },

@@ -750,6 +750,12 @@ t=$(now)
 sub_suite blubber
 record buildah blubber seconds "$(since "$t")"
 
+# docs/language.md, "Excluding files" and "Mounts": files kept out of every layer.
+section "copy ... with exclude and run ... with mounts (tests/e2e/steps.sh)"
+t=$(now)
+sub_suite steps
+record buildah steps seconds "$(since "$t")"
+
 # docs/publishing.md, "Publishing a plan": plan, run-matrix.sh, publish-plan.
 section "publishing a plan (tests/e2e/plan-publish.sh)"
 t=$(now)

@@ -790,3 +790,39 @@ fn write_org_tree() {
         dir.display()
     );
 }
+
+/// An image a step mounts (`bind(from = "REF")`) is needed like a base: built
+/// first when the workspace produces it, an external node (which the lock
+/// pins) otherwise, and a change to it reaches the variant.
+#[test]
+fn an_image_a_step_mounts_is_a_dependency_like_a_base() {
+    let tools = "registry.example.org/vendor/tools:2";
+    let mounting = "image \"app\" {\n  version = \"1.0.0\"\n}\n\nvariant production {\n  base = \"registry.example.org/debian:bookworm\"\n  steps = {\n    run \"ls /mnt/a /mnt/t\" with mounts = [\n      bind(from = \"registry.example.org/assets:1.0.0\", source = \"/srv\", target = \"/mnt/a\"),\n      bind(from = \"registry.example.org/vendor/tools:2\", source = \"/bin\", target = \"/mnt/t\"),\n    ]\n  }\n  user = user(\"app\", 10001)\n  cmd = [\"/usr/bin/app\"]\n}\n";
+    let files = vec![
+        (
+            "assets/service.wbuild".to_string(),
+            on("assets", "registry.example.org/debian:bookworm"),
+        ),
+        ("app/service.wbuild".to_string(), mounting.to_string()),
+    ];
+    let Loaded { ws, .. } = load(&files);
+    assert!(ws.diagnostics.is_empty(), "{:#?}", ws.diagnostics);
+    let node = |label: &str| ws.find(|n| n.label() == label)[0];
+    let (assets, app) = (
+        node("assets/service.wbuild#production"),
+        node("app/service.wbuild#production"),
+    );
+    assert!(ws.deps[app].contains(&assets), "{:?}", ws.deps[app]);
+    assert!(ws.levels[app] > ws.levels[assets]);
+    let external = ws.find(|n| matches!(n, NodeKind::External { reference } if reference == tools));
+    assert_eq!(external.len(), 1);
+    assert!(ws.deps[app].contains(&external[0]));
+    let wanted = lock::wanted(&ws, |_| None);
+    assert!(wanted.contains_key(tools), "{wanted:?}");
+    let got = ops::affected(
+        &ws,
+        &[Change::Image(format!("{tools}@sha256:{}", "0".repeat(64)))],
+    );
+    let order: Vec<String> = got.order.iter().map(|&n| ws.nodes[n].label()).collect();
+    assert_eq!(order, ["app/service.wbuild#production"]);
+}

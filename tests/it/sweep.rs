@@ -81,6 +81,24 @@ struct Position {
     manifest: Box<dyn Fn(&str) -> String + Send + Sync>,
 }
 
+/// A pattern without `**` as `find -regex` text (without its root): `*` and `?`
+/// stand for any characters but `/`, ERE's other specials are escaped.
+fn exclude_regex_text(segment: &str) -> String {
+    let mut out = String::new();
+    for c in segment.chars() {
+        match c {
+            '*' => out.push_str("[^/]*"),
+            '?' => out.push_str("[^/]"),
+            c if ".^$+(){}|".contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn lit(text: &str) -> String {
     wbuild::fmt::string_literal(text)
 }
@@ -151,6 +169,18 @@ fn forms_keyed(ty: &Ty, text: &str, key: Option<&str>) -> Vec<(String, bool)> {
         Ty::Healthcheck => vec![
             (format!("healthcheck(cmd = [{l}])"), true),
             (format!("healthcheck(cmd = {l})"), true),
+        ],
+        Ty::Mount => vec![
+            (format!("bind(source = {l}, target = \"/mnt/x\")"), true),
+            (
+                format!("bind(from = helper, source = {l}, target = \"/mnt/x\")"),
+                true,
+            ),
+            (
+                format!("cache(target = {})", lit(&format!("/{text}"))),
+                true,
+            ),
+            (format!("cache(target = \"/c\", id = {l})"), true),
         ],
         // Names, not text: written as identifiers, swept by the grammar's tests.
         Ty::Variant | Ty::Steps => Vec::new(),
@@ -328,12 +358,16 @@ fn step_positions(out: &mut Vec<Position>) {
 
 fn constructor_positions(out: &mut Vec<Position>) {
     for constructor in CONSTRUCTORS {
-        let field = Field::lookup(constructor.name).unwrap_or_else(|| {
-            panic!(
+        // A constructor is swept in the field of its name, or, for a mount,
+        // in a `run` step's `mounts`.
+        let at: &'static str = match Field::lookup(constructor.name) {
+            Some(field) => field.name(),
+            None if (constructor.name == "bind" || constructor.name == "cache") => "mounts",
+            None => panic!(
                 "constructor `{}` has no field to sweep it in",
                 constructor.name
-            )
-        });
+            ),
+        };
         for p in constructor.params {
             let ty = (p.ty)();
             for (index, (_, text)) in forms(&ty, MARKER).into_iter().enumerate() {
@@ -360,12 +394,13 @@ fn constructor_positions(out: &mut Vec<Position>) {
                                 }
                             })
                             .collect();
-                        manifest(
-                            "",
-                            "",
-                            "",
-                            &format!("  {} = {name}({})\n", field.name(), args.join(", ")),
-                        )
+                        let call = format!("{name}({})", args.join(", "));
+                        let line = if at == "mounts" {
+                            format!("  steps = {{\n    run [\"/bin/true\"] with mounts = {call}\n  }}\n")
+                        } else {
+                            format!("  {at} = {call}\n")
+                        };
+                        manifest("", "", "", &line)
                     }),
                 });
             }
@@ -616,7 +651,24 @@ fn every_position_refuses_or_carries_every_hostile_value_unchanged() {
         let p = &positions[case.position];
         let base = parsed(&case.baseline);
         let got = parsed(dockerfile);
-        let subst = |s: &str| s.replace(MARKER, &case.placed);
+        // An exclude pattern reaches the filter stage as the regular expression
+        // docs/language.md defines ("Excluding files"): its characters escaped.
+        // (A pattern with a `/` inside is anchored at the root; no hostile
+        // value ends with `/` or holds `**`.)
+        let exclude = p.name.contains(" exclude ");
+        let floating = format!("\\./(.*/)?{MARKER}");
+        let subst = |s: &str| {
+            if exclude && s == floating {
+                let root = if case.placed.contains('/') {
+                    "\\./"
+                } else {
+                    "\\./(.*/)?"
+                };
+                format!("{root}{}", exclude_regex_text(&case.placed))
+            } else {
+                s.replace(MARKER, &case.placed)
+            }
+        };
         let context = || {
             format!(
                 "{} with {} ({:?}):\n{dockerfile}",

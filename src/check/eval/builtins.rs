@@ -132,6 +132,7 @@ pub(super) fn construct(
                 gid: gid_val as u32,
             }))
         }
+        "bind" | "cache" => mount(env, sink, &name.name, &values, span),
         _ => {
             let command = match values.get("cmd").map(|v| &v.kind) {
                 Some(ValKind::Command(c)) => c.clone(),
@@ -159,4 +160,86 @@ pub(super) fn construct(
             })))
         }
     }
+}
+
+/// `bind(...)` and `cache(...)`: a mount for one `run` step (docs/language.md,
+/// "Mounts"). Its paths are checked where they are lowered (a bind source
+/// against the build context or the other stage, targets as `abspath`).
+fn mount(
+    env: &Env<'_>,
+    sink: &mut Sink,
+    name: &str,
+    values: &IndexMap<&str, Val>,
+    span: Span,
+) -> Option<ValKind> {
+    let text = |key: &str| match values.get(key).map(|v| &v.kind) {
+        Some(ValKind::Str(s) | ValKind::Path(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let target = text("target")?;
+    let kind = if name == "cache" {
+        let id = text("id");
+        if let Some(id) = &id {
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+            {
+                let at = values.get("id").map_or(span, |v| v.origin.span);
+                sink.push(
+                    Diagnostic::new(
+                        Code::InvalidMount,
+                        format!("`{id}` is not a cache id"),
+                        env.id(),
+                        at,
+                        "invalid cache id",
+                    )
+                    .with_help("cache ids are [A-Za-z0-9_.-]+"),
+                );
+                return None;
+            }
+        }
+        let sharing = match text("sharing").as_deref() {
+            Some("shared") => Some(Sharing::Shared),
+            Some("private") => Some(Sharing::Private),
+            Some("locked") => Some(Sharing::Locked),
+            _ => None,
+        };
+        MountKind::Cache {
+            target,
+            id,
+            sharing,
+        }
+    } else {
+        let source = text("source")?;
+        let from = match values.get("from") {
+            None => BindFrom::Context,
+            Some(v) => match &v.kind {
+                ValKind::Variant(r) => BindFrom::Variant(r.clone()),
+                ValKind::Image(r) => BindFrom::Image(r.clone()),
+                _ => {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::InvalidMount,
+                            "a bind mount cannot read from `scratch`",
+                            env.id(),
+                            v.origin.span,
+                            "an empty image",
+                        )
+                        .with_help("mount a variant's stage (`from = VARIANT`), an image of the organisation's registry (`from = \"REF\"`), or the build context (no `from`)"),
+                    );
+                    return None;
+                }
+            },
+        };
+        MountKind::Bind {
+            from,
+            source,
+            target,
+        }
+    };
+    Some(ValKind::Mount(Box::new(MountSpec {
+        kind,
+        origin: env.origin(span),
+    })))
 }

@@ -153,6 +153,9 @@ fn type_help(ty: &Ty, found: &str) -> Option<String> {
         (Ty::Healthcheck, _) => {
             Some("write healthcheck(cmd = [\"program\", \"arg\"], interval = \"30s\")".into())
         }
+        (Ty::Mount, _) => Some(
+            "write bind(source = \"dir\", target = \"/mnt/dir\") or cache(target = \"/root/.cache\")".into(),
+        ),
         _ => None,
     }
 }
@@ -241,6 +244,7 @@ pub fn coerce(value: Val, ty: &Ty) -> Result<Val, Mismatch> {
         },
         (Ty::Duration, k @ ValKind::Duration(_)) => k,
         (Ty::Healthcheck, k @ ValKind::Healthcheck(_)) => k,
+        (Ty::Mount, k @ ValKind::Mount(_)) => k,
         (Ty::Steps, k @ ValKind::Steps(_)) => k,
         (Ty::Steps, ValKind::Map(m)) if m.is_empty() => ValKind::Steps(Vec::new()),
         (Ty::Command, ValKind::Str(s)) => ValKind::Command(Command::Shell(s)),

@@ -313,11 +313,39 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
             };
             let caches = option_strings(sink, "cache", &Ty::Path)?;
             let secrets = option_strings(sink, "secret", &Ty::String)?;
+            let mounts = match options.get("mounts") {
+                Some(o) => {
+                    let ty = Ty::List(Box::new(Ty::Mount));
+                    let value = eval(env, sink, &o.value, Some(&ty))?;
+                    let value = match value.kind {
+                        ValKind::List(_) => coerce_reporting(sink, value, &ty)?,
+                        _ => {
+                            let v = coerce_reporting(sink, value, &Ty::Mount)?;
+                            Val {
+                                origin: v.origin,
+                                kind: ValKind::List(vec![v]),
+                            }
+                        }
+                    };
+                    let ValKind::List(items) = value.kind else {
+                        return None;
+                    };
+                    items
+                        .into_iter()
+                        .filter_map(|v| match v.kind {
+                            ValKind::Mount(m) => Some(*m),
+                            _ => None,
+                        })
+                        .collect()
+                }
+                None => Vec::new(),
+            };
             StepKind::Run {
                 command,
                 caches,
                 secrets,
                 user: user(sink, "user")?,
+                mounts,
             }
         }
         ast::StepKind::Copy { sources, dest } => StepKind::Copy {
@@ -325,6 +353,7 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
             dest: path(sink, dest)?,
             chmod: chmod(sink)?,
             chown: user(sink, "chown")?,
+            exclude: exclude(env, sink, options.get("exclude").copied())?,
         },
         ast::StepKind::CopyFrom {
             stage,
@@ -351,6 +380,7 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
                 dest: path(sink, dest)?,
                 chmod: chmod(sink)?,
                 chown: user(sink, "chown")?,
+                exclude: exclude(env, sink, options.get("exclude").copied())?,
             }
         }
         ast::StepKind::Env { name, value: expr } => {
@@ -412,6 +442,32 @@ pub(super) fn check_step(env: &Env<'_>, sink: &mut Sink, step: &ast::Step) -> Op
         ast::StepKind::Error => return None,
     };
     known.then_some(Step { kind, origin })
+}
+
+/// `with exclude = PATTERNS` of `copy` and `copy from`: each pattern checked
+/// where it is written (WB2022), all of them reported.
+fn exclude(env: &Env<'_>, sink: &mut Sink, option: Option<&ast::NamedArg>) -> Option<Vec<String>> {
+    let Some(option) = option else {
+        return Some(Vec::new());
+    };
+    let patterns = texts(env, sink, &option.value, &Ty::String)?;
+    let mut ok = true;
+    for (pattern, origin) in &patterns {
+        if let Err(why) = crate::check::exclude::check(pattern) {
+            ok = false;
+            sink.push(
+                Diagnostic::new(
+                    Code::InvalidExcludePattern,
+                    format!("`{pattern}` is not an exclude pattern: {why}"),
+                    origin.file,
+                    origin.span,
+                    "invalid pattern",
+                )
+                .with_help("patterns are relative paths below the copied tree: `*.md`, `tests/`, `assets/**/*.png`"),
+            );
+        }
+    }
+    ok.then(|| patterns.into_iter().map(|(p, _)| p).collect())
 }
 
 fn check_env_name(env: &Env<'_>, sink: &mut Sink, name: &ast::Ident) -> Option<()> {

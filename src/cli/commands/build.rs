@@ -410,7 +410,11 @@ fn verify_bases(
         for located in &mut stage.instructions {
             if let crate::ir::Instruction::Run { mounts, .. } = &mut located.instruction {
                 for mount in mounts {
-                    if let crate::ir::Mount::Bind { from, .. } = mount {
+                    if let crate::ir::Mount::Bind {
+                        from: crate::ir::BindFrom::Image(from),
+                        ..
+                    } = mount
+                    {
                         if let Some(verified) = check(from, variant, located.origin)? {
                             *from = verified;
                         }
