@@ -108,12 +108,28 @@ fn every_config_imports_checks_and_compiles() {
             .iter()
             .map(|d| format!("{}: {}", d.code, d.message))
             .collect();
-        insta::with_settings!({ snapshot_suffix => name(dir), prepend_module_to_snapshot => false, omit_expression => true }, {
-            insta::assert_snapshot!("blubber_import", format!("{}\n# import warnings:\n{}", manifest, warnings.iter().map(|w| format!("#   {w}\n")).collect::<String>()));
-        });
         let (compiler, file) = compiler(&manifest);
-        let problems: Vec<_> = compiler
-            .check(file)
+        let checked = compiler.check(file);
+        // The snapshot shows the manifest with what the import and `wbuildc check`
+        // say about it, side by side.
+        let check_warnings: Vec<String> = checked
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        let listed = |title: &str, lines: &[String]| {
+            format!(
+                "# {title}:\n{}",
+                lines
+                    .iter()
+                    .map(|w| format!("#   {w}\n"))
+                    .collect::<String>()
+            )
+        };
+        insta::with_settings!({ snapshot_suffix => name(dir), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("blubber_import", format!("{manifest}\n{}{}", listed("import warnings", &warnings), listed("check warnings", &check_warnings)));
+        });
+        let problems: Vec<_> = checked
             .into_iter()
             .filter(|d| d.severity == Severity::Error)
             .collect();
@@ -165,6 +181,22 @@ fn json_list(text: &str) -> Vec<String> {
 }
 
 fn target_stage(dockerfile: &str, stage: &str) -> Stage {
+    let mut out = stage_of(dockerfile, stage);
+    // A copy with `exclude` goes through a filter stage of its own: what it
+    // copies is what that stage's first COPY brought in.
+    for copy in &mut out.copies {
+        if copy.0.contains(".exclude.") {
+            let filter = stage_of(dockerfile, &copy.0);
+            if let Some(first) = filter.copies.first() {
+                copy.0 = first.0.clone();
+                copy.1 = first.1.clone();
+            }
+        }
+    }
+    out
+}
+
+fn stage_of(dockerfile: &str, stage: &str) -> Stage {
     let mut out = Stage::default();
     let mut inside = false;
     for line in dockerfile.lines() {
@@ -526,7 +558,9 @@ fn users_created(runs: &[String]) -> Vec<(String, String, String, String)> {
     for run in runs {
         for command in run.split("&&").flat_map(|c| c.split("||")) {
             let words = shell_words(command.trim().trim_matches(|c| c == '(' || c == ')'));
-            let Some(at) = words.iter().position(|w| w == "useradd") else { continue };
+            let Some(at) = words.iter().position(|w| w == "useradd") else {
+                continue;
+            };
             let (mut uid, mut gid, mut home) = (String::new(), String::new(), String::new());
             let mut args = words[at + 1..].iter();
             let mut name = String::new();

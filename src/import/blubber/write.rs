@@ -92,6 +92,9 @@ pub fn ident(name: &str) -> String {
 struct Users {
     names: BTreeMap<User, String>,
     uses_base: bool,
+    /// Base images that several variants written whole start from, by the
+    /// `let` that names them.
+    images: BTreeMap<String, String>,
 }
 
 impl Users {
@@ -126,7 +129,47 @@ impl Users {
                 names.insert(u.clone(), name);
             }
         }
-        Users { names, uses_base }
+        Users {
+            names,
+            uses_base,
+            images: BTreeMap::new(),
+        }
+    }
+
+    /// Names the base images that more than one of `whole` starts from.
+    fn name_images(&mut self, whole: &[&Expanded], variants: &[Expanded]) {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for v in whole {
+            if let Some(b) = &v.base {
+                *counts.entry(b.as_str()).or_default() += 1;
+            }
+        }
+        let mut taken: Vec<String> = self.names.values().cloned().collect();
+        taken.extend(variants.iter().map(|v| ident(&v.name)));
+        for (image, count) in counts {
+            if count < 2 {
+                continue;
+            }
+            let repository = image.rsplit('/').next().unwrap_or(image);
+            let repository = repository.split([':', '@']).next().unwrap_or(repository);
+            let mut name = ident(repository);
+            if taken.contains(&name) {
+                name.push_str("_image");
+            }
+            while taken.contains(&name) {
+                name.push('_');
+            }
+            taken.push(name.clone());
+            self.images.insert(image.to_string(), name);
+        }
+    }
+
+    /// A base image as the manifest writes it: its `let`, or the reference.
+    fn image(&self, reference: &str) -> String {
+        self.images
+            .get(reference)
+            .cloned()
+            .unwrap_or_else(|| string(reference))
     }
 
     fn of(&self, u: &User) -> String {
@@ -372,11 +415,23 @@ impl Body<'_> {
         for cache in c.caches.iter().flatten() {
             let target = at_workdir(&env(&cache.destination.value));
             let mut args = vec![format!("target = {}", string(&target))];
-            let id = cache
-                .id
-                .as_ref()
-                .map_or_else(|| env(&cache.destination.value), |i| i.value.clone());
-            args.push(format!("id = {}", string(&id)));
+            // Without an id the cache is named by its target, in Blubber and in
+            // wbuild alike. An id wbuild's cache names cannot carry (`/`) has its
+            // other characters made `-`: the cache is the same for every build.
+            if let Some(id) = &cache.id {
+                let id: String = id
+                    .value
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "_.-".contains(c) {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
+                    .collect();
+                args.push(format!("id = {}", string(&id)));
+            }
             args.push(format!(
                 "sharing = {}",
                 string(cache.access.as_ref().map_or("shared", |a| a.value.as_str()))
@@ -701,7 +756,31 @@ fn appended_environment_keeps_its_place(parent: &Expanded, child: &Expanded) -> 
 
 /// The manifest text.
 pub fn manifest(input: &Input<'_>) -> String {
-    let users = Users::collect(input.variants);
+    let mut users = Users::collect(input.variants);
+    // Which variants extend their include and which are written whole.
+    let parents: Vec<Option<&Expanded>> = input
+        .variants
+        .iter()
+        .map(|v| {
+            let includes = input.includes.get(&v.name).cloned().unwrap_or_default();
+            match includes.as_slice() {
+                [one] => input
+                    .variants
+                    .iter()
+                    .find(|p| p.name == *one)
+                    .filter(|p| appends_to(p, v)),
+                _ => None,
+            }
+        })
+        .collect();
+    let whole: Vec<&Expanded> = input
+        .variants
+        .iter()
+        .zip(&parents)
+        .filter(|(_, p)| p.is_none())
+        .map(|(v, _)| v)
+        .collect();
+    users.name_images(&whole, input.variants);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -740,22 +819,18 @@ pub fn manifest(input: &Input<'_>) -> String {
             u.gid
         );
     }
-    if !lets.is_empty() {
+    for (image, name) in &users.images {
+        let _ = writeln!(out, "let {name}: image = {}", string(image));
+    }
+    if !lets.is_empty() || !users.images.is_empty() {
         out.push('\n');
     }
-    for v in input.variants {
+    for (v, parent) in input.variants.iter().zip(&parents) {
+        let parent = *parent;
         if let Some(c) = input.comments.get(&v.name) {
             comment_lines(&mut out, c, "");
         }
         let includes = input.includes.get(&v.name).cloned().unwrap_or_default();
-        let parent = match includes.as_slice() {
-            [one] => input
-                .variants
-                .iter()
-                .find(|p| p.name == *one)
-                .filter(|p| appends_to(p, v)),
-            _ => None,
-        };
         if !includes.is_empty() && parent.is_none() {
             let _ = writeln!(
                 out,
@@ -920,7 +995,7 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
             out,
             "variant {} extends base.runtime(from_image = {}, dir = {}, owner = {}, run_as = {}) {{",
             ident(&v.name),
-            string(base),
+            users.image(base),
             string(&v.lives_in),
             users.of(&v.lives),
             users.of(final_user),
@@ -936,12 +1011,16 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
             // `insecurely`: Blubber still creates the `runs` user.
             body.step(format!(
                 "run {}",
-                string(&format!("{} && {}", create_user(&v.runs), create_user_passwd(&v.runs)))
+                string(&format!(
+                    "{} && {}",
+                    create_user(&v.runs),
+                    create_user_passwd(&v.runs)
+                ))
             ));
         }
     } else {
         let _ = writeln!(out, "variant {} {{", ident(&v.name));
-        let _ = writeln!(out, "  base = {}", string(base));
+        let _ = writeln!(out, "  base = {}", users.image(base));
         body.step(format!(
             "run {}",
             string(&format!(
@@ -1048,7 +1127,11 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
     } else {
         write_steps(out, &body.steps, "=");
         let _ = writeln!(out, "  user = {}", run_user(v, users));
-        let _ = writeln!(out, "  workdir = {}", string(v.runs_in.as_deref().unwrap_or(&v.lives_in)));
+        let _ = writeln!(
+            out,
+            "  workdir = {}",
+            string(v.runs_in.as_deref().unwrap_or(&v.lives_in))
+        );
     }
     if final_user.uid == 0 {
         // Blubber runs it as root (a zero uid at the top level is taken as
