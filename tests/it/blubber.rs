@@ -370,7 +370,7 @@ fn compiled_dockerfiles_say_what_blubber_builds() {
                 }
                 for k in stage.env.keys() {
                     if !env.contains_key(k)
-                        && !facts.get("env_prefix").is_some_and(|p| p.get(k).is_some())
+                        && facts.get("env_prefix").is_none_or(|p| p.get(k).is_none())
                     {
                         compared += 1;
                         fail(
@@ -525,10 +525,10 @@ fn compiled_dockerfiles_say_what_blubber_builds() {
                 compared += 1;
                 let found = if let Some(argv) = step.get("argv") {
                     let argv = strings(argv);
-                    commands.iter().any(|c| *c == argv)
+                    commands.contains(&argv)
                 } else if let Some(shell) = step.get("shell").and_then(Value::as_str) {
                     let words = shell_words(shell);
-                    commands.iter().any(|c| *c == words)
+                    commands.contains(&words)
                         || stage.runs.iter().any(|r| r == shell)
                         || stage
                             .runs

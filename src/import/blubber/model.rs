@@ -133,10 +133,13 @@ pub struct AptProxy {
     pub source: Option<Spanned<String>>,
 }
 
+/// The packages of one target release (`default` for the list form).
+pub type TargetPackages = (Spanned<String>, Vec<Spanned<String>>);
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Apt {
     /// Target release → packages; the list form is the release `default`.
-    pub packages: Option<Vec<(Spanned<String>, Vec<Spanned<String>>)>>,
+    pub packages: Option<Vec<TargetPackages>>,
     pub sources: Option<Vec<AptSource>>,
     pub proxies: Option<Vec<AptProxy>>,
 }
@@ -247,7 +250,8 @@ pub enum Builder {
     Custom(Custom),
     Node(NodeBuilder),
     Php(PhpBuilder),
-    Python(PythonBuilder),
+    /// Boxed: by far the largest of the four.
+    Python(Box<PythonBuilder>),
 }
 
 /// The fields that may be written at the top level and in every variant.
@@ -988,7 +992,7 @@ impl Reader<'_> {
                     .map(Builder::Custom),
                 "node" => self.node(&f.value).map(Builder::Node),
                 "php" => self.php(&f.value).map(Builder::Php),
-                "python" => self.python(&f.value).map(Builder::Python),
+                "python" => self.python(&f.value).map(|p| Builder::Python(Box::new(p))),
                 _ => {
                     self.unknown(fields, &["custom", "node", "php", "python"], "a builder");
                     None

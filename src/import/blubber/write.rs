@@ -1095,7 +1095,7 @@ fn variant_whole(out: &mut String, v: &Expanded, users: &Users) {
         .iter()
         .filter_map(|b| {
             if let Builder::Python(p) = b {
-                Some(p)
+                Some(&**p)
             } else {
                 None
             }
