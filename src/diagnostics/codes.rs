@@ -564,9 +564,8 @@ converted; see `wbuildc docs migrating-from-blubber`.";
 
     BlubberNotCarried = "WB7009", Warning, "a Blubber setting wbuild does not carry over",
 "The config says something that changes how Blubber builds but not what the image
-holds, and that wbuild has no way to say: a proxy for one APT source only
-(`apt.proxies[].source`), or more than one proxy. wbuild's `apt` step takes one HTTP
-proxy for all of its sources; the import keeps the first proxy for every source and
-reports the others here. Check that the build machines can reach the sources through
+holds, and that wbuild has no way to say: more than one APT proxy. wbuild's `apt`
+step takes one HTTP proxy (for all of its sources, or for one with `proxy_for`); the
+import keeps the config's first proxy and reports the others here. Check that the build machines can reach the sources through
 it (the proxy is never left in the image).";
 }

@@ -194,19 +194,13 @@ fn check_expressible(
     }
 }
 
-/// wbuild's `apt` step takes one proxy for all sources: the first one is kept,
-/// every other one (and a per-source restriction) is reported.
+/// wbuild's `apt` step takes one proxy (for every source, or for one with
+/// `proxy_for`): the config's first one is kept, every other one reported.
 fn check_proxies(config: &model::Config, file: FileId, diagnostics: &mut Vec<Diagnostic>) {
     let commons = std::iter::once(&config.common).chain(config.variants.iter().map(|v| &v.common));
     let mut first = true;
     for c in commons {
         for p in c.apt.proxies.iter().flatten() {
-            if let Some(source) = &p.source {
-                diagnostics.push(
-                    Diagnostic::new(Code::BlubberNotCarried, "a proxy for one APT source: wbuild's apt step uses one proxy for all its sources", file, source.span, "for this source only in Blubber")
-                        .with_help("the import uses the first proxy for every source; make sure the build reaches them all through it"),
-                );
-            }
             if !first {
                 diagnostics.push(
                     Diagnostic::new(
@@ -216,9 +210,7 @@ fn check_proxies(config: &model::Config, file: FileId, diagnostics: &mut Vec<Dia
                         p.url.span,
                         "not used by the converted manifest",
                     )
-                    .with_help(
-                        "wbuild's apt step takes one proxy; the first one of the config is used",
-                    ),
+                    .with_help("wbuild's apt step takes one proxy (`proxy`, for one source with `proxy_for`); the config's first one is used"),
                 );
             }
             first = false;

@@ -1185,6 +1185,9 @@ fn apt_step(body: &mut Body<'_>, v: &Expanded, target: &str, packages: &[String]
     // One proxy for the step (`check_proxies` reports the others).
     if let Some(p) = v.proxies.first() {
         options.push(format!("proxy = {}", string(&p.url.value)));
+        if let Some(source) = &p.source {
+            options.push(format!("proxy_for = {}", string(&source.value)));
+        }
     }
     let with = if options.is_empty() {
         String::new()
@@ -1262,7 +1265,10 @@ mod tests {
             "version: v4\nbase: registry.example.org/debian:bookworm\nvariants:\n  build:\n    builders:\n      - node:\n          requirements: [package.json]\n  prod:\n    includes: [build]\n    runs:\n      environment:\n        NODE_ENV: production\n",
         );
         let prod = &manifest[manifest.find("variant prod").expect("prod")..];
-        assert!(!prod.starts_with("variant prod extends"), "{manifest}");
+        assert!(
+            !prod.starts_with("variant prod extends build"),
+            "{manifest}"
+        );
         let env = prod.find("env NODE_ENV = \"production\"").expect("env");
         let npm = prod.find("run [\"npm\", \"install\"]").expect("npm");
         assert!(env < npm, "{manifest}");
