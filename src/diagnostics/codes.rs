@@ -234,7 +234,8 @@ alters a value to make it fit.";
 
     Duplicate = "WB2016", Warning, "duplicate package, copy or variable",
 "Something is said twice where once is enough: a package listed twice in one `apt`
-step, a package installed again by a later `apt` step of the same variant, the same
+step, a package installed again by a later `apt` step of the same variant (from the
+same target release: `with release` installing it from another one is an upgrade), the same
 `copy` written twice, or an `env` variable set twice with no step in between that
 could read the first value (only `run` steps read variables while building, and the
 image keeps the last value). The later one does nothing, or the first one does
