@@ -399,6 +399,49 @@ impl Reader<'_> {
         }
     }
 
+    fn sequence<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Node]> {
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            Value::Null => None,
+            _ => {
+                self.invalid(node.span, &format!("{what} is a list"));
+                None
+            }
+        }
+    }
+
+    /// A list whose entries are a string (the shorthand) or a mapping of the
+    /// fields `known` (read by `long`): `copies`, `requirements`, `mounts`,
+    /// `caches`.
+    fn shorthand_list<T>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        entry: &str,
+        known: &[&str],
+        short: impl Fn(Spanned<String>) -> T,
+        mut long: impl FnMut(&mut Self, &[Entry], Span) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = self.sequence(node, what)?;
+        let mut out = Vec::new();
+        for item in items {
+            match &item.value {
+                Value::Scalar { text, .. } => out.push(short(Spanned {
+                    value: text.clone(),
+                    span: item.span,
+                })),
+                _ => {
+                    let Some(fields) = self.mapping(item, entry) else {
+                        continue;
+                    };
+                    self.unknown(fields, known, entry);
+                    out.extend(long(self, fields, item.span));
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn string(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
         match &node.value {
             Value::Scalar {
@@ -759,10 +802,7 @@ impl Reader<'_> {
                     }
                 }
                 "sources" => {
-                    let Value::Seq(items) = &e.value.value else {
-                        if e.value.value != Value::Null {
-                            self.invalid(e.value.span, "`apt.sources` is a list of sources");
-                        }
+                    let Some(items) = self.sequence(&e.value, "`apt.sources`") else {
                         continue;
                     };
                     let mut sources = Vec::new();
@@ -816,10 +856,7 @@ impl Reader<'_> {
                     apt.sources = Some(sources);
                 }
                 "proxies" => {
-                    let Value::Seq(items) = &e.value.value else {
-                        if e.value.value != Value::Null {
-                            self.invalid(e.value.span, "`apt.proxies` is a list of proxies");
-                        }
+                    let Some(items) = self.sequence(&e.value, "`apt.proxies`") else {
                         continue;
                     };
                     let mut proxies = Vec::new();
@@ -869,110 +906,88 @@ impl Reader<'_> {
         what: &str,
         shorthand_is_path: bool,
     ) -> Option<Vec<Artifact>> {
-        let Value::Seq(items) = &node.value else {
-            if node.value != Value::Null {
-                self.invalid(node.span, &format!("{what} is a list"));
+        let entry = format!("an entry of {what}");
+        let short = |s: Spanned<String>| {
+            let span = s.span;
+            let (from, source) = if shorthand_is_path {
+                (
+                    Spanned {
+                        value: "local".into(),
+                        span,
+                    },
+                    Some(s),
+                )
+            } else {
+                (s, None)
+            };
+            Artifact {
+                from,
+                source,
+                destination: None,
+                exclude: Vec::new(),
+                span,
             }
-            return None;
         };
-        let mut out = Vec::new();
-        for item in items {
-            match &item.value {
-                Value::Scalar { text, .. } => {
-                    let s = Spanned {
-                        value: text.clone(),
-                        span: item.span,
-                    };
-                    out.push(if shorthand_is_path {
-                        Artifact {
-                            from: Spanned {
-                                value: "local".into(),
-                                span: item.span,
-                            },
-                            source: Some(s),
-                            destination: None,
-                            exclude: Vec::new(),
-                            span: item.span,
-                        }
-                    } else {
-                        Artifact {
-                            from: s,
-                            source: None,
-                            destination: None,
-                            exclude: Vec::new(),
-                            span: item.span,
-                        }
-                    });
-                }
-                _ => {
-                    let Some(fields) = self.mapping(item, &format!("an entry of {what}")) else {
-                        continue;
-                    };
-                    self.unknown(
-                        fields,
-                        &["from", "source", "destination", "exclude"],
-                        &format!("an entry of {what}"),
+        let long = |r: &mut Self, fields: &[Entry], span: Span| {
+            let get = |k: &str| fields.iter().find(|f| f.key == k);
+            let from = match get("from") {
+                Some(f) if f.value.value == Value::Null => {
+                    r.invalid(
+                        f.value.span,
+                        &format!(
+                            "`from` of an entry of {what} is a variant name or `local`, not null"
+                        ),
                     );
-                    let get = |k: &str| fields.iter().find(|f| f.key == k);
-                    let from = match get("from") {
-                        Some(f) if f.value.value == Value::Null => {
-                            self.invalid(f.value.span, &format!("`from` of an entry of {what} is a variant name or `local`, not null"));
-                            continue;
-                        }
-                        Some(f) => self.string(&f.value, "`from`"),
-                        None => None,
-                    };
-                    let Some(from) = from else {
-                        self.invalid(
-                            item.span,
-                            &format!(
-                                "an entry of {what} needs `from` (a variant name, or `local`)"
-                            ),
-                        );
-                        continue;
-                    };
-                    let source = get("source").and_then(|f| self.string(&f.value, "`source`"));
-                    let destination =
-                        get("destination").and_then(|f| self.string(&f.value, "`destination`"));
-                    if destination.is_some() && source.is_none() {
-                        self.invalid(item.span, "`destination` needs a `source`");
-                        continue;
-                    }
-                    if from.value == "local" {
-                        if let Some(s) = &source {
-                            if s.value.starts_with('/') || s.value.split('/').any(|c| c == "..") {
-                                let span = s.span;
-                                self.invalid(
-                                    span,
-                                    "a `local` source is a relative path inside the build context",
-                                );
-                                continue;
-                            }
-                        }
-                    }
-                    let exclude = get("exclude")
-                        .and_then(|f| self.strings(&f.value, "`exclude`"))
-                        .unwrap_or_default();
-                    out.push(Artifact {
-                        from,
-                        source,
-                        destination,
-                        exclude,
-                        span: item.span,
-                    });
+                    return None;
+                }
+                Some(f) => r.string(&f.value, "`from`"),
+                None => None,
+            };
+            let Some(from) = from else {
+                r.invalid(
+                    span,
+                    &format!("an entry of {what} needs `from` (a variant name, or `local`)"),
+                );
+                return None;
+            };
+            let source = get("source").and_then(|f| r.string(&f.value, "`source`"));
+            let destination = get("destination").and_then(|f| r.string(&f.value, "`destination`"));
+            if destination.is_some() && source.is_none() {
+                r.invalid(span, "`destination` needs a `source`");
+                return None;
+            }
+            if let Some(s) = source.as_ref().filter(|_| from.value == "local") {
+                if s.value.starts_with('/') || s.value.split('/').any(|c| c == "..") {
+                    r.invalid(
+                        s.span,
+                        "a `local` source is a relative path inside the build context",
+                    );
+                    return None;
                 }
             }
-        }
-        Some(out)
+            let exclude = get("exclude")
+                .and_then(|f| r.strings(&f.value, "`exclude`"))
+                .unwrap_or_default();
+            Some(Artifact {
+                from,
+                source,
+                destination,
+                exclude,
+                span,
+            })
+        };
+        self.shorthand_list(
+            node,
+            what,
+            &entry,
+            &["from", "source", "destination", "exclude"],
+            short,
+            long,
+        )
     }
 
     fn builders(&mut self, node: &Node) -> Option<Vec<Builder>> {
-        let Value::Seq(items) = &node.value else {
-            if node.value != Value::Null {
-                self.invalid(node.span, "`builders` is a list");
-            }
-            return None;
-        };
+        let items = self.sequence(node, "`builders`")?;
         let mut out = Vec::new();
         for item in items {
             let Some(fields) = self.mapping(item, "a builder") else {
@@ -1055,99 +1070,75 @@ impl Reader<'_> {
     }
 
     fn mounts(&mut self, node: &Node) -> Option<Vec<Mount>> {
-        let Value::Seq(items) = &node.value else {
-            if node.value != Value::Null {
-                self.invalid(node.span, "`mounts` is a list");
-            }
-            return None;
+        let short = |from| Mount {
+            from,
+            source: None,
+            destination: None,
         };
-        let mut out = Vec::new();
-        for item in items {
-            match &item.value {
-                Value::Scalar { text, .. } => out.push(Mount {
-                    from: Spanned {
-                        value: text.clone(),
-                        span: item.span,
-                    },
-                    source: None,
-                    destination: None,
-                }),
-                _ => {
-                    let Some(fields) = self.mapping(item, "a mount") else {
-                        continue;
-                    };
-                    self.unknown(fields, &["from", "source", "destination"], "a mount");
-                    let get = |k: &str| fields.iter().find(|f| f.key == k);
-                    let Some(from) = get("from").and_then(|f| self.string(&f.value, "`from`"))
-                    else {
-                        self.invalid(
-                            item.span,
-                            "a mount needs `from` (a variant, an image, or `local`)",
-                        );
-                        continue;
-                    };
-                    let source = get("source").and_then(|f| self.string(&f.value, "`source`"));
-                    let destination =
-                        get("destination").and_then(|f| self.string(&f.value, "`destination`"));
-                    out.push(Mount {
-                        from,
-                        source,
-                        destination,
-                    });
-                }
-            }
-        }
-        Some(out)
+        let long = |r: &mut Self, fields: &[Entry], span: Span| {
+            let get = |k: &str| fields.iter().find(|f| f.key == k);
+            let Some(from) = get("from").and_then(|f| r.string(&f.value, "`from`")) else {
+                r.invalid(
+                    span,
+                    "a mount needs `from` (a variant, an image, or `local`)",
+                );
+                return None;
+            };
+            let source = get("source").and_then(|f| r.string(&f.value, "`source`"));
+            let destination = get("destination").and_then(|f| r.string(&f.value, "`destination`"));
+            Some(Mount {
+                from,
+                source,
+                destination,
+            })
+        };
+        self.shorthand_list(
+            node,
+            "`mounts`",
+            "a mount",
+            &["from", "source", "destination"],
+            short,
+            long,
+        )
     }
 
     fn caches(&mut self, node: &Node) -> Option<Vec<Cache>> {
-        let Value::Seq(items) = &node.value else {
-            if node.value != Value::Null {
-                self.invalid(node.span, "`caches` is a list");
-            }
-            return None;
+        let short = |destination| Cache {
+            destination,
+            id: None,
+            access: None,
         };
-        let mut out = Vec::new();
-        for item in items {
-            match &item.value {
-                Value::Scalar { text, .. } => out.push(Cache {
-                    destination: Spanned {
-                        value: text.clone(),
-                        span: item.span,
-                    },
-                    id: None,
-                    access: None,
-                }),
-                _ => {
-                    let Some(fields) = self.mapping(item, "a cache") else {
-                        continue;
-                    };
-                    self.unknown(fields, &["destination", "id", "access"], "a cache");
-                    let get = |k: &str| fields.iter().find(|f| f.key == k);
-                    let Some(destination) =
-                        get("destination").and_then(|f| self.string(&f.value, "`destination`"))
-                    else {
-                        self.invalid(item.span, "a cache needs a `destination`");
-                        continue;
-                    };
-                    let id = get("id").and_then(|f| self.string(&f.value, "`id`"));
-                    let access = get("access").and_then(|f| self.string(&f.value, "`access`"));
-                    if let Some(a) = &access {
-                        if !["shared", "private", "locked"].contains(&a.value.as_str()) {
-                            let span = a.span;
-                            self.invalid(span, "`access` is `shared`, `private` or `locked`");
-                            continue;
-                        }
-                    }
-                    out.push(Cache {
-                        destination,
-                        id,
-                        access,
-                    });
-                }
+        let long = |r: &mut Self, fields: &[Entry], span: Span| {
+            let get = |k: &str| fields.iter().find(|f| f.key == k);
+            let Some(destination) =
+                get("destination").and_then(|f| r.string(&f.value, "`destination`"))
+            else {
+                r.invalid(span, "a cache needs a `destination`");
+                return None;
+            };
+            let id = get("id").and_then(|f| r.string(&f.value, "`id`"));
+            let access = get("access").and_then(|f| r.string(&f.value, "`access`"));
+            if let Some(a) = access
+                .as_ref()
+                .filter(|a| !["shared", "private", "locked"].contains(&a.value.as_str()))
+            {
+                r.invalid(a.span, "`access` is `shared`, `private` or `locked`");
+                return None;
             }
-        }
-        Some(out)
+            Some(Cache {
+                destination,
+                id,
+                access,
+            })
+        };
+        self.shorthand_list(
+            node,
+            "`caches`",
+            "a cache",
+            &["destination", "id", "access"],
+            short,
+            long,
+        )
     }
 
     fn node(&mut self, node: &Node) -> Option<NodeBuilder> {
