@@ -725,3 +725,121 @@ fn policy_files_convert_or_say_what_does_not() {
         });
     }
 }
+
+/// The command itself: the manifest written with `-o` (never over a file
+/// without `--force`), nothing written when the config has an error (exit 1,
+/// the diagnostic at the YAML line and column), the policy converted to a file,
+/// and `--format json` as the report `check` prints (its schema).
+#[test]
+fn import_blubber_writes_refuses_and_reports() {
+    use crate::support::wbuildc_at;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_path = dir.path().join("service.wbuild");
+    let out = out_path.to_string_lossy().into_owned();
+    let repo = crate::support::repo();
+    let config = "tests/fixtures/blubber/05-node-builders/blubber.yaml";
+    let run = |args: &[&str]| wbuildc_at(&repo, args);
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+
+    let first = run(&[
+        "import-blubber",
+        config,
+        "-o",
+        &out,
+        "--image",
+        "05-node-builders",
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let written = std::fs::read_to_string(&out_path).expect("written");
+    let (expected, _) = import(&corpus().join("05-node-builders")).expect("imports");
+    assert_eq!(
+        written.replace("tests/fixtures/blubber/", ""),
+        expected,
+        "the command writes what the library makes"
+    );
+
+    let again = run(&["import-blubber", config, "-o", &out]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("already exists"));
+    let forced = run(&[
+        "import-blubber",
+        config,
+        "-o",
+        &out,
+        "--force",
+        "--image",
+        "05-node-builders",
+    ]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+
+    // An error: exit 1, the position, and nothing written.
+    let bad_out = dir.path().join("bad.wbuild");
+    let bad = run(&[
+        "import-blubber",
+        "tests/fixtures/blubber/bad/unknown-nested-field.yaml",
+        "-o",
+        &bad_out.to_string_lossy(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = text(&bad.stderr);
+    assert!(
+        stderr.contains("error[WB7003]") && stderr.contains("unknown-nested-field.yaml:7:7"),
+        "{stderr}"
+    );
+    assert!(!bad_out.exists(), "a failed import writes nothing");
+
+    // The policy, to a file.
+    let policy_out = dir.path().join("policy.toml");
+    let policy = run(&[
+        "import-blubber",
+        "--policy",
+        "tests/fixtures/blubber/policy/registry-and-privileges.yaml",
+        "--policy-output",
+        &policy_out.to_string_lossy(),
+    ]);
+    let converted = std::fs::read_to_string(&policy_out).unwrap_or_default();
+    match policy.status.code() {
+        Some(0) => assert!(converted.contains("allowed_registries"), "{converted}"),
+        code => {
+            assert_eq!(code, Some(1), "{}", text(&policy.stderr));
+            assert!(text(&policy.stderr).contains("WB7008"));
+            assert!(converted.is_empty(), "a failed conversion writes nothing");
+        }
+    }
+
+    // JSON: the report schema, warnings with their positions, and the files written.
+    let json_out = dir.path().join("traps.wbuild");
+    let report = run(&[
+        "import-blubber",
+        "tests/fixtures/blubber/24-merge-traps/blubber.yaml",
+        "-o",
+        &json_out.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report.stderr));
+    let report_path = dir.path().join("report.json");
+    std::fs::write(&report_path, &report.stdout).expect("write report");
+    crate::ops::assert_valid("docs/schemas/report.schema.json", &report_path);
+    let value: Value = serde_json::from_slice(&report.stdout).expect("json");
+    let diagnostics = value["diagnostics"].as_array().cloned().unwrap_or_default();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["code"] == "WB7007" && d["primary"]["line"].as_u64().is_some_and(|l| l > 1)),
+        "{value}"
+    );
+    assert_eq!(
+        value["written"][0].as_str(),
+        Some(json_out.to_string_lossy().as_ref())
+    );
+
+    // JSON needs the manifest in a file: standard output is the report's.
+    let usage = run(&["import-blubber", config, "--format", "json"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(
+        text(&usage.stdout).contains("\"errors\":[{\"kind\":\"usage\""),
+        "{}",
+        text(&usage.stdout)
+    );
+}

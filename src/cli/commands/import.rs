@@ -26,9 +26,10 @@ const CONFIG: FileId = FileId(0);
 const POLICY: FileId = FileId(1);
 
 pub fn run(request: &Request<'_>) -> u8 {
-    match import(request) {
-        Ok(code) => code,
-        Err(e) => report_usage(e),
+    match (import(request), request.format) {
+        (Ok(code), _) => code,
+        (Err(e), Format::Json) => crate::cli::report_usage_json(e),
+        (Err(e), Format::Human) => report_usage(e),
     }
 }
 
@@ -68,6 +69,15 @@ fn default_image_name(path: &Path) -> String {
 }
 
 fn import(request: &Request<'_>) -> Result<u8, UsageError> {
+    // The JSON report goes to standard output, so the converted files cannot.
+    if request.format == Format::Json
+        && ((request.path.is_some() && request.output.is_none())
+            || (request.policy.is_some() && request.policy_output.is_none()))
+    {
+        return Err(UsageError(
+            "--format json prints the report on standard output: write the manifest with -o FILE (and the policy with --policy-output FILE)".into(),
+        ));
+    }
     let mut failed = false;
     let mut report: Vec<(String, String, Vec<Diagnostic>)> = Vec::new();
     let mut outputs: Vec<(Option<&Path>, String)> = Vec::new();
@@ -123,12 +133,16 @@ fn import(request: &Request<'_>) -> Result<u8, UsageError> {
         .collect();
     match request.format {
         Format::Json => {
+            // The report of `check` (docs/schemas/report.schema.json), with the
+            // files an import writes when it succeeds.
             let value = serde_json::json!({
                 "version": crate::cli::REPORT_VERSION,
                 "diagnostics": render::to_json(&files, &diagnostics),
-                "written": outputs.iter().filter_map(|(p, _)| p.map(|p| p.display().to_string())).collect::<Vec<_>>(),
+                "exceptions": [],
+                "configurations": [],
+                "written": if failed { Vec::new() } else { outputs.iter().filter_map(|(p, _)| p.map(|p| p.display().to_string())).collect::<Vec<_>>() },
             });
-            eprintln!("{value}");
+            print_stdout(&format!("{value}\n"))?;
         }
         Format::Human => {
             if !diagnostics.is_empty() {
