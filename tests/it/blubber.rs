@@ -843,3 +843,48 @@ fn import_blubber_writes_refuses_and_reports() {
         text(&usage.stdout)
     );
 }
+
+/// The configs tests/e2e/blubber.sh builds for real: imported here too, as
+/// snapshots, and checked and compiled under the corpus's policy, so that a
+/// change to what they import to is reviewed before the end-to-end run.
+#[test]
+fn the_configs_built_end_to_end_import_and_compile() {
+    let root = crate::support::repo().join("tests/e2e/fixtures/blubber");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("e2e configs")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("blubber.yaml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 5, "{} configs", dirs.len());
+    for dir in dirs {
+        let (manifest, _) = import(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let (compiler, file) = compiler(&manifest);
+        let errors: Vec<_> = compiler
+            .check(file)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            name(&dir),
+            compiler.render(&errors, false)
+        );
+        let variants: Vec<&str> = manifest
+            .lines()
+            .filter_map(|l| l.strip_prefix("variant "))
+            .filter_map(|l| l.split([' ', '{']).next())
+            .collect();
+        assert!(!variants.is_empty());
+        for v in variants {
+            if let Err(d) = compiler.compile(file, v) {
+                panic!("{}#{v}:\n{}", name(&dir), compiler.render(&d, false));
+            }
+        }
+        insta::with_settings!({ snapshot_suffix => name(&dir), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("blubber_e2e_import", manifest);
+        });
+    }
+}
