@@ -888,3 +888,58 @@ fn the_configs_built_end_to_end_import_and_compile() {
         });
     }
 }
+
+/// Whatever the YAML, the import answers with a manifest or diagnostics and
+/// never panics: every prefix of every corpus config (cut YAML, half a key, an
+/// open quote), and each config with one byte replaced by a YAML indicator.
+#[test]
+fn the_import_never_panics_on_cut_or_mangled_configs() {
+    let mut texts: Vec<String> = configs()
+        .iter()
+        .map(|d| std::fs::read_to_string(d.join("blubber.yaml")).expect("config"))
+        .collect();
+    let mut runs = 0;
+    for text in &texts {
+        let bytes = text.as_bytes();
+        for end in (0..bytes.len()).step_by(7) {
+            let Some(prefix) = text.get(..end) else {
+                continue;
+            };
+            let imported = blubber::import(
+                prefix,
+                FileId(0),
+                &blubber::Options {
+                    image_name: "x",
+                    source_name: "x.yaml",
+                },
+            );
+            assert!(
+                imported.manifest.is_some() || !imported.diagnostics.is_empty(),
+                "no answer for a prefix of {end} bytes"
+            );
+            runs += 1;
+        }
+        for (at, indicator) in (0..bytes.len()).step_by(13).zip(
+            [
+                ":", "-", "[", "{", "&a", "*a", "!t", "'", "\"", "|", "#", "\t",
+            ]
+            .iter()
+            .cycle(),
+        ) {
+            if !text.is_char_boundary(at) || !text.is_char_boundary(at + 1) {
+                continue;
+            }
+            let mangled = format!("{}{indicator}{}", &text[..at], &text[at + 1..]);
+            let _ = blubber::import(
+                &mangled,
+                FileId(0),
+                &blubber::Options {
+                    image_name: "x",
+                    source_name: "x.yaml",
+                },
+            );
+            runs += 1;
+        }
+    }
+    assert!(runs > 1000, "{runs} inputs");
+}
