@@ -894,7 +894,7 @@ fn the_configs_built_end_to_end_import_and_compile() {
 /// open quote), and each config with one byte replaced by a YAML indicator.
 #[test]
 fn the_import_never_panics_on_cut_or_mangled_configs() {
-    let mut texts: Vec<String> = configs()
+    let texts: Vec<String> = configs()
         .iter()
         .map(|d| std::fs::read_to_string(d.join("blubber.yaml")).expect("config"))
         .collect();
