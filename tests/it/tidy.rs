@@ -413,35 +413,13 @@ fn every_user_document_is_a_docs_topic_and_messages_point_at_topics() {
 /// table of every Blubber v4 field (`UPDATE_DOCS=1` rewrites it).
 #[test]
 fn blubber_doc_lists_every_field() {
-    let path = repo().join("docs/migrating-from-blubber.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_default();
     let open = "<!-- fields: generated from src/import/blubber/model.rs FIELDS by tidy::blubber_doc_lists_every_field (UPDATE_DOCS=1) -->\n";
     let close = "<!-- end fields -->";
     let mut table = String::from("| Blubber field | in wbuild |\n|---|---|\n");
     for (field, wbuild) in wbuild::import::blubber::model::FIELDS {
         table.push_str(&format!("| `{field}` | {} |\n", wbuild.replace('|', "\\|")));
     }
-    let (Some(start), Some(end)) = (doc.find(open), doc.find(close)) else {
-        panic!(
-            "docs/migrating-from-blubber.md has no `{}` … `{close}` block",
-            open.trim_end()
-        );
-    };
-    let from = start + open.len();
-    let expected = format!(
-        "{}{table}{}",
-        doc.get(..from).unwrap_or(""),
-        doc.get(end..).unwrap_or("")
-    );
-    if std::env::var_os("UPDATE_DOCS").is_some() {
-        std::fs::write(&path, &expected)
-            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    }
-    let actual = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        actual == expected,
-        "docs/migrating-from-blubber.md's field table is stale: run `UPDATE_DOCS=1 cargo test --test it tidy`"
-    );
+    generated_block("docs/migrating-from-blubber.md", open, close, &table);
 }
 
 /// docs/stdlib.md's table of what each Debian suite ships is generated from the
@@ -449,8 +427,6 @@ fn blubber_doc_lists_every_field() {
 #[test]
 fn stdlib_doc_lists_the_runtimes() {
     use wbuild::language::runtimes;
-    let path = repo().join("docs/stdlib.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_default();
     let open = "<!-- runtimes: generated from stdlib/data/debian-runtimes.tsv by tidy::stdlib_doc_lists_the_runtimes (UPDATE_DOCS=1) -->\n";
     let close = "<!-- end runtimes -->";
     let names = runtimes::runtimes();
@@ -466,25 +442,30 @@ fn stdlib_doc_lists_the_runtimes() {
             .collect();
         table.push_str(&format!("| `{suite}` | {} |\n", versions.join(" | ")));
     }
+    generated_block("docs/stdlib.md", open, close, &table);
+}
+
+/// Checks that the block between `open` and `close` in the doc at `path` is
+/// `body` (with `UPDATE_DOCS=1`, writes it first).
+fn generated_block(path: &str, open: &str, close: &str, body: &str) {
+    let file = repo().join(path);
+    let doc = std::fs::read_to_string(&file).unwrap_or_default();
     let (Some(start), Some(end)) = (doc.find(open), doc.find(close)) else {
-        panic!(
-            "docs/stdlib.md has no `{}` … `{close}` block",
-            open.trim_end()
-        );
+        panic!("{path} has no `{}` … `{close}` block", open.trim_end());
     };
     let from = start + open.len();
     let expected = format!(
-        "{}{table}{}",
+        "{}{body}{}",
         doc.get(..from).unwrap_or(""),
         doc.get(end..).unwrap_or("")
     );
     if std::env::var_os("UPDATE_DOCS").is_some() {
-        std::fs::write(&path, &expected)
-            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        std::fs::write(&file, &expected)
+            .unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
     }
-    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    let actual = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(
         actual == expected,
-        "docs/stdlib.md's runtime table is stale: run `UPDATE_DOCS=1 cargo test --test it tidy`"
+        "{path}'s generated block is stale: run `UPDATE_DOCS=1 cargo test --test it tidy`"
     );
 }
